@@ -1,0 +1,100 @@
+"""The `newsletter` command: parse options, call one function, map errors to exit codes.
+
+Imports of the heavy modules happen inside each command, so `newsletter --help` and
+`check` start fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from newsletter import __version__
+from newsletter.errors import ContentErrors, NewsletterError, Problems
+
+_ROOT_HELP = "The newsletter folder (default: the current folder)."
+
+
+def _root_option(command: click.Command) -> click.Command:
+    """`--root` after the command name too: `newsletter check --root D`."""
+    return click.option("--root", "root", type=click.Path(path_type=Path), help=_ROOT_HELP)(command)
+
+
+def _root(root: Path | None) -> Path:
+    if root is not None:
+        return root
+    parent = click.get_current_context().find_root().params.get("root")
+    return parent if parent is not None else Path(".")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--root", "root", type=click.Path(path_type=Path), help=_ROOT_HELP)
+@click.version_option(__version__, prog_name="newsletter")
+def cli(root: Path | None) -> None:
+    """Publish a newsletter: web archive, HTML email, feeds and calendar."""
+
+
+@cli.command()
+@_root_option
+def check(root: Path | None) -> None:
+    """Validate everything and print every problem (path:line: message)."""
+    from newsletter.site import check as check_folder
+
+    problems = check_folder(_root(root))
+    for problem in problems.sorted():
+        click.echo(str(problem))
+    click.echo(_summary(problems), err=True)
+    if problems.errors:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("issues", nargs=-1, type=int)
+@click.option("--out", type=click.Path(path_type=Path), help="Output folder (default: ROOT/public).")
+@_root_option
+def build(issues: tuple[int, ...], out: Path | None, root: Path | None) -> None:
+    """Build the web archive (and every other output) into the output folder.
+
+    With ISSUE numbers, only those issues' email editions are rendered again; the
+    archive, feeds and calendar always cover every issue.
+    """
+    from newsletter.site import build as build_site
+
+    result = build_site(_root(root), out, issues)
+    for problem in result.problems.sorted():
+        click.echo(str(problem), err=True)
+    write = result.write
+    click.echo(
+        f"Built {result.files} files into {result.out} "
+        f"({write.written} written, {write.unchanged} unchanged, {write.removed} removed)"
+    )
+
+
+def _summary(problems: Problems) -> str:
+    errors, warnings = len(problems.errors), len(problems.warnings)
+    if not errors and not warnings:
+        return "No problems found."
+    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}."
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the `newsletter` console script and `python -m newsletter`."""
+    try:
+        code = cli.main(args=argv, prog_name="newsletter", standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except ContentErrors as error:
+        for problem in error.problems.sorted():
+            click.echo(str(problem), err=True)
+        click.echo(_summary(error.problems), err=True)
+        sys.exit(error.exit_code)
+    except NewsletterError as error:
+        click.echo(f"newsletter: {error}", err=True)
+        sys.exit(error.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

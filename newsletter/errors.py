@@ -1,0 +1,121 @@
+"""The exception hierarchy and the problem list every reader reports into.
+
+Readers never stop at the first problem: they add each one to a `Problems` list and
+carry on with what they could read. Commands raise `ContentErrors` when the list holds
+errors; the CLI catches `NewsletterError` once and maps it to an exit code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import PurePosixPath
+
+
+class Severity(Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with the content, located as precisely as it is known."""
+
+    path: str
+    line: int | None
+    message: str
+    severity: Severity = Severity.ERROR
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        label = "warning: " if self.severity is Severity.WARNING else ""
+        return f"{where}: {label}{self.message}"
+
+    @property
+    def sort_key(self) -> tuple[str, int, str]:
+        return (self.path, self.line or 0, self.message)
+
+
+@dataclass
+class Problems:
+    """Collects every problem found while reading and checking a newsletter."""
+
+    items: list[Problem] = field(default_factory=list)
+
+    def error(
+        self, path: str | PurePosixPath, line: int | None, message: str, field: str | None = None
+    ) -> None:
+        self.items.append(Problem(str(path), line, message, Severity.ERROR, field))
+
+    def warning(
+        self, path: str | PurePosixPath, line: int | None, message: str, field: str | None = None
+    ) -> None:
+        self.items.append(Problem(str(path), line, message, Severity.WARNING, field))
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.items if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.items if p.severity is Severity.WARNING]
+
+    def sorted(self) -> list[Problem]:
+        return sorted(self.items, key=lambda p: p.sort_key)
+
+
+class NewsletterError(Exception):
+    """Base of every error the `newsletter` command reports without a traceback."""
+
+    exit_code = 1
+
+
+class UsageError(NewsletterError):
+    """The command was called wrongly: a missing root folder, a bad option value."""
+
+    exit_code = 2
+
+
+class ContentError(NewsletterError):
+    """One problem in one content file, raised where collecting is not possible."""
+
+    def __init__(
+        self,
+        path: str,
+        line: int | None,
+        message: str,
+        field: str | None = None,
+        value: object = None,
+    ) -> None:
+        self.problem = Problem(path, line, message, Severity.ERROR, field)
+        self.value = value
+        super().__init__(str(self.problem))
+
+
+class ContentErrors(NewsletterError):
+    """The content has errors; `problems` holds all of them (and the warnings)."""
+
+    def __init__(self, problems: Problems) -> None:
+        self.problems = problems
+        count = len(problems.errors)
+        super().__init__(f"{count} error{'s' if count != 1 else ''} in the content")
+
+
+class TemplateError(NewsletterError):
+    """A template that cannot be rendered: a syntax error, an unknown name."""
+
+    def __init__(self, template: str, line: int | None, message: str) -> None:
+        self.template = template
+        self.line = line
+        where = template if line is None else f"{template}:{line}"
+        super().__init__(f"{where}: template error: {message}")
+
+
+class DateError(ValueError):
+    """A human date range that cannot be read; `text` is what the editor wrote."""
+
+    def __init__(self, reason: str, text: str) -> None:
+        self.reason = reason
+        self.text = text
+        super().__init__(f"{reason} in dates {text!r}")

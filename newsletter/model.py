@@ -1,0 +1,328 @@
+"""The newsletter as plain, typed, immutable data: what the readers build and every
+renderer reads. Nothing here touches the disk."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where something was written: a path relative to the root, and a line if known."""
+
+    path: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+_RELATIVE_URL = re.compile(r'(?P<attr>\b(?:src|href))="(?![a-zA-Z][a-zA-Z0-9+.-]*:|#|/)')
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """An image of an issue's `images/` folder that some Markdown refers to."""
+
+    name: str  # path inside images/, e.g. "lab.jpg"
+    file: Path  # where to read it from
+    alt: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class Body:
+    """A Markdown body. `html` is rendered on first use, once, and sanitised.
+
+    Relative URLs in `html` (images, links) are relative to the issue's folder;
+    `html_at` rebases them for a page elsewhere or makes them absolute. Reading and
+    `check` never render, which keeps them fast.
+    """
+
+    markdown: str
+    images: tuple[Image, ...] = ()
+
+    @cached_property
+    def html(self) -> str:
+        from newsletter.markdown import render_markdown
+
+        return render_markdown(self.markdown)
+
+    def html_at(self, prefix: str) -> str:
+        """The HTML with every relative URL prefixed, e.g. `../` or an absolute issue URL."""
+        if not prefix:
+            return self.html
+        return _RELATIVE_URL.sub(lambda m: f'{m["attr"]}="{prefix}', self.html)
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    name: str
+    role: str | None = None
+    organisation: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    address: str | None = None
+    phone: str | None = None
+    email: str | None = None
+    website: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EmailSettings:
+    sender: str | None = None  # the `from:` key
+    reply_to: str | None = None
+    list_id: str | None = None
+    unsubscribe_url: str | None = None
+    unsubscribe_mailto: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSettings:
+    limit: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """content/newsletter.yaml."""
+
+    title: str
+    publisher: str
+    base_url: str  # absolute https URL ending in "/"
+    language: str = "en"
+    timezone: str = "UTC"
+    email: EmailSettings = field(default_factory=EmailSettings)
+    contact: Contact | None = None
+    staff: tuple[Person, ...] = ()
+    feed: FeedSettings = field(default_factory=FeedSettings)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or ""
+
+    def url(self, path: str = "") -> str:
+        """The absolute URL of a path inside the output folder."""
+        return self.base_url + path
+
+    @property
+    def list_id(self) -> str:
+        return self.email.list_id or self.host
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarSettings:
+    """calendar/calendar.yaml, less its events."""
+
+    name: str
+    description: str | None = None
+    refresh: str = "P1D"
+    uid_domain: str = ""
+
+
+class Status(StrEnum):
+    CONFIRMED = "confirmed"
+    TENTATIVE = "tentative"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True, slots=True)
+class DateRange:
+    """When an event happens: all-day dates with an inclusive end, or aware datetimes."""
+
+    start: date | datetime
+    end: date | datetime
+    timezone: str | None = None  # IANA name, for timed events
+
+    @property
+    def all_day(self) -> bool:
+        return not isinstance(self.start, datetime)
+
+    @property
+    def start_date(self) -> date:
+        return self.start.date() if isinstance(self.start, datetime) else self.start
+
+    @property
+    def end_date(self) -> date:
+        return self.end.date() if isinstance(self.end, datetime) else self.end
+
+
+class Origin(StrEnum):
+    SCHEDULE = "schedule"
+    REPORT = "report"
+    CALENDAR = "calendar"
+
+
+@dataclass(frozen=True, slots=True)
+class EventEntry:
+    """One mention of an event in one source: a schedule row, a report, a calendar entry."""
+
+    id: str
+    title: str
+    dates: DateRange
+    venue: str
+    status: Status
+    source: Source
+    origin: Origin
+    explicit_id: bool = True
+    issue: int | None = None  # the issue that wrote it; None for calendar.yaml
+    report: str | None = None  # the report's slug, for a report
+    url: str | None = None
+    description: str | None = None
+    categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """An issue's forthcoming-activities table."""
+
+    title: str | None
+    period: str | None
+    note: str | None
+    entries: tuple[EventEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Foreword:
+    author: str | None
+    role: str | None
+    body: Body
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    issue: int
+    slug: str
+    title: str
+    authors: tuple[Person, ...]
+    summary: str | None
+    order: float | None
+    body: Body
+    source: Source
+
+    @property
+    def path(self) -> str:
+        """The article's page folder, relative to the output root."""
+        return f"issues/{self.issue:03d}/{self.slug}/"
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    issue: int
+    slug: str
+    title: str
+    dates: DateRange
+    venue: str
+    event_id: str
+    summary: str | None
+    order: float | None
+    body: Body
+    source: Source
+
+    @property
+    def path(self) -> str:
+        return f"issues/{self.issue:03d}/{self.slug}/"
+
+
+@dataclass(frozen=True, slots=True)
+class Sections:
+    """The headings of an issue's three parts, in the editor's words."""
+
+    articles: str = "Special Topics"
+    reports: str = "Workshops and Meetings"
+    schedule: str = "Future Activities"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    number: int
+    date: date
+    title: str
+    period: str | None
+    preheader: str | None
+    highlights: tuple[str, ...]  # article slugs
+    sections: Sections
+    foreword: Foreword | None
+    articles: tuple[Article, ...]
+    reports: tuple[Report, ...]
+    schedule: Schedule | None
+    images: tuple[Image, ...]
+    source: Source
+
+    @property
+    def slug(self) -> str:
+        return f"{self.number:03d}"
+
+    @property
+    def path(self) -> str:
+        """The issue's folder in the output, relative to the output root."""
+        return f"issues/{self.slug}/"
+
+    @property
+    def highlighted_articles(self) -> tuple[Article, ...]:
+        by_slug = {a.slug: a for a in self.articles}
+        return tuple(by_slug[s] for s in self.highlights if s in by_slug)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One step in an event's life: its first publication (no fields) or a change."""
+
+    issue: int | None  # None: calendar/calendar.yaml
+    date: date
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One event, merged from every source that mentions it (the latest source wins)."""
+
+    id: str
+    title: str
+    dates: DateRange
+    venue: str
+    status: Status
+    url: str | None
+    description: str | None
+    categories: tuple[str, ...]
+    announced_in: int | None  # first issue that published it; None: calendar.yaml only
+    report: Report | None  # the latest report of it
+    history: tuple[Change, ...]
+
+    @property
+    def sequence(self) -> int:
+        """How many times the title, dates, venue or status changed after publication."""
+        return len(self.history) - 1
+
+    @property
+    def last_modified(self) -> date:
+        return self.history[-1].date
+
+    @property
+    def first_published(self) -> date:
+        return self.history[0].date
+
+
+@dataclass(frozen=True, slots=True)
+class Newsletter:
+    """Everything read from a newsletter folder."""
+
+    settings: Settings
+    calendar: CalendarSettings
+    issues: tuple[Issue, ...]  # by number, oldest first
+    events: tuple[Event, ...]  # by start date, then id
+
+    @property
+    def latest_date(self) -> date | None:
+        return max((i.date for i in self.issues), default=None)
+
+    def issue(self, number: int) -> Issue | None:
+        return next((i for i in self.issues if i.number == number), None)

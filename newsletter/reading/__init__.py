@@ -1,0 +1,83 @@
+"""Reading a newsletter folder into the model, collecting every problem on the way."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+from newsletter.errors import Problems
+from newsletter.events import merge_events
+from newsletter.model import EventEntry, Issue, Newsletter, Report
+from newsletter.reading.entries import check_duplicate_ids
+from newsletter.reading.issues import IssueFolder, read_issue
+from newsletter.reading.settings import read_calendar, read_settings
+
+ISSUES_PATH = "content/issues"
+_ISSUE_FOLDER = re.compile(r"^\d+$")
+
+
+def read_newsletter(root: Path) -> tuple[Newsletter | None, Problems]:
+    """The whole newsletter, and every problem found. None when the settings are unusable."""
+    problems = Problems()
+    settings = read_settings(root, problems)
+    folders = _read_issues(root, settings, problems)
+    calendar, standing = read_calendar(root, settings, problems)
+    issues = tuple(f.issue for f in folders)
+    latest = max((i.date for i in issues), default=date(1970, 1, 1))
+    sources: list[tuple[EventEntry, date]] = [
+        (entry, folder.issue.date) for folder in folders for entry in folder.entries
+    ]
+    check_duplicate_ids(standing, problems)
+    sources += [(entry, latest) for entry in standing]
+    reports: dict[tuple[int, str], Report] = {
+        (r.issue, r.slug): r for issue in issues for r in issue.reports
+    }
+    events = merge_events(sources, reports)
+    if settings is None:
+        return None, problems
+    return Newsletter(settings, calendar, issues, events), problems
+
+
+def _read_issues(root: Path, settings: object, problems: Problems) -> list[IssueFolder]:
+    directory = root / ISSUES_PATH
+    if not directory.is_dir():
+        problems.warning(ISSUES_PATH, None, "no issues yet: create one with `newsletter new`")
+        return []
+    numbered: dict[int, str] = {}
+    for child in sorted(directory.iterdir()):
+        if child.name.startswith(".") or not child.is_dir():
+            continue
+        folder = f"{ISSUES_PATH}/{child.name}"
+        if not _ISSUE_FOLDER.match(child.name):
+            problems.warning(folder, None, "ignored: issue folders are named by number, e.g. 062")
+            continue
+        number = int(child.name)
+        if number in numbered:
+            problems.error(folder, None, f"issue {number} has two folders: {numbered[number]} too")
+            continue
+        if len(child.name) < 3 or (child.name.startswith("0") and len(child.name) > 3):
+            problems.warning(folder, None, f"name issue folders with three digits: {number:03d}")
+        numbered[number] = folder
+    folders = []
+    for number in sorted(numbered):
+        if not (root / numbered[number] / "issue.yaml").is_file():
+            problems.error(f"{numbered[number]}/issue.yaml", None, "missing: every issue folder needs an issue.yaml with number and date")
+            continue
+        folder = read_issue(root, numbered[number], number, settings, problems)  # type: ignore[arg-type]
+        if folder is not None:
+            folders.append(folder)
+    _check_dates(folders, problems)
+    return folders
+
+
+def _check_dates(folders: list[IssueFolder], problems: Problems) -> None:
+    previous: Issue | None = None
+    for folder in folders:
+        issue = folder.issue
+        if previous is not None and issue.date < previous.date:
+            problems.warning(
+                f"{issue.source.path}", None,
+                f"dated {issue.date}, before issue {previous.number} ({previous.date})",
+            )
+        previous = issue

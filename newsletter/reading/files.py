@@ -1,0 +1,67 @@
+"""Reading content files as text: UTF-8 only, no binary junk, front matter split off."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsletter.errors import ContentError
+from newsletter.reading.yamlfile import YamlMap, load_yaml
+
+MAX_FILE_BYTES = 20_000_000
+
+
+def read_text(file: Path, path: str) -> str:
+    """The file's text with `\\n` line ends; `ContentError` for anything but UTF-8 text."""
+    try:
+        data = file.read_bytes()
+    except OSError as error:
+        raise ContentError(path, None, f"cannot be read: {error.strerror}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ContentError(path, None, f"is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}")
+    if b"\x00" in data:
+        raise ContentError(path, None, "is a binary file, not text; content files are UTF-8 text")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ContentError(
+            path,
+            line,
+            f"is not UTF-8 text (byte 0x{data[error.start]:02x}); save it with UTF-8 encoding",
+        ) from None
+    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_yaml_file(file: Path, path: str) -> YamlMap:
+    """A YAML file whose top level must be a mapping."""
+    data = load_yaml(read_text(file, path), path)
+    if data is None:
+        return YamlMap(1)
+    if not isinstance(data, YamlMap):
+        raise ContentError(path, 1, "must be a YAML mapping of `key: value` lines")
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class MarkdownFile:
+    meta: YamlMap
+    body: str
+    body_line: int  # the file line where the body starts
+
+
+def read_markdown_file(file: Path, path: str) -> MarkdownFile:
+    """A Markdown file with an optional YAML front-matter block between `---` lines."""
+    text = read_text(file, path)
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return MarkdownFile(YamlMap(1), text, 1)
+    for index in range(1, len(lines)):
+        if lines[index].strip() in ("---", "..."):
+            meta = load_yaml("\n".join(lines[1:index]), path, first_line=2)
+            if meta is None:
+                meta = YamlMap(1)
+            if not isinstance(meta, YamlMap):
+                raise ContentError(path, 2, "the front matter must be `key: value` lines")
+            return MarkdownFile(meta, "\n".join(lines[index + 1 :]), index + 2)
+    raise ContentError(path, 1, "the front matter opened with `---` is never closed by a `---` line")

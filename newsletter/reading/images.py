@@ -1,0 +1,72 @@
+"""Finding the images a Markdown body refers to, without rendering it.
+
+`check` must stay fast, so it scans the source for `![alt](src)`, reference images
+and `<img>` tags outside fenced code and code spans instead of loading a Markdown
+parser (indented code is not told apart from list continuations).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_CODE_SPAN = re.compile(r"(`+).*?\1")
+_INLINE_IMAGE = re.compile(r"!\[(?P<alt>(?:[^\]\\]|\\.)*)\]\(\s*(?P<src><[^>]*>|[^\s)]+)")
+_REF_IMAGE = re.compile(r"!\[(?P<alt>(?:[^\]\\]|\\.)*)\]\[(?P<ref>[^\]]*)\]")
+_REF_DEFINITION = re.compile(r"^ {0,3}\[(?P<ref>[^\]]+)\]:\s*(?P<src><[^>]*>|\S+)")
+_HTML_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_HTML_ATTR = re.compile(r"""\b(?P<name>src|alt)\s*=\s*(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s>]+))""", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageReference:
+    src: str
+    alt: str
+    line: int  # 1-based, in the Markdown text
+
+
+def find_images(markdown: str) -> Iterator[ImageReference]:
+    """Every image the Markdown shows, with the line it is on."""
+    lines = _prose_lines(markdown)
+    definitions = {}
+    for _, line in lines:
+        definition = _REF_DEFINITION.match(line)
+        if definition:
+            definitions[definition["ref"].strip().lower()] = definition["src"].strip("<>")
+    for number, line in lines:
+        for match in _INLINE_IMAGE.finditer(line):
+            yield ImageReference(match["src"].strip("<>"), _unescape(match["alt"]), number)
+        for match in _REF_IMAGE.finditer(line):
+            ref = (match["ref"] or match["alt"]).strip().lower()
+            if ref in definitions:
+                yield ImageReference(definitions[ref], _unescape(match["alt"]), number)
+        for tag in _HTML_IMG.finditer(line):
+            attrs = {
+                m["name"].lower(): m["dq"] or m["sq"] or m["bare"] or ""
+                for m in _HTML_ATTR.finditer(tag.group())
+            }
+            if "src" in attrs:
+                yield ImageReference(attrs["src"], attrs.get("alt", ""), number)
+
+
+def _prose_lines(markdown: str) -> list[tuple[int, str]]:
+    """Numbered lines outside fenced code, with code spans blanked."""
+    result = []
+    fence: str | None = None
+    for number, line in enumerate(markdown.split("\n"), start=1):
+        opening = _FENCE.match(line)
+        if fence is not None:
+            if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
+                fence = None
+            continue
+        if opening:
+            fence = opening.group(1)
+            continue
+        result.append((number, _CODE_SPAN.sub("", line)))
+    return result
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\(.)", r"\1", text).strip()

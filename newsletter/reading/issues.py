@@ -1,0 +1,338 @@
+"""One issue folder: issue.yaml, foreword.md, articles/, reports/, schedule.yaml, images/."""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from newsletter.errors import ContentError, Problems
+from newsletter.model import (
+    Article,
+    Body,
+    EventEntry,
+    Foreword,
+    Image,
+    Issue,
+    Origin,
+    Report,
+    Schedule,
+    Sections,
+    Settings,
+    Source,
+)
+from newsletter.reading.entries import (
+    DATE_KEYS,
+    EVENT_KEYS,
+    check_duplicate_ids,
+    read_dates,
+    read_entry,
+    read_id,
+    read_status,
+)
+from newsletter.reading.fields import Fields
+from newsletter.reading.files import MarkdownFile, read_markdown_file, read_yaml_file
+from newsletter.reading.images import find_images
+from newsletter.reading.settings import read_people
+from newsletter.slugs import SLUG, slugify
+
+ISSUE_KEYS = ("number", "date", "title", "period", "preheader", "highlights", "sections")
+ARTICLE_KEYS = ("title", "authors", "summary", "order")
+REPORT_KEYS = ("title", *DATE_KEYS, "venue", "event", "status", "categories", "summary", "order")
+RESERVED_SLUGS = {"images", "email", "index"}
+
+
+@dataclass(frozen=True, slots=True)
+class IssueFolder:
+    """What reading one issue gives: the issue, and the event entries it writes."""
+
+    issue: Issue
+    entries: tuple[EventEntry, ...]
+
+
+class _IssueReader:
+    def __init__(self, root: Path, folder: str, settings: Settings | None, problems: Problems):
+        self.root = root
+        self.folder = folder  # e.g. "content/issues/062"
+        self.directory = root / folder
+        self.settings = settings
+        self.timezone = settings.timezone if settings else "UTC"
+        self.problems = problems
+        self.images: dict[str, Image] = {}
+
+    def rel(self, name: str) -> str:
+        return f"{self.folder}/{name}"
+
+    def read(self, number_from_folder: int) -> IssueFolder | None:
+        path = self.rel("issue.yaml")
+        try:
+            data = read_yaml_file(self.directory / "issue.yaml", path)
+        except ContentError as error:
+            self.problems.items.append(error.problem)
+            return None
+        fields = Fields(data, path, self.problems, ISSUE_KEYS)
+        number = fields.integer("number", required=True)
+        if number is not None and number != number_from_folder:
+            fields.error(
+                "number",
+                f"is {number} but the folder is {self.directory.name}; "
+                f"rename the folder to {number:03d} or set number: {number_from_folder}",
+            )
+        number = number_from_folder
+        issue_date = fields.date("date", required=True)
+        default_title = f"{self.settings.title} No.{number}" if self.settings else f"No.{number}"
+        title = fields.one_line("title") or default_title
+        sections = self._sections(fields)
+
+        foreword = self._foreword()
+        articles = self._articles(number)
+        reports = self._reports(number)
+        schedule = self._schedule(number)
+        self._check_slugs(articles, reports)
+        highlights = self._highlights(fields, articles)
+        if issue_date is None:
+            return None
+        issue = Issue(
+            number=number,
+            date=issue_date,
+            title=title,
+            period=fields.one_line("period"),
+            preheader=fields.one_line("preheader"),
+            highlights=highlights,
+            sections=sections,
+            foreword=foreword,
+            articles=articles,
+            reports=tuple(r for r, _ in reports),
+            schedule=schedule,
+            images=tuple(self.images[name] for name in sorted(self.images)),
+            source=Source(path, None),
+        )
+        entries = (*(schedule.entries if schedule else ()), *(e for _, e in reports))
+        check_duplicate_ids(entries, self.problems)
+        return IssueFolder(issue, entries)
+
+    def _sections(self, fields: Fields) -> Sections:
+        sub = fields.sub("sections", ("articles", "reports", "schedule"))
+        if sub is None:
+            return Sections()
+        default = Sections()
+        return Sections(
+            articles=sub.one_line("articles") or default.articles,
+            reports=sub.one_line("reports") or default.reports,
+            schedule=sub.one_line("schedule") or default.schedule,
+        )
+
+    def _highlights(self, fields: Fields, articles: tuple[Article, ...]) -> tuple[str, ...]:
+        slugs = [a.slug for a in articles]
+        if not fields.has("highlights"):
+            return tuple(slugs)
+        chosen = []
+        for slug in fields.text_list("highlights"):
+            if slug in slugs:
+                chosen.append(slug)
+                continue
+            close = difflib.get_close_matches(slug, slugs, n=1)
+            hint = f"; did you mean {close[0]}?" if close else f"; the articles are: {', '.join(slugs)}"
+            fields.error("highlights", f"no article {slug!r} in this issue{hint}")
+        return tuple(chosen)
+
+    def _markdown(self, name: str) -> MarkdownFile | None:
+        try:
+            return read_markdown_file(self.directory / name, self.rel(name))
+        except ContentError as error:
+            self.problems.items.append(error.problem)
+            return None
+
+    def _body(self, name: str, document: MarkdownFile) -> Body:
+        images = []
+        path = self.rel(name)
+        for reference in find_images(document.body):
+            line = document.body_line + reference.line - 1
+            image = self._image(reference.src, reference.alt, Source(path, line))
+            if image is not None:
+                images.append(image)
+        return Body(document.body, tuple(images))
+
+    def _image(self, src: str, alt: str, source: Source) -> Image | None:
+        parts = urlsplit(src)
+        if parts.scheme in ("http", "https"):
+            if parts.scheme == "http":
+                self.problems.warning(source.path, source.line, f"image {src!r}: use an https URL")
+            return None
+        if parts.scheme or parts.netloc:
+            self.problems.error(
+                source.path, source.line, f"image {src[:60]!r}: only files in images/ or https URLs"
+            )
+            return None
+        name = posixpath.normpath(unquote(parts.path))
+        if parts.path.startswith("/") or not name.startswith("images/") or ".." in name.split("/"):
+            self.problems.error(
+                source.path,
+                source.line,
+                f"image {src!r} is outside this issue's images/ folder; "
+                "put the file in images/ and write images/<name>",
+            )
+            return None
+        file = self.directory / name
+        if not file.is_file():
+            self.problems.error(source.path, source.line, f"image {src!r} does not exist ({self.rel(name)})")
+            return None
+        if not alt:
+            self.problems.warning(
+                source.path, source.line, f"image {src!r} has no alt text; describe it for readers who cannot see it"
+            )
+        image = Image(name=name.removeprefix("images/"), file=file, alt=alt, source=source)
+        self.images.setdefault(image.name, image)
+        return image
+
+    def _foreword(self) -> Foreword | None:
+        if not (self.directory / "foreword.md").is_file():
+            return None
+        document = self._markdown("foreword.md")
+        if document is None:
+            return None
+        fields = Fields(document.meta, self.rel("foreword.md"), self.problems, ("author", "role"))
+        return Foreword(
+            author=fields.one_line("author"),
+            role=fields.one_line("role"),
+            body=self._body("foreword.md", document),
+            source=Source(self.rel("foreword.md"), 1),
+        )
+
+    def _documents(self, kind: str) -> list[tuple[str, str, MarkdownFile]]:
+        """(slug, name, document) for every Markdown file of articles/ or reports/."""
+        directory = self.directory / kind
+        if not directory.is_dir():
+            return []
+        found = []
+        for file in sorted(directory.iterdir()):
+            name = f"{kind}/{file.name}"
+            if file.name.startswith(".") or not file.is_file():
+                continue
+            if file.suffix != ".md":
+                self.problems.warning(self.rel(name), None, "ignored: only .md files are read here")
+                continue
+            slug = file.stem
+            if not SLUG.match(slug) or slug in RESERVED_SLUGS:
+                suggestion = slugify(slug) or "an-article"
+                if suggestion in RESERVED_SLUGS:
+                    suggestion += "-1"
+                self.problems.error(
+                    self.rel(name),
+                    None,
+                    f"the file name is the page's URL: use lowercase letters, digits and '-' "
+                    f"(e.g. {suggestion}.md)",
+                )
+                continue
+            document = self._markdown(name)
+            if document is not None:
+                found.append((slug, name, document))
+        return found
+
+    def _articles(self, number: int) -> tuple[Article, ...]:
+        articles = []
+        for slug, name, document in self._documents("articles"):
+            fields = Fields(document.meta, self.rel(name), self.problems, ARTICLE_KEYS)
+            title = fields.one_line("title", required=True)
+            authors = tuple(read_people(fields, "authors", ("name", "role", "organisation")))
+            body = self._body(name, document)
+            if title is None:
+                continue
+            articles.append(
+                Article(
+                    issue=number,
+                    slug=slug,
+                    title=title,
+                    authors=authors,
+                    summary=fields.text("summary"),
+                    order=fields.number("order"),
+                    body=body,
+                    source=Source(self.rel(name), 1),
+                )
+            )
+        return tuple(sorted(articles, key=lambda a: (a.order is None, a.order or 0, a.slug)))
+
+    def _reports(self, number: int) -> tuple[tuple[Report, EventEntry], ...]:
+        reports = []
+        for slug, name, document in self._documents("reports"):
+            path = self.rel(name)
+            fields = Fields(document.meta, path, self.problems, REPORT_KEYS)
+            title = fields.one_line("title", required=True)
+            dates, tentative = read_dates(fields, self.timezone)
+            venue = fields.one_line("venue", required=True)
+            status = read_status(fields, tentative)
+            event_id = read_id(fields, "event", title, dates)
+            body = self._body(name, document)
+            if title is None or dates is None or venue is None or event_id is None or status is None:
+                continue
+            report = Report(
+                issue=number,
+                slug=slug,
+                title=title,
+                dates=dates,
+                venue=venue,
+                event_id=event_id,
+                summary=fields.text("summary"),
+                order=fields.number("order"),
+                body=body,
+                source=Source(path, 1),
+            )
+            entry = EventEntry(
+                id=event_id,
+                title=title,
+                dates=dates,
+                venue=venue,
+                status=status,
+                source=Source(path, fields.line("event") if fields.has("event") else 1),
+                origin=Origin.REPORT,
+                explicit_id=fields.has("event"),
+                issue=number,
+                report=slug,
+                description=report.summary,
+                categories=fields.text_list("categories"),
+            )
+            reports.append((report, entry))
+        return tuple(sorted(reports, key=lambda r: (r[0].order is None, r[0].order or 0, r[0].slug)))
+
+    def _schedule(self, number: int) -> Schedule | None:
+        file = self.directory / "schedule.yaml"
+        if not file.is_file():
+            return None
+        path = self.rel("schedule.yaml")
+        try:
+            data = read_yaml_file(file, path)
+        except ContentError as error:
+            self.problems.items.append(error.problem)
+            return None
+        fields = Fields(data, path, self.problems, ("title", "period", "note", "events"))
+        entries = []
+        for item in fields.mappings("events", EVENT_KEYS):
+            entry = read_entry(item, Origin.SCHEDULE, number, self.timezone)
+            if entry is not None:
+                entries.append(entry)
+        return Schedule(
+            title=fields.one_line("title"),
+            period=fields.one_line("period"),
+            note=fields.text("note"),
+            entries=tuple(entries),
+        )
+
+    def _check_slugs(
+        self, articles: tuple[Article, ...], reports: tuple[tuple[Report, EventEntry], ...]
+    ) -> None:
+        article_slugs = {a.slug for a in articles}
+        for report, _ in reports:
+            if report.slug in article_slugs:
+                self.problems.error(
+                    report.source.path,
+                    None,
+                    f"articles/{report.slug}.md has the same name; each page of an issue "
+                    "needs its own file name",
+                )
+
+
+def read_issue(root: Path, folder: str, number: int, settings: Settings | None, problems: Problems) -> IssueFolder | None:
+    """Read `root/folder` (e.g. content/issues/062) as issue `number`."""
+    return _IssueReader(root, folder, settings, problems).read(number)

@@ -1,0 +1,196 @@
+"""content/newsletter.yaml and calendar/calendar.yaml."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from email.utils import parseaddr
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from newsletter.errors import ContentError, Problems
+from newsletter.model import (
+    CalendarSettings,
+    Contact,
+    EmailSettings,
+    EventEntry,
+    FeedSettings,
+    Origin,
+    Person,
+    Settings,
+)
+from newsletter.reading.entries import EVENT_KEYS, read_entry
+from newsletter.reading.fields import Fields
+from newsletter.reading.files import read_yaml_file
+from newsletter.reading.yamlfile import YamlMap
+
+SETTINGS_PATH = "content/newsletter.yaml"
+CALENDAR_PATH = "calendar/calendar.yaml"
+
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+_DURATION = re.compile(r"^P(?!$)(?:\d+W|(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+S)?)?)$")
+
+
+def read_settings(root: Path, problems: Problems) -> Settings | None:
+    """The publication settings, or None (with the problems reported) if unusable."""
+    file = root / SETTINGS_PATH
+    if not file.is_file():
+        problems.error(
+            SETTINGS_PATH,
+            None,
+            "missing: every newsletter folder needs content/newsletter.yaml "
+            "with at least title, publisher and base_url",
+        )
+        return None
+    try:
+        data = read_yaml_file(file, SETTINGS_PATH)
+    except ContentError as error:
+        problems.items.append(error.problem)
+        return None
+    keys = ("title", "publisher", "base_url", "language", "timezone", "email", "contact", "staff", "feed")
+    fields = Fields(data, SETTINGS_PATH, problems, keys)
+    title = fields.one_line("title", required=True)
+    publisher = fields.one_line("publisher", required=True)
+    base_url = _base_url(fields)
+    language = fields.one_line("language") or "en"
+    if not _LANGUAGE.match(language):
+        fields.error("language", f"{language!r} is not a BCP 47 language tag such as en or en-GB")
+    timezone = fields.one_line("timezone") or "UTC"
+    if not valid_timezone(timezone):
+        fields.error("timezone", f"unknown time zone {timezone!r}; use an IANA name like Asia/Bangkok")
+        timezone = "UTC"
+    email = _email(fields)
+    contact = fields.sub("contact", ("address", "phone", "email", "website"))
+    staff = tuple(read_people(fields, "staff", ("name", "role")))
+    feed = fields.sub("feed", ("limit",))
+    limit = feed.integer("limit") if feed else None
+    if feed is not None and limit is not None and limit < 1:
+        feed.error("limit", "must be 1 or more")
+        limit = None
+    if title is None or publisher is None or base_url is None:
+        return None
+    return Settings(
+        title=title,
+        publisher=publisher,
+        base_url=base_url,
+        language=language,
+        timezone=timezone,
+        email=email,
+        contact=Contact(
+            address=contact.text("address"),
+            phone=contact.one_line("phone"),
+            email=contact.one_line("email"),
+            website=contact.one_line("website"),
+        )
+        if contact
+        else None,
+        staff=staff,
+        feed=FeedSettings(limit=limit),
+    )
+
+
+def read_calendar(
+    root: Path, settings: Settings | None, problems: Problems
+) -> tuple[CalendarSettings, tuple[EventEntry, ...]]:
+    """calendar/calendar.yaml (optional): the feed's settings and its standing events."""
+    name = settings.title if settings else "Newsletter"
+    uid_domain = settings.host if settings else "localhost"
+    defaults = CalendarSettings(name=name, uid_domain=uid_domain)
+    file = root / CALENDAR_PATH
+    if not file.is_file():
+        return defaults, ()
+    try:
+        data = read_yaml_file(file, CALENDAR_PATH)
+    except ContentError as error:
+        problems.items.append(error.problem)
+        return defaults, ()
+    fields = Fields(data, CALENDAR_PATH, problems, ("name", "description", "refresh", "uid_domain", "events"))
+    refresh = fields.one_line("refresh") or "P1D"
+    if not _DURATION.match(refresh):
+        fields.error("refresh", f"{refresh!r} is not an ISO 8601 duration such as P1D or PT12H")
+        refresh = "P1D"
+    timezone = settings.timezone if settings else "UTC"
+    entries = [
+        read_entry(item, Origin.CALENDAR, None, timezone) for item in fields.mappings("events", EVENT_KEYS)
+    ]
+    calendar = CalendarSettings(
+        name=fields.one_line("name") or name,
+        description=fields.text("description"),
+        refresh=refresh,
+        uid_domain=fields.one_line("uid_domain") or uid_domain,
+    )
+    return calendar, tuple(e for e in entries if e is not None)
+
+
+def valid_timezone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _base_url(fields: Fields) -> str | None:
+    url = fields.one_line("base_url", required=True)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+        fields.error(
+            "base_url",
+            f"{url!r} must be an absolute https URL where public/ is served, "
+            "e.g. https://newsletter.example.org/",
+        )
+        return None
+    return url if url.endswith("/") else url + "/"
+
+
+def _email(fields: Fields) -> EmailSettings:
+    keys = ("from", "reply_to", "list_id", "unsubscribe_url", "unsubscribe_mailto")
+    email = fields.sub("email", keys)
+    if email is None:
+        return EmailSettings()
+    for key in ("from", "reply_to", "unsubscribe_mailto"):
+        value = email.one_line(key)
+        if value is not None and "@" not in parseaddr(value)[1]:
+            email.error(key, f"{value!r} is not an email address")
+    unsubscribe = email.one_line("unsubscribe_url")
+    if unsubscribe is not None:
+        parts = urlsplit(unsubscribe)
+        if parts.scheme != "https" or not parts.hostname:
+            email.error("unsubscribe_url", f"{unsubscribe!r} must be an absolute https URL")
+        elif "{token}" not in unsubscribe:
+            email.warning(
+                "unsubscribe_url", "has no {token} placeholder: every reader gets the same link"
+            )
+    return EmailSettings(
+        sender=email.one_line("from"),
+        reply_to=email.one_line("reply_to"),
+        list_id=email.one_line("list_id"),
+        unsubscribe_url=unsubscribe,
+        unsubscribe_mailto=email.one_line("unsubscribe_mailto"),
+    )
+
+
+def read_people(fields: Fields, key: str, known: tuple[str, ...]) -> Iterator[Person]:
+    """A list of people, each `{name, role?, organisation?}` or just a name."""
+    if isinstance(fields.data.get(key), str):
+        yield Person(name=fields.data[key].strip())
+        return
+    items = fields.sequence(key)
+    for index, item in enumerate(items or ()):
+        label = f"{fields.name(key)}[{index + 1}]"
+        if isinstance(item, str):
+            yield Person(name=item.strip())
+        elif isinstance(item, YamlMap):
+            person = Fields(item, fields.path, fields.problems, known, f"{label}.")
+            name = person.one_line("name", required=True)
+            if name is not None:
+                yield Person(name, person.one_line("role"), person.one_line("organisation"))
+        else:
+            fields.problems.error(
+                fields.path, items.lines[index] if items else None,
+                f"{label}: must be a name or a mapping with `name:`",
+            )

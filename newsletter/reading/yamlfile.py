@@ -1,0 +1,98 @@
+"""YAML read with line numbers, so every problem can say `path:line`.
+
+Mappings become `YamlMap` (a dict that knows the line of each key), sequences
+`YamlList`. Aliases of mappings or sequences are refused: editors do not need them,
+and refusing them makes an alias bomb fail at once instead of exhausting memory.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from newsletter.errors import ContentError
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # type: ignore[assignment]
+
+
+class YamlMap(dict[str, Any]):
+    """A mapping read from YAML: `line` is where it starts, `lines[key]` where a key is."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.lines: dict[str, int] = {}
+
+    def line_of(self, key: str) -> int:
+        return self.lines.get(key, self.line)
+
+
+class YamlList(list[Any]):
+    """A sequence read from YAML: `line` is where it starts, `lines[i]` each item's line."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__()
+        self.line = line
+        self.lines: list[int] = []
+
+
+def load_yaml(text: str, path: str, first_line: int = 1) -> Any:
+    """Parse one YAML document; `first_line` is the file line of the text's first line."""
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        return _Builder(loader, path, first_line).build(node)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + first_line if mark else None
+        problem = error.problem or "cannot be read"
+        raise ContentError(path, line, f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as error:
+        raise ContentError(path, None, f"invalid YAML: {error}") from None
+    finally:
+        loader.dispose()
+
+
+class _Builder:
+    def __init__(self, loader: yaml.SafeLoader, path: str, first_line: int) -> None:
+        self.loader = loader
+        self.path = path
+        self.offset = first_line
+        self.seen: set[int] = set()
+
+    def line(self, node: yaml.Node) -> int:
+        return int(node.start_mark.line) + self.offset
+
+    def build(self, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return self.loader.construct_object(node, deep=True)
+        if id(node) in self.seen:
+            raise ContentError(
+                self.path,
+                self.line(node),
+                "YAML aliases (*name) of lists or mappings are not supported; write the value out",
+            )
+        self.seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            items = YamlList(self.line(node))
+            for child in node.value:
+                items.append(self.build(child))
+                items.lines.append(self.line(child))
+            return items
+        if isinstance(node, yaml.MappingNode):
+            mapping = YamlMap(self.line(node))
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise ContentError(self.path, self.line(key_node), "a key must be plain text")
+                key = str(key_node.value)
+                if key in mapping:
+                    raise ContentError(
+                        self.path, self.line(key_node), f"{key}: duplicate key", field=key
+                    )
+                mapping[key] = self.build(value_node)
+                mapping.lines[key] = self.line(key_node)
+            return mapping
+        raise ContentError(self.path, self.line(node), "unsupported YAML node")

@@ -1,0 +1,89 @@
+"""The two things every caller wants: `check` a newsletter folder, and `build` it.
+
+`build` reads top to bottom: read and validate everything, render every output in
+memory, hand the files to the writer.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+from newsletter.errors import ContentErrors, Problems, UsageError
+from newsletter.model import Newsletter
+from newsletter.writer import WriteResult
+
+
+def check_root(root: Path) -> Path:
+    """The root folder, resolved; `UsageError` when it is missing or unreadable."""
+    if not root.exists():
+        raise UsageError(f"the newsletter folder {str(root)!r} does not exist")
+    if not root.is_dir():
+        raise UsageError(f"{str(root)!r} is not a folder")
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise UsageError(f"the newsletter folder {str(root)!r} cannot be read")
+    return root.resolve()
+
+
+def load(root: Path) -> tuple[Newsletter, Problems]:
+    """The newsletter, or `ContentErrors` carrying every problem when there is any error."""
+    from newsletter.reading import read_newsletter
+
+    newsletter, problems = read_newsletter(check_root(root))
+    if newsletter is None or problems.errors:
+        raise ContentErrors(problems)
+    return newsletter, problems
+
+
+def check(root: Path) -> Problems:
+    """Every problem of the newsletter folder, errors and warnings, without rendering."""
+    from newsletter.reading import read_newsletter
+
+    _, problems = read_newsletter(check_root(root))
+    return problems
+
+
+def build_time(newsletter: Newsletter) -> datetime:
+    """The one time an output may show: SOURCE_DATE_EPOCH, else the newest issue's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return datetime.fromtimestamp(int(epoch), tz=UTC)
+        except (ValueError, OverflowError):
+            raise UsageError(f"SOURCE_DATE_EPOCH={epoch!r} is not a number of seconds") from None
+    latest = newsletter.latest_date or date(1970, 1, 1)
+    return datetime.combine(latest, time(0, 0), tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    out: Path
+    files: int
+    write: WriteResult
+    problems: Problems
+
+
+def build(root: Path, out: Path | None = None, issues: tuple[int, ...] = ()) -> BuildResult:
+    """Build the site of the newsletter at `root` into `out` (default root/public).
+
+    `issues` limits the email editions rendered again to those issues; the archive,
+    feeds and calendar always cover every issue.
+    """
+    from newsletter.render.web import render_web
+    from newsletter.writer import write_output
+
+    newsletter, problems = load(root)
+    root = check_root(root)
+    known = {i.number for i in newsletter.issues}
+    missing = sorted(set(issues) - known)
+    if missing:
+        raise UsageError(
+            f"no issue {', '.join(map(str, missing))}; the issues are "
+            f"{', '.join(str(n) for n in sorted(known)) or 'none yet'}"
+        )
+    files = dict(render_web(newsletter, root))
+    target = out if out is not None else root / "public"
+    result = write_output(target, files)
+    return BuildResult(target, len(files), result, problems)

@@ -1,0 +1,24 @@
+"""Slugs: the URL- and id-safe form of a title."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def slugify(text: str) -> str:
+    """`8th ASEM Customs Directors-General Meeting` -> `8th-asem-customs-directors-general-meeting`.
+
+    Accents are dropped (`Café` -> `cafe`); text with no ASCII letter or digit at all
+    gives an empty string, which callers replace with a name of their own.
+    """
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return _NOT_ALNUM.sub("-", ascii_text.lower()).strip("-")
+
+
+def default_event_id(title: str, year: int) -> str:
+    """The id an event gets when the editor writes none: slug of the title, `-`, the year."""
+    return f"{slugify(title) or 'event'}-{year}"

@@ -1,0 +1,43 @@
+"""The Jinja2 environment: a newsletter folder's own templates/ first, then the packaged ones."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from newsletter.errors import TemplateError
+
+
+def packaged_templates() -> Path:
+    """The default templates: inside the installed package, or the repository's templates/."""
+    inside = Path(__file__).parent / "templates"
+    return inside if inside.is_dir() else Path(__file__).parent.parent / "templates"
+
+
+@cache
+def environment(root: Path) -> jinja2.Environment:
+    """Templates for a newsletter folder; autoescape always on, undefined names are errors."""
+    search = [root / "templates", packaged_templates()]
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in search if p.is_dir()]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    return env
+
+
+def render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
+    """Render one template; a broken template becomes a `TemplateError` naming it."""
+    try:
+        return env.get_template(name).render(context)
+    except jinja2.TemplateSyntaxError as error:
+        raise TemplateError(error.filename or name, error.lineno, error.message or "") from None
+    except jinja2.TemplateError as error:
+        raise TemplateError(name, None, str(error)) from None
