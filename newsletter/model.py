@@ -23,6 +23,8 @@ class Source:
         return self.path if self.line is None else f"{self.path}:{self.line}"
 
 
+_HEADING = re.compile(r"<h([1-6])[\s>]")
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])([\s>])")
 _RELATIVE_URL = re.compile(r'(?P<attr>\b(?:src|href))="(?![a-zA-Z][a-zA-Z0-9+.-]*:|#|/)')
 
 
@@ -54,15 +56,26 @@ class Body:
 
         return render_markdown(self.markdown)
 
-    def html_at(self, prefix: str) -> str:
-        """The HTML with every relative URL prefixed, e.g. `../` or an absolute issue URL."""
-        if not prefix:
-            return self.html
-        return _RELATIVE_URL.sub(lambda m: f'{m["attr"]}="{prefix}', self.html)
+    def html_at(self, prefix: str, top: int = 2) -> str:
+        """The HTML for a page elsewhere: every relative URL prefixed (e.g. `../` or an
+        absolute issue URL), and headings shifted so the body's highest is `<h{top}>`,
+        which keeps the page's heading levels in order under its own titles."""
+        html = self.html
+        if prefix:
+            html = _RELATIVE_URL.sub(lambda m: f'{m["attr"]}="{prefix}', html)
+        levels = [int(level) for level in _HEADING.findall(html)]
+        if levels and min(levels) != top:
+            shift = top - min(levels)
+            html = _HEADING_TAG.sub(
+                lambda m: f"<{m[1]}h{min(6, max(1, int(m[2]) + shift))}{m[3]}", html
+            )
+        return html
 
 
 @dataclass(frozen=True, slots=True)
 class Person:
+    """A person named in a byline or the staff list."""
+
     name: str
     role: str | None = None
     organisation: str | None = None
@@ -70,6 +83,8 @@ class Person:
 
 @dataclass(frozen=True, slots=True)
 class Contact:
+    """The contact block printed in every footer."""
+
     address: str | None = None
     phone: str | None = None
     email: str | None = None
@@ -78,6 +93,8 @@ class Contact:
 
 @dataclass(frozen=True, slots=True)
 class EmailSettings:
+    """The `email:` block of newsletter.yaml."""
+
     sender: str | None = None  # the `from:` key
     reply_to: str | None = None
     list_id: str | None = None
@@ -87,6 +104,8 @@ class EmailSettings:
 
 @dataclass(frozen=True, slots=True)
 class FeedSettings:
+    """The `feed:` block of newsletter.yaml."""
+
     limit: int | None = None
 
 
@@ -191,6 +210,8 @@ class Schedule:
 
 @dataclass(frozen=True, slots=True)
 class Foreword:
+    """An issue's foreword, signed by its author."""
+
     author: str | None
     role: str | None
     body: Body
@@ -199,6 +220,8 @@ class Foreword:
 
 @dataclass(frozen=True, slots=True)
 class Article:
+    """A feature article (the "Special Topics"), with its byline."""
+
     issue: int
     slug: str
     title: str
@@ -216,6 +239,8 @@ class Article:
 
 @dataclass(frozen=True, slots=True)
 class Report:
+    """A report of a past workshop or meeting; a report is also an event."""
+
     issue: int
     slug: str
     title: str

@@ -8,7 +8,6 @@ reader can go on and find the next problem.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
@@ -33,7 +32,9 @@ class Fields:
         known = tuple(known)
         for key in data:
             if key not in known:
-                close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+                from difflib import get_close_matches
+
+                close = get_close_matches(key, known, n=1, cutoff=0.6)
                 hint = f"; did you mean {close[0]}?" if close else f"; known keys: {', '.join(known)}"
                 self.problems.warning(path, data.line_of(key), f"{self.name(key)}: unknown key{hint}")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,7 +132,9 @@ class _IssueReader:
             if slug in slugs:
                 chosen.append(slug)
                 continue
-            close = difflib.get_close_matches(slug, slugs, n=1)
+            from difflib import get_close_matches
+
+            close = get_close_matches(slug, slugs, n=1)
             hint = f"; did you mean {close[0]}?" if close else f"; the articles are: {', '.join(slugs)}"
             fields.error("highlights", f"no article {slug!r} in this issue{hint}")
         return tuple(chosen)

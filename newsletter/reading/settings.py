@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -27,6 +26,7 @@ from newsletter.reading.yamlfile import YamlMap
 SETTINGS_PATH = "content/newsletter.yaml"
 CALENDAR_PATH = "calendar/calendar.yaml"
 
+_ADDRESS = re.compile(r'^(?:[^<>@]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$')
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _DURATION = re.compile(r"^P(?!$)(?:\d+W|(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+S)?)?)$")
 
@@ -154,7 +154,7 @@ def _email(fields: Fields) -> EmailSettings:
         return EmailSettings()
     for key in ("from", "reply_to", "unsubscribe_mailto"):
         value = email.one_line(key)
-        if value is not None and "@" not in parseaddr(value)[1]:
+        if value is not None and not _ADDRESS.match(value):
             email.error(key, f"{value!r} is not an email address")
     unsubscribe = email.one_line("unsubscribe_url")
     if unsubscribe is not None:

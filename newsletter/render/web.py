@@ -124,8 +124,8 @@ class _Pages:
         }
         return render_template(self.env, template, page).encode("utf-8")
 
-    def body_html(self, prefix: str) -> Callable[[Body], Markup]:
-        return lambda body: Markup(body.html_at(prefix))
+    def body_html(self, prefix: str) -> Callable[[Body, int], Markup]:
+        return lambda body, top: Markup(body.html_at(prefix, top))
 
     def jsonld(self, event_id: str, url: str) -> Markup | None:
         event = self.events.get(event_id)
