@@ -7,6 +7,7 @@ Imports of the heavy modules happen inside each command, so `newsletter --help` 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -17,7 +18,7 @@ from newsletter.errors import ContentErrors, NewsletterError, Problems
 _ROOT_HELP = "The newsletter folder (default: the current folder)."
 
 
-def _root_option(command: click.Command) -> click.Command:
+def _root_option(command: Callable[..., None]) -> Callable[..., None]:
     """`--root` after the command name too: `newsletter check --root D`."""
     return click.option("--root", "root", type=click.Path(path_type=Path), help=_ROOT_HELP)(command)
 
@@ -52,7 +53,9 @@ def check(root: Path | None) -> None:
 
 @cli.command()
 @click.argument("issues", nargs=-1, type=int)
-@click.option("--out", type=click.Path(path_type=Path), help="Output folder (default: ROOT/public).")
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Output folder (default: ROOT/public)."
+)
 @_root_option
 def build(issues: tuple[int, ...], out: Path | None, root: Path | None) -> None:
     """Build the web archive (and every other output) into the output folder.

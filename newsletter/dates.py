@@ -30,7 +30,8 @@ MONTHS = (
 )
 
 _TENTATIVE = re.compile(r"\s*\((?:tbc|tbd|tentative)\)\s*$", re.IGNORECASE)
-_SEPARATOR = re.compile(r"\s*(?:[-‐‑‒–—−]|\bto\b)\s*", re.IGNORECASE)
+# `to` may touch digits or a dot (`7to10`, `Oct.to 9 Nov`), never a letter (`October`).
+_SEPARATOR = re.compile(r"\s*(?:[-‐‑‒–—−]|(?<![^\W\d_])to(?![^\W\d_]))\s*", re.IGNORECASE)
 _POINT = re.compile(
     r"^(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:\s+(?P<month>[^\W\d_]+)\.?)?(?:,?\s+(?P<year>\d{4}))?$",
     re.IGNORECASE,
@@ -106,7 +107,9 @@ def _make_date(year: int, month: int, day: int, text: str) -> date:
     try:
         return date(year, month, day)
     except ValueError:
-        raise DateError(f"there is no day {day} in {MONTHS[month - 1].title()} {year}", text) from None
+        raise DateError(
+            f"there is no day {day} in {MONTHS[month - 1].title()} {year}", text
+        ) from None
 
 
 def format_range(start: date, end: date) -> str:

@@ -9,6 +9,7 @@ rsync and the preview server quiet); files the new build no longer makes are rem
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -67,8 +68,6 @@ def _prune(out: Path, keep: set[str]) -> int:
                 (here / name).unlink()
                 removed += 1
         for subdir in subdirs:
-            try:
-                (here / subdir).rmdir()  # only succeeds when empty
-            except OSError:
-                pass
+            with contextlib.suppress(OSError):  # only empty folders go
+                (here / subdir).rmdir()
     return removed

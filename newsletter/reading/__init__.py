@@ -8,7 +8,7 @@ from pathlib import Path
 
 from newsletter.errors import Problems
 from newsletter.events import merge_events
-from newsletter.model import EventEntry, Issue, Newsletter, Report
+from newsletter.model import EventEntry, Issue, Newsletter, Report, Settings
 from newsletter.reading.entries import check_duplicate_ids
 from newsletter.reading.issues import IssueFolder, read_issue
 from newsletter.reading.settings import read_calendar, read_settings
@@ -39,7 +39,7 @@ def read_newsletter(root: Path) -> tuple[Newsletter | None, Problems]:
     return Newsletter(settings, calendar, issues, events), problems
 
 
-def _read_issues(root: Path, settings: object, problems: Problems) -> list[IssueFolder]:
+def _read_issues(root: Path, settings: Settings | None, problems: Problems) -> list[IssueFolder]:
     directory = root / ISSUES_PATH
     if not directory.is_dir():
         problems.warning(ISSUES_PATH, None, "no issues yet: create one with `newsletter new`")
@@ -59,14 +59,18 @@ def _read_issues(root: Path, settings: object, problems: Problems) -> list[Issue
         if len(child.name) < 3 or (child.name.startswith("0") and len(child.name) > 3):
             problems.warning(folder, None, f"name issue folders with three digits: {number:03d}")
         numbered[number] = folder
-    folders = []
+    folders: list[IssueFolder] = []
     for number in sorted(numbered):
         if not (root / numbered[number] / "issue.yaml").is_file():
-            problems.error(f"{numbered[number]}/issue.yaml", None, "missing: every issue folder needs an issue.yaml with number and date")
+            problems.error(
+                f"{numbered[number]}/issue.yaml",
+                None,
+                "missing: every issue folder needs an issue.yaml with number and date",
+            )
             continue
-        folder = read_issue(root, numbered[number], number, settings, problems)  # type: ignore[arg-type]
-        if folder is not None:
-            folders.append(folder)
+        issue = read_issue(root, numbered[number], number, settings, problems)
+        if issue is not None:
+            folders.append(issue)
     _check_dates(folders, problems)
     return folders
 
@@ -77,7 +81,8 @@ def _check_dates(folders: list[IssueFolder], problems: Problems) -> None:
         issue = folder.issue
         if previous is not None and issue.date < previous.date:
             problems.warning(
-                f"{issue.source.path}", None,
+                f"{issue.source.path}",
+                None,
                 f"dated {issue.date}, before issue {previous.number} ({previous.date})",
             )
         previous = issue

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from urllib.parse import urlsplit
 
 from newsletter.dates import parse_dates
@@ -95,7 +95,7 @@ def read_dates(fields: Fields, default_timezone: str) -> tuple[DateRange | None,
         if isinstance(value, date):
             day = value.date() if isinstance(value, datetime) else value
             return DateRange(day, day), False
-        text = fields.one_line("dates")
+        text = fields.one_line("dates", required=True)  # `dates: ""` is an error too
         if text is None:
             return None, False
         try:
@@ -126,7 +126,7 @@ def read_dates(fields: Fields, default_timezone: str) -> tuple[DateRange | None,
             end = start + timedelta(hours=1)
     elif fields.has("timezone"):
         fields.warning("timezone", "ignored: `start` is a date without a time (an all-day event)")
-    if end < start:  # type: ignore[operator]
+    if end < start:
         fields.error("end", f"{end} is before the start {start}")
         return None, False
     return DateRange(start, end, timezone), False
@@ -139,14 +139,20 @@ def _iso(fields: Fields, key: str) -> date | datetime | None:
     if isinstance(value, str):
         text = value.strip()
         try:
-            return datetime.fromisoformat(text) if ("T" in text or " " in text) else date.fromisoformat(text)
+            return (
+                datetime.fromisoformat(text)
+                if ("T" in text or " " in text)
+                else date.fromisoformat(text)
+            )
         except ValueError:
             pass
-    fields.error(key, f"must be an ISO date (2019-06-27) or date-time (2019-06-27T09:00), not {value!r}")
+    fields.error(
+        key, f"must be an ISO date (2019-06-27) or date-time (2019-06-27T09:00), not {value!r}"
+    )
     return None
 
 
-def _zone(fields: Fields, name: str) -> object | None:
+def _zone(fields: Fields, name: str) -> tzinfo | None:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     try:

@@ -35,8 +35,12 @@ class Fields:
                 from difflib import get_close_matches
 
                 close = get_close_matches(key, known, n=1, cutoff=0.6)
-                hint = f"; did you mean {close[0]}?" if close else f"; known keys: {', '.join(known)}"
-                self.problems.warning(path, data.line_of(key), f"{self.name(key)}: unknown key{hint}")
+                hint = (
+                    f"; did you mean {close[0]}?" if close else f"; known keys: {', '.join(known)}"
+                )
+                self.problems.warning(
+                    path, data.line_of(key), f"{self.name(key)}: unknown key{hint}"
+                )
 
     def name(self, key: str) -> str:
         return f"{self.prefix}{key}"

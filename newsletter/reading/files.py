@@ -64,4 +64,6 @@ def read_markdown_file(file: Path, path: str) -> MarkdownFile:
             if not isinstance(meta, YamlMap):
                 raise ContentError(path, 2, "the front matter must be `key: value` lines")
             return MarkdownFile(meta, "\n".join(lines[index + 1 :]), index + 2)
-    raise ContentError(path, 1, "the front matter opened with `---` is never closed by a `---` line")
+    raise ContentError(
+        path, 1, "the front matter opened with `---` is never closed by a `---` line"
+    )

@@ -135,7 +135,11 @@ class _IssueReader:
             from difflib import get_close_matches
 
             close = get_close_matches(slug, slugs, n=1)
-            hint = f"; did you mean {close[0]}?" if close else f"; the articles are: {', '.join(slugs)}"
+            hint = (
+                f"; did you mean {close[0]}?"
+                if close
+                else f"; the articles are: {', '.join(slugs)}"
+            )
             fields.error("highlights", f"no article {slug!r} in this issue{hint}")
         return tuple(chosen)
 
@@ -178,11 +182,15 @@ class _IssueReader:
             return None
         file = self.directory / name
         if not file.is_file():
-            self.problems.error(source.path, source.line, f"image {src!r} does not exist ({self.rel(name)})")
+            self.problems.error(
+                source.path, source.line, f"image {src!r} does not exist ({self.rel(name)})"
+            )
             return None
         if not alt:
             self.problems.warning(
-                source.path, source.line, f"image {src!r} has no alt text; describe it for readers who cannot see it"
+                source.path,
+                source.line,
+                f"image {src!r} has no alt text; describe it for readers who cannot see it",
             )
         image = Image(name=name.removeprefix("images/"), file=file, alt=alt, source=source)
         self.images.setdefault(image.name, image)
@@ -266,7 +274,13 @@ class _IssueReader:
             status = read_status(fields, tentative)
             event_id = read_id(fields, "event", title, dates)
             body = self._body(name, document)
-            if title is None or dates is None or venue is None or event_id is None or status is None:
+            if (
+                title is None
+                or dates is None
+                or venue is None
+                or event_id is None
+                or status is None
+            ):
                 continue
             report = Report(
                 issue=number,
@@ -295,7 +309,9 @@ class _IssueReader:
                 categories=fields.text_list("categories"),
             )
             reports.append((report, entry))
-        return tuple(sorted(reports, key=lambda r: (r[0].order is None, r[0].order or 0, r[0].slug)))
+        return tuple(
+            sorted(reports, key=lambda r: (r[0].order is None, r[0].order or 0, r[0].slug))
+        )
 
     def _schedule(self, number: int) -> Schedule | None:
         file = self.directory / "schedule.yaml"
@@ -334,6 +350,8 @@ class _IssueReader:
                 )
 
 
-def read_issue(root: Path, folder: str, number: int, settings: Settings | None, problems: Problems) -> IssueFolder | None:
+def read_issue(
+    root: Path, folder: str, number: int, settings: Settings | None, problems: Problems
+) -> IssueFolder | None:
     """Read `root/folder` (e.g. content/issues/062) as issue `number`."""
     return _IssueReader(root, folder, settings, problems).read(number)

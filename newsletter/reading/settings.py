@@ -26,9 +26,11 @@ from newsletter.reading.yamlfile import YamlMap
 SETTINGS_PATH = "content/newsletter.yaml"
 CALENDAR_PATH = "calendar/calendar.yaml"
 
-_ADDRESS = re.compile(r'^(?:[^<>@]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$')
+_ADDRESS = re.compile(r"^(?:[^<>@]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
-_DURATION = re.compile(r"^P(?!$)(?:\d+W|(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+S)?)?)$")
+_DURATION = re.compile(
+    r"^P(?!$)(?:\d+W|(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+S)?)?)$"
+)
 
 
 def read_settings(root: Path, problems: Problems) -> Settings | None:
@@ -47,7 +49,17 @@ def read_settings(root: Path, problems: Problems) -> Settings | None:
     except ContentError as error:
         problems.items.append(error.problem)
         return None
-    keys = ("title", "publisher", "base_url", "language", "timezone", "email", "contact", "staff", "feed")
+    keys = (
+        "title",
+        "publisher",
+        "base_url",
+        "language",
+        "timezone",
+        "email",
+        "contact",
+        "staff",
+        "feed",
+    )
     fields = Fields(data, SETTINGS_PATH, problems, keys)
     title = fields.one_line("title", required=True)
     publisher = fields.one_line("publisher", required=True)
@@ -57,7 +69,9 @@ def read_settings(root: Path, problems: Problems) -> Settings | None:
         fields.error("language", f"{language!r} is not a BCP 47 language tag such as en or en-GB")
     timezone = fields.one_line("timezone") or "UTC"
     if not valid_timezone(timezone):
-        fields.error("timezone", f"unknown time zone {timezone!r}; use an IANA name like Asia/Bangkok")
+        fields.error(
+            "timezone", f"unknown time zone {timezone!r}; use an IANA name like Asia/Bangkok"
+        )
         timezone = "UTC"
     email = _email(fields)
     contact = fields.sub("contact", ("address", "phone", "email", "website"))
@@ -104,14 +118,17 @@ def read_calendar(
     except ContentError as error:
         problems.items.append(error.problem)
         return defaults, ()
-    fields = Fields(data, CALENDAR_PATH, problems, ("name", "description", "refresh", "uid_domain", "events"))
+    fields = Fields(
+        data, CALENDAR_PATH, problems, ("name", "description", "refresh", "uid_domain", "events")
+    )
     refresh = fields.one_line("refresh") or "P1D"
     if not _DURATION.match(refresh):
         fields.error("refresh", f"{refresh!r} is not an ISO 8601 duration such as P1D or PT12H")
         refresh = "P1D"
     timezone = settings.timezone if settings else "UTC"
     entries = [
-        read_entry(item, Origin.CALENDAR, None, timezone) for item in fields.mappings("events", EVENT_KEYS)
+        read_entry(item, Origin.CALENDAR, None, timezone)
+        for item in fields.mappings("events", EVENT_KEYS)
     ]
     calendar = CalendarSettings(
         name=fields.one_line("name") or name,
@@ -191,6 +208,7 @@ def read_people(fields: Fields, key: str, known: tuple[str, ...]) -> Iterator[Pe
                 yield Person(name, person.one_line("role"), person.one_line("organisation"))
         else:
             fields.problems.error(
-                fields.path, items.lines[index] if items else None,
+                fields.path,
+                items.lines[index] if items else None,
                 f"{label}: must be a name or a mapping with `name:`",
             )

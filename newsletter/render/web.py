@@ -105,7 +105,9 @@ class _Pages:
         self.newsletter = newsletter
         self.settings = newsletter.settings
         self.env = environment(root)
-        self.env.globals.update(format_dates=format_dates, format_day=format_day, event_file=event_file)
+        self.env.globals.update(
+            format_dates=format_dates, format_day=format_day, event_file=event_file
+        )
         self.links = Links.of(newsletter)
         self.events = {e.id: e for e in newsletter.events}
         self.issues = sorted(newsletter.issues, key=lambda i: i.number, reverse=True)
@@ -144,7 +146,9 @@ class _Pages:
             body_html=self.body_html(""),
             neighbours=self._neighbours(issue),
             schedule_jsonld=[self.jsonld(e.id, url) for e in entries],
-            report_jsonld={r.slug: self.jsonld(r.event_id, self.settings.url(r.path)) for r in issue.reports},
+            report_jsonld={
+                r.slug: self.jsonld(r.event_id, self.settings.url(r.path)) for r in issue.reports
+            },
         )
 
     def article(self, issue: Issue, slug: str) -> bytes:
@@ -189,4 +193,3 @@ def render_web(newsletter: Newsletter, root: Path) -> Iterator[tuple[str, bytes]
             yield f"{report.path}index.html", pages.report(issue, report)
         for image in issue.images:
             yield f"{issue.path}images/{image.name}", image.file.read_bytes()
-
