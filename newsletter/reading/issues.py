@@ -186,6 +186,14 @@ class _IssueReader:
                 source.path, source.line, f"image {src!r} does not exist ({self.rel(name)})"
             )
             return None
+        if not file.resolve().is_relative_to(self.root.resolve()):
+            self.problems.error(
+                source.path,
+                source.line,
+                f"image {src!r} is a link to a file outside the newsletter folder; "
+                "copy the file into images/",
+            )
+            return None
         if not alt:
             self.problems.warning(
                 source.path,

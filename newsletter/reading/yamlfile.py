@@ -49,6 +49,10 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> Any:
         mark = error.problem_mark or error.context_mark
         line = mark.line + first_line if mark else None
         problem = error.problem or "cannot be read"
+        start = error.context_mark
+        if error.context and start is not None and mark is not None and start.line != mark.line:
+            # An unclosed quote or bracket is found lines later, often at the end of the file.
+            problem += f" ({error.context} that starts on line {start.line + first_line})"
         raise ContentError(path, line, f"invalid YAML: {problem}") from None
     except yaml.YAMLError as error:
         raise ContentError(path, None, f"invalid YAML: {error}") from None
@@ -68,7 +72,13 @@ class _Builder:
 
     def build(self, node: yaml.Node) -> Any:
         if isinstance(node, yaml.ScalarNode):
-            return self.loader.construct_object(node, deep=True)
+            try:
+                return self.loader.construct_object(node, deep=True)
+            except (ValueError, TypeError, AttributeError, OverflowError):
+                # Taken for a date or a number but not one (`2019-02-30`, `0x_`): keep the
+                # text, so the field that reads it reports it with its key and line.
+                self.loader.recursive_objects.pop(node, None)
+                return str(node.value)
         if id(node) in self.seen:
             raise ContentError(
                 self.path,

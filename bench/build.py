@@ -1,0 +1,435 @@
+"""Benchmark start-up, ``check`` and full ``build`` of the newsletter tool.
+
+Run from anywhere (``./run bench`` runs it with the project's virtualenv)::
+
+    python bench/build.py [--issues 200 400] [--repeat 5] [--work DIR]
+
+The script generates two large newsletter archives from the sample in the repository
+root (issues 061 and 062 copied alternately, with unique event ids and quarterly
+dates), checks that the smaller one passes ``newsletter check``, then times every
+command as a separate cold process and prints the figures next to the targets of the
+performance spec (``performance.md``). It reports; it is not a test: it exits 0 whatever
+the figures are, and 1 only when it cannot measure (a generated archive that does not
+pass ``check``, or a command that fails).
+
+Standard library only, so that it runs in any environment where ``newsletter`` is
+installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+"""The repository root, which is itself the sample newsletter folder."""
+
+SAMPLE_ISSUES = ("061", "062")
+"""Sample issue folders copied, alternately, into the generated archives."""
+
+LAST_ISSUE_DATE = dt.date(2018, 10, 15)
+"""Publication date of the last generated issue; earlier issues go back 3 months each."""
+
+MONTHS_BETWEEN_ISSUES = 3
+
+TARGET_CHECK_OVER_HELP = 2.0
+"""``check`` of the sample may take at most this many times ``newsletter --help``."""
+
+TARGET_BUILD_SMALL_S = 10.0
+"""Ceiling for the full build of the smaller (200-issue) archive, in seconds."""
+
+PELICAN_REFERENCE_S = 2.1
+"""Pelican 4.12, web pages and two feeds of the 200-issue archive (performance.md)."""
+
+HUGO_REFERENCE_S = 0.5
+"""Hugo 0.111, the same content, two cores (performance.md)."""
+
+TARGET_SCALING_PER_DOUBLING = 2.2
+"""Build time of twice the issues may be at most this many times the smaller build's."""
+
+REFERENCE_CONTENT = "~330 articles and reports, ~1,000 events"
+"""What performance.md says the 200-issue archive holds (for the Pelican comparison)."""
+
+SCHEDULE_ID = re.compile(
+    r"^(?P<key>[ \t]*(?:-[ \t]+)?id:[ \t]*)(?P<q>[\"']?)(?P<value>[^\"'\s#]+)(?P=q)", re.M
+)
+REPORT_EVENT = re.compile(r"^(?P<key>event:[ \t]*)(?P<q>[\"']?)(?P<value>[^\"'\s#]+)(?P=q)", re.M)
+ISSUE_NUMBER = re.compile(r"^number:.*$", re.M)
+ISSUE_DATE = re.compile(r"^date:.*$", re.M)
+TITLE_NUMBER = re.compile(r"^(title:.*?No\.\s*)\d+", re.M)
+
+
+class BenchError(Exception):
+    """The benchmark cannot measure: bad generated content or a failing command."""
+
+
+@dataclass
+class ArchiveStats:
+    """What a generated archive holds."""
+
+    issues: int = 0
+    articles: int = 0
+    reports: int = 0
+    schedule_entries: int = 0
+    event_ids: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Measurement:
+    """One command timed as a cold process, several times."""
+
+    name: str
+    argv: list[str]
+    cwd: Path
+    out_parent: Path | None = None
+    """For a build: a fresh empty output folder is made under it for every run."""
+    times: list[float] = field(default_factory=list)
+    last_output: tuple[int, int] | None = None
+    """For a build: (files, bytes) written by the last run."""
+
+    @property
+    def median(self) -> float:
+        """Median wall-clock seconds."""
+        return statistics.median(self.times)
+
+    @property
+    def minimum(self) -> float:
+        """Fastest wall-clock seconds."""
+        return min(self.times)
+
+
+def newsletter_executable() -> Path:
+    """Return the ``newsletter`` script of the interpreter running this benchmark."""
+    exe = Path(sys.executable).parent / "newsletter"
+    if not exe.exists():
+        raise BenchError(f"{exe} not found: install the project into this Python's venv")
+    return exe
+
+
+def issue_date(number: int, last_number: int) -> dt.date:
+    """Date of issue ``number``: three months per issue back from ``LAST_ISSUE_DATE``."""
+    months_back = MONTHS_BETWEEN_ISSUES * (last_number - number)
+    month_index = LAST_ISSUE_DATE.year * 12 + (LAST_ISSUE_DATE.month - 1) - months_back
+    return LAST_ISSUE_DATE.replace(year=month_index // 12, month=month_index % 12 + 1)
+
+
+def rewrite_issue_yaml(text: str, number: int, date: dt.date) -> str:
+    """Set ``number:`` and ``date:`` (and the ``No.`` in a ``title:``) of an issue.yaml."""
+    text, found_number = ISSUE_NUMBER.subn(f"number: {number}", text, count=1)
+    text, found_date = ISSUE_DATE.subn(f"date: {date.isoformat()}", text, count=1)
+    if not (found_number and found_date):
+        raise BenchError("sample issue.yaml has no top-level number: or date: line")
+    return TITLE_NUMBER.sub(rf"\g<1>{number}", text, count=1)
+
+
+def suffix_ids(pattern: re.Pattern[str], text: str, suffix: str) -> tuple[str, list[str]]:
+    """Append ``suffix`` to every id matched by ``pattern``; return the text and new ids."""
+    new_ids: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        value = match["value"] + suffix
+        new_ids.append(value)
+        return f"{match['key']}{match['q']}{value}{match['q']}"
+
+    return pattern.sub(replace, text), new_ids
+
+
+def suffix_report_event(text: str, suffix: str) -> tuple[str, list[str]]:
+    """Append ``suffix`` to the ``event:`` of a Markdown file's front matter only."""
+    match = re.match(r"---[ \t]*\r?\n.*?^---[ \t]*$", text, re.S | re.M)
+    if match is None:
+        return text, []
+    front, ids = suffix_ids(REPORT_EVENT, match.group(0), suffix)
+    return front + text[match.end() :], ids
+
+
+def copy_issue(source: Path, dest: Path, number: int, last_number: int) -> ArchiveStats:
+    """Copy one sample issue folder to ``dest`` as issue ``number`` with unique event ids."""
+    stats = ArchiveStats(issues=1)
+    suffix = f"-n{number:03d}"
+    shutil.copytree(source, dest)
+    issue_yaml = dest / "issue.yaml"
+    date = issue_date(number, last_number)
+    issue_yaml.write_text(rewrite_issue_yaml(issue_yaml.read_text("utf-8"), number, date), "utf-8")
+    schedule = dest / "schedule.yaml"
+    if schedule.exists():
+        text, ids = suffix_ids(SCHEDULE_ID, schedule.read_text("utf-8"), suffix)
+        schedule.write_text(text, "utf-8")
+        stats.event_ids.update(ids)
+        stats.schedule_entries = len(re.findall(r"^  - ", text, re.M))
+    for report in sorted((dest / "reports").glob("*.md")):
+        text, ids = suffix_report_event(report.read_text("utf-8"), suffix)
+        report.write_text(text, "utf-8")
+        stats.event_ids.update(ids)
+        stats.reports += 1
+    stats.articles = len(list((dest / "articles").glob("*.md")))
+    return stats
+
+
+def generate_archive(sample: Path, dest: Path, count: int) -> ArchiveStats:
+    """Generate a ``count``-issue newsletter folder at ``dest`` from the sample folder."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    (dest / "content" / "issues").mkdir(parents=True)
+    (dest / "calendar").mkdir()
+    shutil.copy2(sample / "content" / "newsletter.yaml", dest / "content" / "newsletter.yaml")
+    calendar = sample / "calendar" / "calendar.yaml"
+    total = ArchiveStats()
+    if calendar.exists():
+        shutil.copy2(calendar, dest / "calendar" / "calendar.yaml")
+        total.event_ids.update(
+            m["value"] for m in SCHEDULE_ID.finditer(calendar.read_text("utf-8"))
+        )
+    for number in range(1, count + 1):
+        source = sample / "content" / "issues" / SAMPLE_ISSUES[(number - 1) % len(SAMPLE_ISSUES)]
+        one = copy_issue(source, dest / "content" / "issues" / f"{number:03d}", number, count)
+        total.issues += one.issues
+        total.articles += one.articles
+        total.reports += one.reports
+        total.schedule_entries += one.schedule_entries
+        total.event_ids |= one.event_ids
+    return total
+
+
+def folder_size(folder: Path) -> tuple[int, int]:
+    """Return (number of files, total bytes) under ``folder``."""
+    files = 0
+    size = 0
+    for dirpath, _dirnames, filenames in os.walk(folder):
+        for name in filenames:
+            files += 1
+            size += (Path(dirpath) / name).stat().st_size
+    return files, size
+
+
+def run(argv: Sequence[str], cwd: Path) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Run ``argv`` as a fresh process in ``cwd``; return wall-clock seconds and the result."""
+    start = time.perf_counter()
+    result = subprocess.run(list(argv), cwd=cwd, capture_output=True, text=True, check=False)
+    return time.perf_counter() - start, result
+
+
+def describe_failure(
+    argv: Sequence[str], cwd: Path, result: subprocess.CompletedProcess[str]
+) -> str:
+    """Format a failed command's exit code and output for an error message."""
+    output = (result.stdout + result.stderr).strip()
+    lines = output.splitlines()
+    if len(lines) > 40:
+        lines = [*lines[:40], f"... ({len(lines) - 40} more lines)"]
+    shown = "\n    ".join(lines)
+    return f"`{' '.join(argv)}` in {cwd} exited {result.returncode}:\n    {shown}"
+
+
+def run_measurement(measurement: Measurement, record: bool) -> None:
+    """Run a measurement's command once; record its time when ``record`` is true."""
+    argv = list(measurement.argv)
+    out: Path | None = None
+    if measurement.out_parent is not None:
+        out = Path(tempfile.mkdtemp(prefix="out-", dir=measurement.out_parent))
+        argv += ["--out", str(out)]
+    try:
+        seconds, result = run(argv, measurement.cwd)
+        if result.returncode != 0:
+            raise BenchError(describe_failure(argv, measurement.cwd, result))
+        if record:
+            measurement.times.append(seconds)
+            if out is not None:
+                measurement.last_output = folder_size(out)
+    finally:
+        if out is not None:
+            shutil.rmtree(out, ignore_errors=True)
+
+
+def verify_check(exe: Path, root: Path) -> None:
+    """Fail loudly unless ``newsletter check`` passes on ``root``."""
+    argv = [str(exe), "check"]
+    _seconds, result = run(argv, root)
+    if result.returncode != 0:
+        raise BenchError("generated archive fails check: " + describe_failure(argv, root, result))
+
+
+def format_bytes(size: int) -> str:
+    """Byte count, exact and human-readable (``12,345,678 B (11.8 MB)``)."""
+    value = float(size)
+    unit = "B"
+    for bigger in ("KB", "MB", "GB"):
+        if value < 1024:
+            break
+        value /= 1024
+        unit = bigger
+    return f"{size:,} B" if unit == "B" else f"{size:,} B ({value:.1f} {unit})"
+
+
+def verdict(ok: bool) -> str:
+    """Return the word printed next to a figure and its target."""
+    return "ok" if ok else "MISSED"
+
+
+def print_report(
+    measurements: dict[str, Measurement],
+    sizes: tuple[int, int],
+    archives: dict[int, ArchiveStats],
+    repeat: int,
+) -> None:
+    """Print the table of timings, the ratios against their targets, and output sizes."""
+    small, large = sizes
+    print()
+    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
+    print(f"Each command run as a cold process, 1 warm-up + {repeat} timed runs, interleaved.")
+    for count, stats in archives.items():
+        print(
+            f"{count}-issue archive: {stats.articles} articles + {stats.reports} reports "
+            f"= {stats.articles + stats.reports}, {stats.schedule_entries} schedule entries, "
+            f"{len(stats.event_ids)} distinct event ids"
+        )
+    print(f"(performance.md's 200-issue reference content: {REFERENCE_CONTENT})")
+    print()
+    width = max(len(name) for name in measurements)
+    print(f"{'command':<{width}}  {'median s':>9}  {'min s':>9}")
+    print(f"{'-' * width}  {'-' * 9}  {'-' * 9}")
+    for name, measurement in measurements.items():
+        print(f"{name:<{width}}  {measurement.median:>9.3f}  {measurement.minimum:>9.3f}")
+    print()
+
+    help_ = measurements["newsletter --help"]
+    check = measurements["newsletter check (sample)"]
+    build_small = measurements[f"newsletter build ({small} issues)"]
+    build_large = measurements[f"newsletter build ({large} issues)"]
+    check_ratio = check.median / help_.median
+    scaling = build_large.median / build_small.median
+    scaling_target = TARGET_SCALING_PER_DOUBLING / 2 * large / small
+    rows: list[tuple[str, str, str, str]] = [
+        (
+            "check(sample) / --help",
+            f"{check_ratio:.2f}x",
+            f"<= {TARGET_CHECK_OVER_HELP:.1f}x",
+            verdict(check_ratio <= TARGET_CHECK_OVER_HELP),
+        ),
+        (
+            f"build({small}) seconds",
+            f"{build_small.median:.2f} s",
+            f"<= {TARGET_BUILD_SMALL_S:.0f} s",
+            verdict(build_small.median <= TARGET_BUILD_SMALL_S),
+        ),
+        (
+            f"build({small}) / Pelican web-only",
+            f"{build_small.median / PELICAN_REFERENCE_S:.2f}x",
+            f"Pelican {PELICAN_REFERENCE_S} s",
+            f"(reference; Hugo {HUGO_REFERENCE_S} s)",
+        ),
+        (
+            f"build({large}) / build({small})",
+            f"{scaling:.2f}x",
+            f"<= {scaling_target:.1f}x",
+            verdict(scaling <= scaling_target),
+        ),
+    ]
+    for measurement in (build_small, build_large):
+        if measurement.last_output is not None:
+            files, size = measurement.last_output
+            label = measurement.name.removeprefix("newsletter ") + " wrote"
+            rows.append((label, f"{files:,} files", format_bytes(size), ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    print(f"{'figure':<{widths[0]}}  {'value':>{widths[1]}}  target")
+    for label, value, target, word in rows:
+        line = f"{label:<{widths[0]}}  {value:>{widths[1]}}  {target:<{widths[2]}}  {word}"
+        print(line.rstrip())
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Parse the command line."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--issues",
+        type=int,
+        nargs=2,
+        default=[200, 400],
+        metavar=("SMALL", "LARGE"),
+        help="sizes of the two generated archives (default: 200 400)",
+    )
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per command (default 5)")
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=None,
+        help="generate the archives here and keep them (e.g. bench/out); default: a temp folder",
+    )
+    args = parser.parse_args(argv)
+    small, large = args.issues
+    if not 0 < small < large or large > 999:
+        parser.error("--issues needs 0 < SMALL < LARGE <= 999")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return args
+
+
+def measure(work: Path, sizes: tuple[int, int], repeat: int) -> None:
+    """Generate the archives in ``work``, verify them, time every command, print the report."""
+    exe = newsletter_executable()
+    small = sizes[0]
+    archives: dict[int, ArchiveStats] = {}
+    roots: dict[int, Path] = {}
+    for count in sizes:
+        roots[count] = work / f"archive-{count}"
+        print(f"Generating the {count}-issue archive in {roots[count]} ...", flush=True)
+        archives[count] = generate_archive(REPO_ROOT, roots[count], count)
+    print(f"Checking the {small}-issue archive ...", flush=True)
+    verify_check(exe, roots[small])
+
+    outs = work / "outputs"
+    outs.mkdir(exist_ok=True)
+    measurements = [
+        Measurement("python -c pass", [sys.executable, "-c", "pass"], REPO_ROOT),
+        Measurement("newsletter --help", [str(exe), "--help"], REPO_ROOT),
+        Measurement("newsletter check (sample)", [str(exe), "check"], REPO_ROOT),
+        Measurement("newsletter build (sample)", [str(exe), "build"], REPO_ROOT, outs),
+    ]
+    for count in sizes:
+        measurements.append(
+            Measurement(f"newsletter check ({count} issues)", [str(exe), "check"], roots[count])
+        )
+        measurements.append(
+            Measurement(
+                f"newsletter build ({count} issues)", [str(exe), "build"], roots[count], outs
+            )
+        )
+    for round_ in range(repeat + 1):
+        label = "warm-up" if round_ == 0 else f"{round_}/{repeat}"
+        print(f"Round {label} ...", flush=True)
+        for measurement in measurements:
+            run_measurement(measurement, record=round_ > 0)
+    print_report({m.name: m for m in measurements}, sizes, archives, repeat)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point: 0 once the figures are printed, 1 if they could not be measured."""
+    args = parse_args(argv)
+    sizes: tuple[int, int] = (args.issues[0], args.issues[1])
+    try:
+        if args.work is not None:
+            args.work.mkdir(parents=True, exist_ok=True)
+            measure(args.work.resolve(), sizes, args.repeat)
+        else:
+            with tempfile.TemporaryDirectory(prefix="newsletter-bench-") as tmp:
+                measure(Path(tmp), sizes, args.repeat)
+    except BenchError as error:
+        print(f"\nbench/build.py: cannot measure: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

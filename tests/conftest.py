@@ -1,0 +1,155 @@
+"""Shared helpers: a minimal valid newsletter folder, and running the CLI."""
+
+from __future__ import annotations
+
+import shutil
+import struct
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from newsletter.cli import main
+from newsletter.errors import Problems
+from newsletter.site import check
+
+REPO = Path(__file__).resolve().parent.parent  # the repository root is a sample newsletter
+
+
+def tiny_png() -> bytes:
+    """A valid 1x1 PNG, so image handling sees a real file."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00\xff\x00\x00")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", pixels)
+        + chunk(b"IEND", b"")
+    )
+
+
+ISSUE = "content/issues/001"
+SETTINGS = "content/newsletter.yaml"
+ISSUE_YAML = f"{ISSUE}/issue.yaml"
+ARTICLE = f"{ISSUE}/articles/first-article.md"
+REPORT = f"{ISSUE}/reports/first-report.md"
+SCHEDULE = f"{ISSUE}/schedule.yaml"
+
+MINIMAL: dict[str, str | bytes] = {
+    SETTINGS: (
+        "title: Test Newsletter\n"
+        "publisher: Test Publisher\n"
+        "base_url: https://news.example.org/\n"
+    ),
+    ISSUE_YAML: "number: 1\ndate: 2019-01-15\n",
+    ARTICLE: (
+        "---\n"
+        "title: First article\n"
+        "summary: A short summary.\n"
+        "---\n"
+        "Body text of the article.\n"
+        "\n"
+        "![A green square](images/photo.png)\n"
+    ),
+    f"{ISSUE}/images/photo.png": tiny_png(),
+    REPORT: (
+        "---\n"
+        "title: First report\n"
+        "dates: 2-6 July 2018\n"
+        "venue: Brussels, Belgium\n"
+        "event: first-report-2018\n"
+        "---\n"
+        "What happened at the meeting.\n"
+    ),
+    SCHEDULE: (
+        "title: Schedule\n"
+        "events:\n"
+        "  - id: event-one-2019\n"
+        "    title: Event one\n"
+        "    dates: 24-25 Oct. 2019\n"
+        "    venue: Bangkok, Thailand\n"
+        "  - id: event-two-2019\n"
+        "    title: Event two\n"
+        "    dates: 4-8 Nov. 2019\n"
+        "    venue: Suva, Fiji\n"
+    ),
+}
+
+
+@dataclass
+class Folder:
+    """A newsletter folder on disk; paths are relative to its root, as in messages."""
+
+    root: Path
+
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+    def write(self, name: str, content: str | bytes) -> Path:
+        file = self.root / name
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        return file
+
+    def remove(self, name: str) -> None:
+        file = self.root / name
+        if file.is_dir():
+            shutil.rmtree(file)
+        else:
+            file.unlink()
+
+    def check(self) -> Problems:
+        return check(self.root)
+
+
+def make_folder(root: Path, overrides: Mapping[str, str | bytes | None] | None = None) -> Folder:
+    """The minimal valid folder at `root`; an override of None leaves that file out."""
+    files: dict[str, str | bytes | None] = {**MINIMAL, **(overrides or {})}
+    folder = Folder(root)
+    root.mkdir(parents=True, exist_ok=True)
+    for name, content in files.items():
+        if content is not None:
+            folder.write(name, content)
+    return folder
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Folder:
+    """A minimal valid newsletter folder that a test changes file by file."""
+    return make_folder(tmp_path / "news")
+
+
+@dataclass(frozen=True)
+class Run:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def output(self) -> str:
+        return self.out + self.err
+
+
+@pytest.fixture
+def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    """Run `newsletter ARGS...` in-process; returns the exit code and what it printed."""
+
+    def run(*args: str) -> Run:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exited:
+            main(list(args))
+        captured = capsys.readouterr()
+        code = exited.value.code
+        if code is None:
+            code = 0
+        assert isinstance(code, int), f"exit code {code!r} is not a number"
+        return Run(code, captured.out, captured.err)
+
+    return run
