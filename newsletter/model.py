@@ -122,6 +122,7 @@ class Settings:
     contact: Contact | None = None
     staff: tuple[Person, ...] = ()
     feed: FeedSettings = field(default_factory=FeedSettings)
+    image: str | None = None  # absolute https URL of the newsletter's logo
 
     @property
     def host(self) -> str:

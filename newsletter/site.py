@@ -71,6 +71,7 @@ def build(root: Path, out: Path | None = None, issues: tuple[int, ...] = ()) -> 
     `issues` limits the email editions rendered again to those issues; the archive,
     feeds and calendar always cover every issue.
     """
+    from newsletter.render.feeds import render_feeds
     from newsletter.render.web import render_web
     from newsletter.writer import write_output
 
@@ -84,6 +85,7 @@ def build(root: Path, out: Path | None = None, issues: tuple[int, ...] = ()) -> 
             f"{', '.join(str(n) for n in sorted(known)) or 'none yet'}"
         )
     files = dict(render_web(newsletter, root))
+    files.update(render_feeds(newsletter))
     target = out if out is not None else root / "public"
     result = write_output(target, files)
     return BuildResult(target, len(files), result, problems)

@@ -22,7 +22,9 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 def build_sample(out: Path) -> dict[str, bytes]:
     """Build the sample newsletter into `out`; every file's bytes by relative path."""
     build(REPOSITORY, out)
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()
+    }
 
 
 def golden_files() -> dict[str, bytes]:

@@ -100,6 +100,7 @@ def read_settings(root: Path, problems: Problems) -> Settings | None:
         else None,
         staff=staff,
         feed=FeedSettings(limit=limit),
+        image=_https_url(fields, "image"),
     )
 
 
@@ -162,6 +163,16 @@ def _base_url(fields: Fields) -> str | None:
         )
         return None
     return url if url.endswith("/") else url + "/"
+
+
+def _https_url(fields: Fields, key: str) -> str | None:
+    url = fields.one_line(key)
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            fields.error(key, f"{url!r} must be an absolute https URL")
+            return None
+    return url
 
 
 def _email(fields: Fields) -> EmailSettings:

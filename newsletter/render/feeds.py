@@ -1,0 +1,106 @@
+"""RSS 2.0 (`feed.xml`) and Atom 1.0 (`atom.xml`) with feedgen.
+
+One item per article and per report, newest issue first (within an issue: articles in
+order, then reports). Each item carries the full sanitised HTML with absolute URLs,
+its summary, the byline, the section as category, and the issue's date. Every date
+comes from the content, never the clock, so the same content gives the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from feedgen.feed import FeedGenerator
+
+from newsletter import __version__
+from newsletter.model import Article, Issue, Newsletter, Report
+
+GENERATOR_URI = "https://pypi.org/project/newsletter/"
+
+
+def feed_items(newsletter: Newsletter) -> Iterator[tuple[Issue, Article | Report]]:
+    """The feeds' items in order, cut to `feed: limit` when set."""
+    count = 0
+    limit = newsletter.settings.feed.limit
+    for issue in sorted(newsletter.issues, key=lambda i: i.number, reverse=True):
+        for item in (*issue.articles, *issue.reports):
+            if limit is not None and count >= limit:
+                return
+            count += 1
+            yield issue, item
+
+
+def render_feeds(newsletter: Newsletter) -> dict[str, bytes]:
+    """`feed.xml` and `atom.xml`."""
+    settings = newsletter.settings
+    zone = ZoneInfo(settings.timezone)
+
+    def published(issue: Issue) -> datetime:
+        return datetime.combine(issue.date, time(0, 0), tzinfo=zone)
+
+    feed = FeedGenerator()
+    feed.load_extension("dc", atom=False, rss=True)
+    feed.id(settings.base_url)
+    feed.title(settings.title)
+    feed.subtitle(f"The newsletter of the {settings.publisher}")  # also the RSS description
+    # feedgen takes the RSS <link> from the last link given: the site, not the feed.
+    feed.link(href=settings.url("feed.xml"), rel="self", type="application/rss+xml")
+    feed.link(href=settings.base_url, rel="alternate")
+    feed.language(settings.language)
+    feed.author({"name": settings.publisher})
+    feed.generator("newsletter", version=__version__, uri=GENERATOR_URI)
+    if settings.image:
+        feed.logo(settings.image)
+        feed.image(url=settings.image, title=settings.title, link=settings.base_url)
+    newest = max(newsletter.issues, key=lambda i: i.date, default=None)
+    if newest is not None:
+        feed.lastBuildDate(published(newest))
+        feed.updated(published(newest))
+
+    for issue, item in feed_items(newsletter):
+        url = settings.url(item.path)
+        entry = feed.add_entry(order="append")
+        entry.id(url)
+        entry.guid(url, permalink=True)
+        entry.title(item.title)
+        entry.link(href=url, rel="alternate")
+        entry.published(published(issue))
+        entry.updated(published(issue))
+        html = item.body.html_at(settings.url(issue.path), top=2)
+        entry.content(html, type="html")
+        entry.summary(item.summary or _first_words(item.body.markdown))
+        if isinstance(item, Article):
+            entry.category(term=issue.sections.articles)
+            for person in item.authors:
+                entry.author({"name": person.name})
+                entry.dc.dc_creator(person.name)
+        else:
+            entry.category(term=issue.sections.reports)
+
+    rss = bytes(feed.rss_str(pretty=True))
+    return {"feed.xml": rss, "atom.xml": _atom(feed, settings.url("atom.xml"))}
+
+
+def _atom(feed: FeedGenerator, self_url: str) -> bytes:
+    """Atom with its own `rel="self"` (feedgen keeps one link list for both formats)."""
+    links = [link for link in feed.link() if link.get("rel") != "self"]
+    feed.link(
+        links + [{"href": self_url, "rel": "self", "type": "application/atom+xml"}], replace=True
+    )
+    return bytes(feed.atom_str(pretty=True))
+
+
+def _first_words(markdown: str, limit: int = 300) -> str:
+    """A plain description when an item has no summary: its first paragraph, shortened."""
+    paragraph = next(
+        (
+            p
+            for p in markdown.split("\n\n")
+            if p.strip() and not p.lstrip().startswith(("#", "!", "|", "<"))
+        ),
+        "",
+    )
+    text = " ".join(paragraph.split())
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,130 @@
+"""RSS and Atom feeds of the sample, read back with feedparser."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import feedparser
+import pytest
+
+from newsletter.site import build
+from tests.golden import REPOSITORY
+
+BASE = "https://newsletter.example.org/"
+
+
+def copy_sample(target: Path) -> Path:
+    for name in ("content", "calendar"):
+        shutil.copytree(REPOSITORY / name, target / name)
+    return target
+
+
+def parse(path: Path) -> Any:
+    feed = feedparser.parse(path.read_bytes())
+    assert not feed.bozo, feed.get("bozo_exception")
+    return feed
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = copy_sample(tmp_path_factory.mktemp("feeds"))
+    build(root)
+    return root / "public"
+
+
+@pytest.mark.parametrize("name, version", [("feed.xml", "rss20"), ("atom.xml", "atom10")])
+def test_feed_parses_with_every_item(site: Path, name: str, version: str) -> None:
+    feed = parse(site / name)
+    assert feed.version == version
+    assert feed.feed.title == "ROCB E-Newsletter"
+    assert feed.feed.link == BASE
+    assert feed.feed.get("language") == "en"
+    assert len(feed.entries) == 4 + 12 + 2 + 2  # issue 62 first, then 61
+    first, last = feed.entries[0], feed.entries[-1]
+    assert first.link == BASE + "issues/062/environmental-crime/"
+    assert first.id == first.link
+    assert first.author == "Sopagna SENG"
+    assert [t.term for t in first.tags] == ["Special Topics"]
+    assert first.published_parsed[:3] == (2018, 10, 14)  # midnight in Bangkok, in UTC
+    assert first.summary.startswith("Lessons from the WCO Green Customs workshop")
+    assert "<p>" in first.content[0].value and len(first.content[0].value) > 5000
+    assert last.link == BASE + "issues/061/wco-it-conference/"
+    assert [t.term for t in last.tags] == ["Workshops and Meetings"]
+
+
+def test_rss_channel_has_self_link_and_build_date_from_newest_issue(site: Path) -> None:
+    text = (site / "feed.xml").read_text()
+    assert f'<atom:link href="{BASE}feed.xml" rel="self"' in text
+    assert "<lastBuildDate>Mon, 15 Oct 2018 00:00:00 +0700</lastBuildDate>" in text
+    atom = (site / "atom.xml").read_text()
+    assert f'<link href="{BASE}atom.xml" rel="self"' in atom
+    assert "<updated>2018-10-15T00:00:00+07:00</updated>" in atom
+
+
+def test_every_item_link_is_a_built_page(site: Path) -> None:
+    for entry in parse(site / "feed.xml").entries:
+        path = entry.link.removeprefix(BASE)
+        assert (site / path / "index.html").is_file(), entry.link
+
+
+def test_content_urls_are_absolute_and_safe(site: Path) -> None:
+    for name in ("feed.xml", "atom.xml"):
+        for entry in parse(site / name).entries:
+            html = entry.content[0].value
+            for url in re.findall(r'(?:src|href)="([^"]*)"', html):
+                assert url.startswith(("https://", "http://", "mailto:", "#")), (entry.link, url)
+            assert "<script" not in html and "javascript:" not in html
+            assert not re.search(r"\son\w+=", html)
+    korea = next(e for e in parse(site / "feed.xml").entries if "korea-regional" in e.link)
+    assert f'src="{BASE}issues/062/images/customs-laboratory.png"' in korea.content[0].value
+
+
+def test_titles_are_escaped_once(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path)
+    article = root / "content/issues/062/articles/thai-customs-talent-management.md"
+    text = article.read_text()
+    text = re.sub(
+        r"(?m)^title: .*$", 'title: "Customs & Business <Together> – ünïcode"', text, count=1
+    )
+    article.write_text(
+        text + "\n<script>alert(1)</script><a href='javascript:x()' onclick='y()'>z</a>\n"
+    )
+    build(root)
+    for name in ("feed.xml", "atom.xml"):
+        feed = parse(root / "public" / name)
+        titles = [e.title for e in feed.entries]
+        assert "Customs & Business <Together> – ünïcode" in titles
+        raw = (root / "public" / name).read_text()
+        assert "&amp;amp;" not in raw and "alert(1)" not in raw and "javascript:" not in raw
+        assert "onclick" not in raw
+
+
+def test_ids_survive_a_rebuild_and_a_new_issue(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path)
+    build(root)
+    before = {e.id: e.title for e in parse(root / "public/feed.xml").entries}
+    shutil.copytree(root / "content/issues/062", root / "content/issues/063")
+    issue = root / "content/issues/063/issue.yaml"
+    issue.write_text(
+        issue.read_text().replace("number: 62", "number: 63").replace("2018-10-15", "2019-01-15")
+    )
+    (root / "content/issues/063/schedule.yaml").unlink()
+    for report in (root / "content/issues/063/reports").iterdir():
+        report.unlink()
+    build(root)
+    after = parse(root / "public/feed.xml").entries
+    ids = {e.id: e.title for e in after}
+    assert before.items() <= ids.items()
+    assert after[0].link == BASE + "issues/063/environmental-crime/"
+
+
+def test_feed_limit(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path)
+    settings = root / "content/newsletter.yaml"
+    settings.write_text(settings.read_text() + "feed:\n  limit: 3\n")
+    build(root)
+    assert len(parse(root / "public/feed.xml").entries) == 3
+    assert len(parse(root / "public/atom.xml").entries) == 3
