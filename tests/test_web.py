@@ -3,6 +3,7 @@ screen readers and search engines need."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -58,7 +59,7 @@ def test_heading_levels_never_skip(site: Path) -> None:
             int(el.tag[-1]) for el in parse(page).iter() if re.fullmatch(rf"{NS}h[1-6]", el.tag)
         ]
         assert levels[0] == 1, page
-        for before, after in zip(levels, levels[1:], strict=False):
+        for before, after in itertools.pairwise(levels):
             assert after <= before + 1, f"{page}: h{before} then h{after}"
 
 

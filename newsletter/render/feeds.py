@@ -25,7 +25,8 @@ def feed_items(newsletter: Newsletter) -> Iterator[tuple[Issue, Article | Report
     count = 0
     limit = newsletter.settings.feed.limit
     for issue in sorted(newsletter.issues, key=lambda i: i.number, reverse=True):
-        for item in (*issue.articles, *issue.reports):
+        items: tuple[Article | Report, ...] = (*issue.articles, *issue.reports)
+        for item in items:
             if limit is not None and count >= limit:
                 return
             count += 1
@@ -87,7 +88,7 @@ def _atom(feed: FeedGenerator, self_url: str) -> bytes:
     """Atom with its own `rel="self"` (feedgen keeps one link list for both formats)."""
     links = [link for link in feed.link() if link.get("rel") != "self"]
     feed.link(
-        links + [{"href": self_url, "rel": "self", "type": "application/atom+xml"}], replace=True
+        [*links, {"href": self_url, "rel": "self", "type": "application/atom+xml"}], replace=True
     )
     return bytes(feed.atom_str(pretty=True))
 
