@@ -33,7 +33,9 @@ def test_every_file_matches_golden(built: dict[str, bytes]) -> None:
             n=1,
         )
         detail = "\n".join(list(diff)[:40])
-        pytest.fail(f"{len(different)} files differ from tests/golden (./run golden refreshes):\n{detail}")
+        pytest.fail(
+            f"{len(different)} files differ from tests/golden (./run golden refreshes):\n{detail}"
+        )
 
 
 def test_golden_folder_is_not_empty() -> None:
