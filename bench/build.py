@@ -337,11 +337,10 @@ def print_report(
             verdict(scaling <= scaling_target),
         ),
     ]
-    for measurement in (build_small, build_large):
+    for count, measurement in ((small, build_small), (large, build_large)):
         if measurement.last_output is not None:
             files, size = measurement.last_output
-            label = measurement.name.removeprefix("newsletter ") + " wrote"
-            rows.append((label, f"{files:,} files", format_bytes(size), ""))
+            rows.append((f"build({count}) wrote", f"{files:,} files", format_bytes(size), ""))
     widths = [max(len(row[i]) for row in rows) for i in range(3)]
     print(f"{'figure':<{widths[0]}}  {'value':>{widths[1]}}  target")
     for label, value, target, word in rows:

@@ -57,6 +57,17 @@ def build_time(newsletter: Newsletter) -> datetime:
     return datetime.combine(latest, time(0, 0), tzinfo=UTC)
 
 
+def out_folder(root: Path, out: Path | None) -> Path:
+    """The output folder; `UsageError` when it would hold or sit inside the content."""
+    target = (out if out is not None else root / "public").resolve()
+    if root.is_relative_to(target):
+        raise UsageError(f"the output folder {str(out)!r} contains the newsletter folder itself")
+    for name in ("content", "calendar", "templates"):
+        if target.is_relative_to(root / name):
+            raise UsageError(f"the output folder {str(out)!r} is inside {name}/")
+    return target
+
+
 @dataclass(frozen=True, slots=True)
 class BuildResult:
     out: Path
@@ -86,6 +97,6 @@ def build(root: Path, out: Path | None = None, issues: tuple[int, ...] = ()) -> 
         )
     files = dict(render_web(newsletter, root))
     files.update(render_feeds(newsletter))
-    target = out if out is not None else root / "public"
+    target = out_folder(root, out)
     result = write_output(target, files)
     return BuildResult(target, len(files), result, problems)

@@ -4,13 +4,15 @@ Everything is rendered in memory first, so a build that fails writes nothing. Th
 each file is written beside its final name and renamed over it: a reader fetching
 `calendar.ics` or `feed.xml` mid-build gets the old file or the new one, never half.
 Files whose bytes did not change are not touched (their mtimes stay, which keeps
-rsync and the preview server quiet); files the new build no longer makes are removed.
+rsync and the preview server quiet); files an earlier build made and the new one
+does not are removed, and nothing else is.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -18,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from newsletter.errors import UsageError
 
 Output = Mapping[str, bytes]  # path relative to the output folder (posix) -> bytes
+MANIFEST = ".newsletter-files"  # what the last build wrote: the only files pruning may remove
 _TEMP_SUFFIX = ".newsletter-tmp"
 
 
@@ -29,27 +32,55 @@ class WriteResult:
 
 
 def write_output(out: Path, files: Output, prune: bool = True) -> WriteResult:
-    """Make `out` hold exactly `files` (with `prune`), each file replaced atomically."""
+    """Make `out` hold `files`, each file replaced atomically.
+
+    With `prune`, files an earlier build wrote (listed in the output's manifest) that
+    this build no longer makes are removed; a file the writer did not write itself is
+    never removed, so a mistaken `--out` cannot wipe a folder.
+    """
     for name in files:
         _check_name(name)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(f"cannot create the output folder {out}: {error.strerror}") from None
-    written = unchanged = 0
-    for name in sorted(files):
-        target = out / name
-        data = files[name]
-        if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
-            unchanged += 1
-            continue
+    previous = _read_manifest(out)
+    written = sum(_replace(out, name, files[name], previous) for name in sorted(files))
+    removed = _prune(out, previous - set(files)) if prune else 0
+    kept = set(files) if prune else set(files) | {n for n in previous if (out / n).is_file()}
+    _replace(out, MANIFEST, "".join(f"{name}\n" for name in sorted(kept)).encode(), previous)
+    return WriteResult(written, len(files) - written, removed)
+
+
+def _replace(out: Path, name: str, data: bytes, ours: set[str]) -> bool:
+    """Write one file atomically unless it already holds `data`; True when written."""
+    target = out / name
+    if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
+        return False
+    temp = target.with_name(target.name + _TEMP_SUFFIX)
+    try:
+        _clear_way(out, name, ours)
         target.parent.mkdir(parents=True, exist_ok=True)
-        temp = target.with_name(target.name + _TEMP_SUFFIX)
         temp.write_bytes(data)
         os.replace(temp, target)
-        written += 1
-    removed = _prune(out, set(files)) if prune else 0
-    return WriteResult(written, unchanged, removed)
+    except OSError as error:
+        temp.unlink(missing_ok=True)
+        raise UsageError(f"cannot write {target}: {error.strerror or error}") from None
+    return True
+
+
+def _clear_way(out: Path, name: str, ours: set[str]) -> None:
+    """Remove what an earlier build left where this one needs a file or a folder."""
+    parts = PurePosixPath(name).parts
+    for depth in range(1, len(parts)):
+        parent = "/".join(parts[:depth])
+        if (out / parent).is_file() and parent in ours:
+            (out / parent).unlink()
+    target = out / name
+    if target.is_dir() and not target.is_symlink():
+        inside = {p.relative_to(out).as_posix() for p in target.rglob("*") if not p.is_dir()}
+        if inside <= ours:
+            shutil.rmtree(target)
 
 
 def _check_name(name: str) -> None:
@@ -58,16 +89,29 @@ def _check_name(name: str) -> None:
         raise ValueError(f"output path {name!r} leaves the output folder")
 
 
-def _prune(out: Path, keep: set[str]) -> int:
+def _read_manifest(out: Path) -> set[str]:
+    try:
+        lines = (out / MANIFEST).read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return set()
+    names = set()
+    for line in lines:
+        with contextlib.suppress(ValueError):
+            _check_name(line)
+            names.add(line)
+    return names
+
+
+def _prune(out: Path, stale: set[str]) -> int:
     removed = 0
-    for directory, subdirs, names in os.walk(out, topdown=False):
-        here = Path(directory)
-        for name in names:
-            relative = (here / name).relative_to(out).as_posix()
-            if relative not in keep:
-                (here / name).unlink()
-                removed += 1
-        for subdir in subdirs:
+    for name in sorted(stale):
+        path = out / name
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+            removed += 1
+        for parent in PurePosixPath(name).parents:
+            if str(parent) == ".":
+                break
             with contextlib.suppress(OSError):  # only empty folders go
-                (here / subdir).rmdir()
+                (out / parent).rmdir()
     return removed

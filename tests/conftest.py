@@ -28,10 +28,7 @@ def tiny_png() -> bytes:
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     pixels = zlib.compress(b"\x00\xff\x00\x00")
     return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", pixels)
-        + chunk(b"IEND", b"")
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
     )
 
 
@@ -44,9 +41,7 @@ SCHEDULE = f"{ISSUE}/schedule.yaml"
 
 MINIMAL: dict[str, str | bytes] = {
     SETTINGS: (
-        "title: Test Newsletter\n"
-        "publisher: Test Publisher\n"
-        "base_url: https://news.example.org/\n"
+        "title: Test Newsletter\npublisher: Test Publisher\nbase_url: https://news.example.org/\n"
     ),
     ISSUE_YAML: "number: 1\ndate: 2019-01-15\n",
     ARTICLE: (

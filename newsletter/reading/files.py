@@ -11,8 +11,12 @@ from newsletter.reading.yamlfile import YamlMap, load_yaml
 MAX_FILE_BYTES = 20_000_000
 
 
-def read_text(file: Path, path: str) -> str:
-    """The file's text with `\\n` line ends; `ContentError` for anything but UTF-8 text."""
+def read_text(root: Path, path: str) -> str:
+    """The text of `root/path` with `\\n` line ends; `ContentError` for anything but
+    UTF-8 text, or for a link that leads outside the newsletter folder."""
+    file = root / path
+    if not file.resolve().is_relative_to(root.resolve()):
+        raise ContentError(path, None, "is a link to a file outside the newsletter folder")
     try:
         data = file.read_bytes()
     except OSError as error:
@@ -33,9 +37,9 @@ def read_text(file: Path, path: str) -> str:
     return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_yaml_file(file: Path, path: str) -> YamlMap:
+def read_yaml_file(root: Path, path: str) -> YamlMap:
     """A YAML file whose top level must be a mapping."""
-    data = load_yaml(read_text(file, path), path)
+    data = load_yaml(read_text(root, path), path)
     if data is None:
         return YamlMap(1)
     if not isinstance(data, YamlMap):
@@ -50,9 +54,9 @@ class MarkdownFile:
     body_line: int  # the file line where the body starts
 
 
-def read_markdown_file(file: Path, path: str) -> MarkdownFile:
+def read_markdown_file(root: Path, path: str) -> MarkdownFile:
     """A Markdown file with an optional YAML front-matter block between `---` lines."""
-    text = read_text(file, path)
+    text = read_text(root, path)
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         return MarkdownFile(YamlMap(1), text, 1)

@@ -67,7 +67,7 @@ class _IssueReader:
     def read(self, number_from_folder: int) -> IssueFolder | None:
         path = self.rel("issue.yaml")
         try:
-            data = read_yaml_file(self.directory / "issue.yaml", path)
+            data = read_yaml_file(self.root, path)
         except ContentError as error:
             self.problems.items.append(error.problem)
             return None
@@ -145,7 +145,7 @@ class _IssueReader:
 
     def _markdown(self, name: str) -> MarkdownFile | None:
         try:
-            return read_markdown_file(self.directory / name, self.rel(name))
+            return read_markdown_file(self.root, self.rel(name))
         except ContentError as error:
             self.problems.items.append(error.problem)
             return None
@@ -327,7 +327,7 @@ class _IssueReader:
             return None
         path = self.rel("schedule.yaml")
         try:
-            data = read_yaml_file(file, path)
+            data = read_yaml_file(self.root, path)
         except ContentError as error:
             self.problems.items.append(error.problem)
             return None

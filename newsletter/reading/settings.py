@@ -45,7 +45,7 @@ def read_settings(root: Path, problems: Problems) -> Settings | None:
         )
         return None
     try:
-        data = read_yaml_file(file, SETTINGS_PATH)
+        data = read_yaml_file(root, SETTINGS_PATH)
     except ContentError as error:
         problems.items.append(error.problem)
         return None
@@ -115,7 +115,7 @@ def read_calendar(
     if not file.is_file():
         return defaults, ()
     try:
-        data = read_yaml_file(file, CALENDAR_PATH)
+        data = read_yaml_file(root, CALENDAR_PATH)
     except ContentError as error:
         problems.items.append(error.problem)
         return defaults, ()

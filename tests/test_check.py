@@ -1,0 +1,515 @@
+"""`newsletter check`: every bad input is reported as `path:line: message`, never a traceback.
+
+Each test starts from the minimal valid folder of conftest.py, breaks one thing, and runs
+both `newsletter.site.check` and the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from newsletter.errors import Problem, Severity
+from tests.conftest import ARTICLE, ISSUE, ISSUE_YAML, MINIMAL, REPORT, SCHEDULE, SETTINGS
+
+if TYPE_CHECKING:
+    from tests.conftest import Folder, Run
+
+RunCli = Callable[..., "Run"]
+
+
+def text_of(name: str) -> str:
+    content = MINIMAL[name]
+    assert isinstance(content, str)
+    return content
+
+
+def reported(
+    folder: Folder, run_cli: RunCli, path: str, line: int | None, fragment: str, code: int = 1
+) -> Problem:
+    """Assert `check` and the CLI both report `fragment` at `path:line`; the problem found."""
+    problems = folder.check()
+    everything = [str(p) for p in problems.sorted()]
+    found = [
+        p for p in problems.items if p.path == path and p.line == line and fragment in p.message
+    ]
+    assert found, f"nothing at {path}:{line} saying {fragment!r} in {everything}"
+    problem = found[0]
+    assert problem.severity is (Severity.ERROR if code == 1 else Severity.WARNING)
+    assert bool(problems.errors) == (code == 1), everything
+
+    result = run_cli("check", "--root", str(folder.root))
+    assert result.code == code, result.output
+    where = path if line is None else f"{path}:{line}"
+    label = "" if code == 1 else "warning: "
+    assert f"{where}: {label}{problem.message}" in result.out.splitlines(), result.output
+    assert "Traceback" not in result.output
+    assert str(folder.root) not in result.out  # paths are relative to the root
+    return problem
+
+
+def test_minimal_folder_has_no_problems(folder: Folder, run_cli: RunCli) -> None:
+    assert [str(p) for p in folder.check().items] == []
+    result = run_cli("check", "--root", str(folder.root))
+    assert result.code == 0
+    assert result.out == ""
+    assert "No problems found." in result.err
+
+
+# --- YAML and text files ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "line"),
+    [
+        (ISSUE_YAML, "number: 1\ndate: 2019-01-15\ntitle: a: b\nperiod: x\n", 3),
+        (SETTINGS, "title: T\npublisher: P\n  base_url: https://a.example/\n", 3),
+        (SCHEDULE, "events:\n  - id: a-2019\n    title: A\n   dates: 4 May 2019\n", 4),
+        (ARTICLE, "---\ntitle: First\nsummary: a: b\n---\nBody\n", 3),
+        (REPORT, "---\ntitle: R\nvenue: V\ndates: 2 May 2019\n\tevent: x\n---\nBody\n", 5),
+    ],
+    ids=["issue", "settings", "schedule", "front-matter", "tab"],
+)
+def test_malformed_yaml_names_the_line(
+    folder: Folder, run_cli: RunCli, name: str, content: str, line: int
+) -> None:
+    folder.write(name, content)
+    reported(folder, run_cli, name, line, "invalid YAML")
+
+
+def test_unclosed_quote_names_the_line_it_starts_on(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(ISSUE_YAML, 'number: 1\ndate: 2019-01-15\ntitle: "No.1\nperiod: x\n')
+    problem = reported(folder, run_cli, ISSUE_YAML, 5, "invalid YAML")
+    assert "starts on line 3" in problem.message
+
+
+def test_front_matter_never_closed(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(ARTICLE, "---\ntitle: First\n\nBody without the closing line\n")
+    reported(folder, run_cli, ARTICLE, 1, "never closed")
+
+
+def test_top_level_must_be_a_mapping(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(ISSUE_YAML, "- number: 1\n- date: 2019-01-15\n")
+    reported(folder, run_cli, ISSUE_YAML, 1, "must be a YAML mapping")
+
+
+def test_duplicate_key(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(ISSUE_YAML, "number: 1\ndate: 2019-01-15\nnumber: 2\n")
+    reported(folder, run_cli, ISSUE_YAML, 3, "number: duplicate key")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "line", "message"),
+    [
+        (ARTICLE, "---\nsummary: No title here.\n---\nBody\n", 2, "title: required key is missing"),
+        (ARTICLE, '---\ntitle: ""\n---\nBody\n', 2, "title: must not be empty"),
+        (REPORT, "---\ntitle: R\ndates: 2 May 2019\n---\nBody\n", 2, "venue: required key"),
+        (REPORT, "---\ntitle: R\nvenue: V\n---\nBody\n", 2, "dates: required key is missing"),
+        (ISSUE_YAML, "number: 1\n", 1, "date: required key is missing"),
+        (ISSUE_YAML, "date: 2019-01-15\n", 1, "number: required key is missing"),
+        (SETTINGS, "title: T\nbase_url: https://a.example/\n", 1, "publisher: required key"),
+        (
+            SCHEDULE,
+            "events:\n  - id: a-2019\n    dates: 4 May 2019\n    venue: V\n",
+            2,
+            "events[1].title: required key is missing",
+        ),
+    ],
+    ids=[
+        "article-title",
+        "article-empty-title",
+        "report-venue",
+        "report-dates",
+        "issue-date",
+        "issue-number",
+        "settings-publisher",
+        "schedule-title",
+    ],
+)
+def test_required_key_missing(
+    folder: Folder, run_cli: RunCli, name: str, content: str, line: int, message: str
+) -> None:
+    folder.write(name, content)
+    reported(folder, run_cli, name, line, message)
+
+
+def test_folder_number_differs_from_number(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(ISSUE_YAML, "number: 2\ndate: 2019-01-15\n")
+    problem = reported(folder, run_cli, ISSUE_YAML, 1, "number: is 2 but the folder is 001")
+    assert "rename the folder to 002 or set number: 1" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "line"),
+    [
+        (ARTICLE, "---\ntitle: Caf\xe9 society\n---\nBody\n", 2),
+        (SCHEDULE, "events:\n  - id: a-2019\n    title: A\n    venue: Saint-\xc9tienne\n", 4),
+        (SETTINGS, "title: T\npublisher: Soci\xe9t\xe9\nbase_url: https://a.example/\n", 2),
+    ],
+    ids=["article", "schedule", "settings"],
+)
+def test_file_that_is_not_utf8(
+    folder: Folder, run_cli: RunCli, name: str, content: str, line: int
+) -> None:
+    folder.write(name, content.encode("latin-1"))
+    problem = reported(folder, run_cli, name, line, "is not UTF-8 text")
+    assert "0xe9" in problem.message or "0xc9" in problem.message
+
+
+@pytest.mark.parametrize("name", [ISSUE_YAML, ARTICLE, SCHEDULE, SETTINGS, REPORT])
+def test_binary_junk(folder: Folder, run_cli: RunCli, name: str) -> None:
+    junk = random.Random(62).randbytes(2000)
+    folder.write(name, junk[:1000] + b"\x00" + junk[1000:])
+    reported(folder, run_cli, name, None, "is a binary file")
+
+
+def test_missing_settings(folder: Folder, run_cli: RunCli) -> None:
+    folder.remove(SETTINGS)
+    problem = reported(folder, run_cli, SETTINGS, None, "missing")
+    assert "title, publisher and base_url" in problem.message
+
+
+def test_missing_issue_yaml(folder: Folder, run_cli: RunCli) -> None:
+    folder.remove(ISSUE_YAML)
+    reported(folder, run_cli, ISSUE_YAML, None, "missing")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("http://news.example.org/", "must be an absolute https URL"),
+        ("news.example.org/newsletter/", "must be an absolute https URL"),
+        ("/newsletter/", "must be an absolute https URL"),
+        ("https://", "must be an absolute https URL"),
+        ("ftp://news.example.org/", "must be an absolute https URL"),
+        ('""', "must not be empty"),
+        ("", "required key is missing"),
+    ],
+)
+def test_base_url_must_be_absolute_https(
+    folder: Folder, run_cli: RunCli, value: str, message: str
+) -> None:
+    folder.write(SETTINGS, f"title: T\npublisher: P\nbase_url: {value}\n")
+    problem = reported(folder, run_cli, SETTINGS, 3, "base_url: ")
+    assert message in problem.message
+    if value.strip('"'):
+        assert repr(value) in problem.message  # quotes what the editor wrote
+
+
+# --- Events ------------------------------------------------------------------------------
+
+
+def schedule_with_second_dates(value: str) -> str:
+    """The minimal schedule with `dates:` of its second entry (line 9) replaced."""
+    original = text_of(SCHEDULE)
+    assert original.split("\n")[8] == "    dates: 4-8 Nov. 2019"
+    return original.replace("dates: 4-8 Nov. 2019", f"dates: {json.dumps(value)}")
+
+
+def test_unknown_status(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(SCHEDULE, text_of(SCHEDULE) + "    status: postponed\n")
+    problem = reported(folder, run_cli, SCHEDULE, 11, "events[2].status: unknown status")
+    assert "'postponed'" in problem.message
+    assert "confirmed, tentative, cancelled" in problem.message
+
+
+def test_unknown_status_in_a_report(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(REPORT, text_of(REPORT).replace("event:", "status: maybe\nevent:"))
+    reported(folder, run_cli, REPORT, 5, "status: unknown status 'maybe'")
+
+
+BAD_DATES = [
+    ("24-25 Oct.", "no year"),
+    ("24-25 2019", "no month"),
+    ("30-31 Feb. 2019", "there is no day 31 in February 2019"),
+    ("31 April 2006", "there is no day 31 in April 2006"),
+    ("29 Feb. 2019", "there is no day 29 in February 2019"),
+    ("9-4 May 2019", "the end is before the start"),
+    ("4 Jan. 2019 – 28 Dec. 2018", "the end is before the start"),
+    ("3-4 Octember 2019", "unknown month 'Octember'"),
+    ("garbage", "cannot read 'garbage' as a date"),
+    ("(tbc)", "no date"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason"), BAD_DATES, ids=[b[0] for b in BAD_DATES])
+def test_bad_dates_in_a_schedule_entry(
+    folder: Folder, run_cli: RunCli, text: str, reason: str
+) -> None:
+    folder.write(SCHEDULE, schedule_with_second_dates(text))
+    problem = reported(folder, run_cli, SCHEDULE, 9, f"events[2].dates: {reason}")
+    assert repr(text) in problem.message
+    assert problem.message == f"events[2].dates: {reason} in {text!r}"
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_empty_dates_in_a_schedule_entry(folder: Folder, run_cli: RunCli, text: str) -> None:
+    folder.write(SCHEDULE, schedule_with_second_dates(text))
+    reported(folder, run_cli, SCHEDULE, 9, "events[2].dates: must not be empty")
+
+
+@pytest.mark.parametrize(("text", "reason"), BAD_DATES[:3], ids=[b[0] for b in BAD_DATES[:3]])
+def test_bad_dates_in_a_report(folder: Folder, run_cli: RunCli, text: str, reason: str) -> None:
+    folder.write(REPORT, text_of(REPORT).replace("2-6 July 2018", json.dumps(text)))
+    reported(folder, run_cli, REPORT, 3, f"dates: {reason} in {text!r}")
+
+
+def test_dates_together_with_start(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(SCHEDULE, text_of(SCHEDULE) + "    start: 2019-11-04\n")
+    reported(folder, run_cli, SCHEDULE, 9, "events[2].dates: give either `dates` or `start`")
+
+
+@pytest.mark.parametrize(
+    ("extra", "line", "message"),
+    [
+        ("    start: 2019-06-31\n", 3, "events[1].start: must be an ISO date"),
+        ("    start: 2019-06-01\n    end: 2019-06-31\n", 4, "events[1].end: must be an ISO date"),
+        ("    start: 2019-06-10\n    end: 2019-06-01\n", 4, "events[1].end: 2019-06-01 is before"),
+        ("    start: 2019-06-10T09:00\n    timezone: Mars/Olympus\n", 4, "unknown time zone"),
+    ],
+    ids=["no-such-day", "no-such-end-day", "end-before-start", "unknown-zone"],
+)
+def test_bad_iso_dates(
+    folder: Folder, run_cli: RunCli, extra: str, line: int, message: str
+) -> None:
+    folder.write(SCHEDULE, "events:\n  - id: a-2019\n" + extra + "    title: A\n    venue: V\n")
+    problem = reported(folder, run_cli, SCHEDULE, line, message)
+    if "06-31" in extra:
+        assert "'2019-06-31'" in problem.message
+
+
+def test_impossible_issue_date(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(ISSUE_YAML, "number: 1\ndate: 2019-02-30\n")
+    problem = reported(folder, run_cli, ISSUE_YAML, 2, "date: must be a date written YYYY-MM-DD")
+    assert "'2019-02-30'" in problem.message
+
+
+def test_duplicate_id_in_one_schedule(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(SCHEDULE, text_of(SCHEDULE).replace("id: event-two-2019", "id: event-one-2019"))
+    problem = reported(folder, run_cli, SCHEDULE, 7, "event id 'event-one-2019' is used twice")
+    assert f"first at {SCHEDULE}:3" in problem.message
+
+
+def test_report_reusing_a_schedule_id_of_the_same_issue(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(REPORT, text_of(REPORT).replace("first-report-2018", "event-one-2019"))
+    problem = reported(folder, run_cli, REPORT, 5, "event id 'event-one-2019' is used twice")
+    assert f"first at {SCHEDULE}:3" in problem.message
+
+
+def test_bad_explicit_id(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(SCHEDULE, text_of(SCHEDULE).replace("id: event-two-2019", "id: Event Two!"))
+    reported(folder, run_cli, SCHEDULE, 7, "events[2].id: 'Event Two!' is not an id")
+
+
+# --- Images ------------------------------------------------------------------------------
+
+
+def article_showing(markdown: str) -> str:
+    return f"---\ntitle: First article\n---\nIntro.\n\n{markdown}\n"  # the image is on line 6
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "../secret.png",
+        "/etc/passwd",
+        "images/../../x.png",
+        "images/../issue.yaml",
+        "images/%2e%2e/%2e%2e/x.png",
+        "./../secret.png",
+    ],
+)
+def test_image_path_leaving_images(folder: Folder, run_cli: RunCli, src: str) -> None:
+    folder.write(f"{ISSUE}/secret.png", MINIMAL[f"{ISSUE}/images/photo.png"])
+    folder.write(ARTICLE, article_showing(f"![Secret]({src})"))
+    problem = reported(folder, run_cli, ARTICLE, 6, f"image {src!r} is outside")
+    assert "images/" in problem.message
+
+
+def test_image_path_leaving_images_in_html(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(ARTICLE, article_showing('<img src="../../../newsletter.yaml" alt="x">'))
+    reported(folder, run_cli, ARTICLE, 6, "is outside this issue's images/ folder")
+
+
+def test_image_with_another_scheme(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(ARTICLE, article_showing("![x](file:///etc/passwd)"))
+    reported(folder, run_cli, ARTICLE, 6, "only files in images/ or https URLs")
+
+
+def test_missing_image(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(ARTICLE, article_showing("![A chart](images/chart.png)"))
+    problem = reported(folder, run_cli, ARTICLE, 6, "image 'images/chart.png' does not exist")
+    assert f"{ISSUE}/images/chart.png" in problem.message
+
+
+def test_image_linked_outside_the_root(folder: Folder, run_cli: RunCli) -> None:
+    secret = folder.root.parent / "secret.txt"
+    secret.write_text("private")
+    os.symlink(secret, folder.path(f"{ISSUE}/images/leak.png"))
+    folder.write(ARTICLE, article_showing("![Leak](images/leak.png)"))
+    reported(folder, run_cli, ARTICLE, 6, "outside the newsletter folder")
+
+
+def test_image_linked_inside_the_root_is_fine(folder: Folder) -> None:
+    os.symlink("photo.png", folder.path(f"{ISSUE}/images/same.png"))
+    folder.write(ARTICLE, article_showing("![Same](images/same.png)"))
+    assert folder.check().items == []
+
+
+def test_image_inside_code_is_not_checked(folder: Folder) -> None:
+    folder.write(ARTICLE, article_showing("```\n![x](../secret.png)\n```\n\n`![y](/etc/x)`"))
+    assert folder.check().items == []
+
+
+# --- YAML alias bomb ---------------------------------------------------------------------
+
+LAUGHS = "".join(f"lol{n}: &lol{n} [{', '.join([f'*lol{n - 1}'] * 9)}]\n" for n in range(2, 10))
+BOMB = 'lol1: &lol1 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n' + LAUGHS
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "line"),
+    [
+        (ISSUE_YAML, "number: 1\ndate: 2019-01-15\n" + BOMB, 3),
+        (SCHEDULE, "title: S\n" + BOMB + "events:\n  - *lol9\n", 2),
+        (ARTICLE, "---\ntitle: T\n" + BOMB + "---\nBody\n", 3),
+    ],
+    ids=["issue", "schedule", "front-matter"],
+)
+def test_alias_bomb_is_refused_quickly(
+    folder: Folder, run_cli: RunCli, name: str, content: str, line: int
+) -> None:
+    assert "*lol8, *lol8" in content
+    folder.write(name, content)
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        problems = folder.check()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert time.monotonic() - started < 5
+    assert peak < 50_000_000
+    assert any("YAML aliases" in p.message and p.path == name for p in problems.errors)
+    started = time.monotonic()
+    reported(folder, run_cli, name, line, "YAML aliases (*name) of lists or mappings")
+    assert time.monotonic() - started < 5
+
+
+def test_scalar_aliases_are_fine(folder: Folder) -> None:
+    folder.write(ISSUE_YAML, "number: 1\ndate: &d 2019-01-15\nperiod: &p Q1\ntitle: *p\n")
+    assert folder.check().items == []
+
+
+# --- Warnings ----------------------------------------------------------------------------
+
+
+def test_unknown_key_is_a_warning_with_a_suggestion(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(ARTICLE, text_of(ARTICLE).replace("summary:", "summmary:"))
+    problem = reported(folder, run_cli, ARTICLE, 3, "", code=0)
+    assert problem.message == "summmary: unknown key; did you mean summary?"
+
+
+def test_unknown_nested_key_names_the_entry(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(SCHEDULE, text_of(SCHEDULE) + "    venu: Lautoka, Fiji\n")
+    reported(folder, run_cli, SCHEDULE, 11, "events[2].venu: unknown key; did you mean venue?", 0)
+
+
+def test_unknown_key_without_a_close_match_lists_the_keys(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(ISSUE_YAML, "number: 1\ndate: 2019-01-15\ncolour: blue\n")
+    problem = reported(folder, run_cli, ISSUE_YAML, 3, "colour: unknown key", code=0)
+    assert "number, date, title" in problem.message
+
+
+def test_event_without_explicit_id_is_a_warning(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(
+        SCHEDULE, text_of(SCHEDULE).replace("  - id: event-two-2019\n    title", "  - title")
+    )
+    problem = reported(folder, run_cli, SCHEDULE, 7, "events[2].id: no explicit event id", 0)
+    assert "id: event-two-2019" in problem.message  # the id to add
+
+
+def test_report_without_event_id_is_a_warning(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(REPORT, text_of(REPORT).replace("event: first-report-2018\n", ""))
+    problem = reported(folder, run_cli, REPORT, 2, "event: no explicit event id", code=0)
+    assert "event: first-report-2018" in problem.message
+
+
+def test_image_without_alt_text_is_a_warning(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(ARTICLE, text_of(ARTICLE).replace("![A green square]", "![]"))
+    reported(folder, run_cli, ARTICLE, 7, "image 'images/photo.png' has no alt text", code=0)
+
+
+def test_errors_and_warnings_together_exit_1(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(ARTICLE, text_of(ARTICLE).replace("![A green square]", "![]"))
+    folder.write(ISSUE_YAML, "number: 3\ndate: 2019-01-15\n")
+    result = run_cli("check", "--root", str(folder.root))
+    assert result.code == 1
+    assert f"{ARTICLE}:7: warning: image" in result.out
+    assert f"{ISSUE_YAML}:1: number: is 3" in result.out
+    assert "1 error, 1 warning." in result.err
+
+
+# --- The root folder and reporting everything --------------------------------------------
+
+
+@pytest.mark.parametrize("order", ["group", "command"])
+def test_missing_root_is_a_usage_error(tmp_path: Path, run_cli: RunCli, order: str) -> None:
+    missing = str(tmp_path / "no-such-folder")
+    args = ("--root", missing, "check") if order == "group" else ("check", "--root", missing)
+    result = run_cli(*args)
+    assert result.code == 2
+    assert result.out == ""
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1
+    assert "does not exist" in lines[0]
+    assert missing in lines[0]
+    assert "Traceback" not in result.output
+
+
+def test_root_that_is_a_file_is_a_usage_error(tmp_path: Path, run_cli: RunCli) -> None:
+    file = tmp_path / "file.txt"
+    file.write_text("not a folder")
+    result = run_cli("check", "--root", str(file))
+    assert result.code == 2
+    assert len(result.err.strip().splitlines()) == 1
+    assert "is not a folder" in result.err
+
+
+def test_all_problems_are_reported_at_once(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(SETTINGS, "title: T\npublisher: P\nbase_url: http://news.example.org/\n")
+    folder.write(ARTICLE, "---\nsummary: No title.\n---\nBody\n")
+    folder.write(SCHEDULE, schedule_with_second_dates("30-31 Feb. 2019"))
+    problems = folder.check()
+    assert {p.path for p in problems.errors} == {SETTINGS, ARTICLE, SCHEDULE}
+    result = run_cli("check", "--root", str(folder.root))
+    assert result.code == 1
+    lines = result.out.splitlines()
+    assert f"{SETTINGS}:3: base_url: 'http://news.example.org/' must be an absolute https URL" in (
+        "\n".join(lines)
+    )
+    assert f"{ARTICLE}:2: title: required key is missing" in lines
+    assert f"{SCHEDULE}:9: events[2].dates: there is no day 31 in February 2019 in " in (
+        "\n".join(lines)
+    )
+    assert "3 errors, 0 warnings." in result.err
+    assert lines == sorted(lines)  # sorted by path, then line
+
+
+def test_problems_in_two_issues_are_all_reported(folder: Folder, run_cli: RunCli) -> None:
+    folder.write("content/issues/002/issue.yaml", "number: 2\ndate: 2019-04-15\n")
+    folder.write("content/issues/002/articles/bad.md", "---\ntitle: [x\n---\n")
+    folder.write(ISSUE_YAML, "number: 1\n")
+    result = run_cli("check", "--root", str(folder.root))
+    assert result.code == 1
+    assert f"{ISSUE_YAML}:1: date: required key is missing" in result.out
+    assert "content/issues/002/articles/bad.md:" in result.out
+    assert "2 errors" in result.err
