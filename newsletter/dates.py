@@ -86,6 +86,8 @@ def parse_dates(text: str) -> HumanDates:
     first_day, first_month, first_year = points[0]
     start = _make_date(first_year or last_year, first_month or last_month, first_day, text)
     if end < start:
+        if first_year is None and (first_month or last_month) > last_month:
+            raise DateError("the end is before the start; across a new year, give both years", text)
         raise DateError("the end is before the start", text)
     return HumanDates(start, end, tentative)
 

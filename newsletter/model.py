@@ -293,6 +293,12 @@ class Issue:
         return f"issues/{self.slug}/"
 
     @property
+    def bodies(self) -> tuple[Body, ...]:
+        """Every Markdown body of the issue: foreword, articles, reports."""
+        foreword = (self.foreword.body,) if self.foreword else ()
+        return (*foreword, *(a.body for a in self.articles), *(r.body for r in self.reports))
+
+    @property
     def highlighted_articles(self) -> tuple[Article, ...]:
         by_slug = {a.slug: a for a in self.articles}
         return tuple(by_slug[s] for s in self.highlights if s in by_slug)

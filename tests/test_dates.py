@@ -79,6 +79,7 @@ BAD = [
     ("0 May 2019", "there is no day 0 in May 2019"),
     ("9-4 May 2019", "the end is before the start"),
     ("4 Jan. 2019 – 28 Dec. 2018", "the end is before the start"),
+    ("28 Dec – 4 Jan. 2019", "the end is before the start; across a new year, give both years"),
     ("3-4 Octember 2019", "unknown month 'Octember'"),
     ("4 Ma 2019", "unknown month 'Ma'"),
     ("", "no date"),

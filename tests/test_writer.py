@@ -226,3 +226,14 @@ def test_minimal_folders_in_two_places_build_identically(
     for root in roots:
         assert run_cli("build", "--root", str(root)).code == 0
     assert tree(roots[0] / "public") == tree(roots[1] / "public")
+
+
+@pytest.mark.parametrize("out", [".", "content", "content/issues", "calendar/site", ".."])
+def test_build_refuses_an_output_folder_that_holds_or_sits_in_the_content(
+    folder: Folder, run_cli: Callable[..., Run], out: str
+) -> None:
+    before = tree(folder.root)
+    result = run_cli("build", "--root", str(folder.root), "--out", str(folder.root / out))
+    assert result.code == 2
+    assert "output folder" in result.err and "Traceback" not in result.err
+    assert tree(folder.root) == before
