@@ -1,0 +1,251 @@
+"""The published record: what the calendar last published of each event.
+
+`calendar/published.yaml` sits next to the content and is committed with it. For each
+event id it keeps the SEQUENCE and LAST-MODIFIED that `calendar.ics` last carried and a
+fingerprint of the title, dates, venue and status they were published for. The
+history across issues (`Event.history`) already counts the changes one issue makes to
+another's event; the record also catches an event edited *after* a build was published
+(the same issue's schedule fixed and rebuilt), which must raise SEQUENCE too, or
+subscribers' calendars keep the old dates.
+
+`build` rewrites the record only when an event really changed, so rebuilding unchanged
+content leaves it byte for byte as it was. Ids that leave the content stay in the
+record: an event that comes back must not reuse a SEQUENCE its subscribers have seen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from newsletter.errors import ContentError, ContentErrors, Problems, UsageError
+from newsletter.model import Event
+from newsletter.reading.yamlfile import YamlMap, load_yaml
+from newsletter.slugs import SLUG
+
+RECORD_PATH = "calendar/published.yaml"
+_TEMP_SUFFIX = ".newsletter-tmp"
+_FINGERPRINT = re.compile(r"^[0-9a-f]{16}$")
+_KEYS = ("sequence", "last_modified", "fingerprint")
+_CONFLICT = ("<<<<<<< ", "=======", ">>>>>>> ")
+# Plain YAML would read these ids as something else than text.
+_YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off"}
+_HEADER = """\
+# Written by `newsletter build`: commit it with the content, do not edit it by hand.
+# For each event id: the SEQUENCE and LAST-MODIFIED that calendar.ics last published,
+# and a fingerprint of the title, dates, venue and status they were published for.
+# When an event changes after publication, the next build raises its SEQUENCE.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """What the calendar published of one event."""
+
+    sequence: int
+    last_modified: datetime  # UTC, whole seconds
+    fingerprint: str
+
+
+Record = dict[str, Published]
+
+
+def fingerprint(event: Event) -> str:
+    """A short hash of the fields whose change raises SEQUENCE (title, dates, venue, status)."""
+    dates = event.dates
+    fields = [
+        event.title,
+        dates.start.isoformat(),
+        dates.end.isoformat(),
+        dates.timezone,
+        event.venue,
+        event.status.value,
+    ]
+    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def day_start(day: date) -> datetime:
+    """Midnight UTC of an issue's date: the LAST-MODIFIED an issue's change gets."""
+    return datetime.combine(day, time(0, 0), tzinfo=UTC)
+
+
+def publish(events: Iterable[Event], record: Mapping[str, Published], now: datetime) -> Record:
+    """The record after this build: every event's SEQUENCE and LAST-MODIFIED as published now.
+
+    An event the record does not know is published as its history says. One whose
+    fingerprint changed since the record was written gets the next SEQUENCE, and the
+    date of the issue that changed it, or `now` (the build time) when no later issue did:
+    the editor fixed an issue that was already out. LAST-MODIFIED never goes back.
+    """
+    result = dict(record)
+    now = now.astimezone(UTC).replace(microsecond=0)
+    for event in events:
+        mark = fingerprint(event)
+        history_sequence = event.sequence
+        history_time = day_start(event.last_modified)
+        old = record.get(event.id)
+        if old is None:
+            result[event.id] = Published(history_sequence, history_time, mark)
+        elif old.fingerprint != mark:
+            when = history_time
+            if when <= old.last_modified:
+                when = max(now, old.last_modified + timedelta(seconds=1))
+            sequence = max(old.sequence + 1, history_sequence)
+            result[event.id] = Published(sequence, when, mark)
+        elif history_sequence > old.sequence:
+            # The history knows of changes this record missed (it was not committed).
+            when = max(old.last_modified, history_time)
+            result[event.id] = Published(history_sequence, when, mark)
+    return result
+
+
+def read_record(root: Path, problems: Problems) -> Record:
+    """`calendar/published.yaml` (empty when missing); every problem goes to `problems`."""
+    file = root / RECORD_PATH
+    if not file.is_file():
+        return {}
+    try:
+        text = _text(file)
+        data = load_yaml(text, RECORD_PATH)
+    except ContentError as error:
+        problems.items.append(error.problem)
+        return {}
+    if data is None:
+        return {}
+    if not isinstance(data, YamlMap):
+        problems.error(RECORD_PATH, 1, "must be a mapping of event ids")
+        return {}
+    record: Record = {}
+    for event_id, entry in data.items():
+        line = data.line_of(event_id)
+        published = _entry(event_id, entry, line, problems)
+        if published is not None:
+            record[event_id] = published
+    return record
+
+
+def load_record(root: Path, problems: Problems) -> Record:
+    """The record for a build; `ContentErrors` (with every problem) when it is unusable."""
+    record = read_record(root, problems)
+    if problems.errors:
+        raise ContentErrors(problems)
+    return record
+
+
+def render_record(record: Mapping[str, Published]) -> bytes:
+    """The record as YAML, ids in order, one short block per event."""
+    lines = [_HEADER]
+    for event_id in sorted(record):
+        published = record[event_id]
+        key = event_id
+        if not key[:1].isalpha() or key in _YAML_WORDS:
+            key = f'"{key}"'
+        stamp = published.last_modified.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        lines.append(
+            f"{key}:\n"
+            f"  sequence: {published.sequence}\n"
+            f"  last_modified: {stamp}\n"
+            f'  fingerprint: "{published.fingerprint}"\n'
+        )
+    return "".join(lines).encode("utf-8")
+
+
+def save_record(root: Path, old: Mapping[str, Published], new: Mapping[str, Published]) -> bool:
+    """Write the new record when it differs from the old one; True when it was written.
+
+    The file is written beside its name and renamed over it, so an interrupted build
+    never leaves half a record.
+    """
+    if dict(new) == dict(old):
+        return False
+    file = root / RECORD_PATH
+    temp = file.with_name(file.name + _TEMP_SUFFIX)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        temp.write_bytes(render_record(new))
+        os.replace(temp, file)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            temp.unlink()
+        raise UsageError(
+            f"the site is built, but {RECORD_PATH} cannot be written ({error.strerror}); "
+            "the next build that can write it publishes the same sequences"
+        ) from None
+    return True
+
+
+def _text(file: Path) -> str:
+    data = file.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ContentError(RECORD_PATH, line, "is not UTF-8 text") from None
+    for number, line_text in enumerate(text.splitlines(), start=1):
+        if line_text.startswith(_CONFLICT):
+            raise ContentError(
+                RECORD_PATH,
+                number,
+                "an unresolved merge conflict: keep each event's higher sequence and later "
+                "last_modified, and remove the <<<<<<< ======= >>>>>>> lines",
+            )
+    return text
+
+
+def _entry(event_id: str, entry: object, line: int, problems: Problems) -> Published | None:
+    if not SLUG.match(event_id):
+        problems.error(RECORD_PATH, line, f"{event_id!r} is not an event id")
+        return None
+    if not isinstance(entry, YamlMap):
+        problems.error(RECORD_PATH, line, f"{event_id}: must be a mapping of {', '.join(_KEYS)}")
+        return None
+    for key in entry:
+        if key not in _KEYS:
+            problems.warning(RECORD_PATH, entry.line_of(key), f"{event_id}.{key}: unknown key")
+    sequence: object = entry.get("sequence")
+    stamp = _timestamp(entry.get("last_modified"))
+    mark: object = entry.get("fingerprint")
+    errors = len(problems.errors)
+    if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
+        problems.error(
+            RECORD_PATH,
+            entry.line_of("sequence"),
+            f"{event_id}.sequence: must be a whole number, 0 or more, not {sequence!r}",
+        )
+    if stamp is None:
+        problems.error(
+            RECORD_PATH,
+            entry.line_of("last_modified"),
+            f"{event_id}.last_modified: must be a UTC time such as 2018-10-15T00:00:00Z, "
+            f"not {entry.get('last_modified')!r}",
+        )
+    if not isinstance(mark, str) or not _FINGERPRINT.match(mark):
+        problems.error(
+            RECORD_PATH,
+            entry.line_of("fingerprint"),
+            f"{event_id}.fingerprint: must be 16 hexadecimal digits, not {mark!r}",
+        )
+    if not isinstance(sequence, int) or not isinstance(mark, str) or stamp is None:
+        return None
+    return None if len(problems.errors) > errors else Published(sequence, stamp, mark)
+
+
+def _timestamp(value: object) -> datetime | None:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(microsecond=0)

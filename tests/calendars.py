@@ -1,0 +1,155 @@
+"""Helpers of the calendar tests: build a copy of the sample, read .ics files with every
+parser the feed is held to, in one shape so that they can be compared."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from tests.golden import REPOSITORY
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "calendar"
+NODE_SCRIPT = Path(__file__).resolve().parent / "node" / "parse_ics.mjs"
+
+
+def copy_sample(target: Path, extra_events: bool = False) -> Path:
+    """The sample's content/ and calendar/ in `target`; with `extra_events`, the cases of
+    tests/fixtures/calendar/extra-events.yaml appended to calendar.yaml."""
+    for name in ("content", "calendar"):
+        shutil.copytree(REPOSITORY / name, target / name)
+    if extra_events:
+        calendar = target / "calendar/calendar.yaml"
+        calendar.write_text(calendar.read_text() + (FIXTURES / "extra-events.yaml").read_text())
+    return target
+
+
+@dataclass(frozen=True, order=True)
+class Seen:
+    """One event as a parser reads it; dates as YYYY-MM-DD, times as UTC ISO instants."""
+
+    uid: str
+    summary: str
+    start: str
+    end: str | None
+    status: str
+    sequence: int
+
+
+def moment(value: date | datetime | None) -> str | None:
+    """A parsed DTSTART/DTEND in the Node script's notation."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        assert value.tzinfo is not None, f"floating time {value!r}"
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    return value.isoformat()
+
+
+def with_icalendar(data: bytes) -> list[Seen]:
+    """icalendar: no component may carry parse errors."""
+    from icalendar import Calendar
+
+    calendar = Calendar.from_ical(data)
+    errors = [(c.name, c.errors) for c in calendar.walk() if c.errors]
+    assert errors == [], errors
+    return sorted(
+        Seen(
+            str(event["UID"]),
+            str(event["SUMMARY"]),
+            str(moment(event.start)),
+            moment(event.end),
+            str(event["STATUS"]),
+            int(event["SEQUENCE"]),
+        )
+        for event in calendar.events
+    )
+
+
+def with_ical(data: bytes) -> list[Seen]:
+    """ical (strict: pydantic models of RFC 5545), which raises on any invalid value."""
+    from ical.calendar_stream import IcsCalendarStream
+
+    calendar = IcsCalendarStream.calendar_from_ics(data.decode("utf-8"))
+    return sorted(
+        Seen(
+            str(event.uid),
+            str(event.summary),
+            str(moment(event.dtstart)),
+            moment(event.dtend),
+            str(event.status.value if event.status else None),
+            int(event.sequence or 0),
+        )
+        for event in calendar.events
+    )
+
+
+def with_vobject(data: bytes) -> list[Seen]:
+    """vobject, after its own `validate()`."""
+    import vobject
+
+    calendar = vobject.readOne(data.decode("utf-8"), validate=True)
+    calendar.validate()
+    seen = []
+    for event in calendar.vevent_list:
+        end = event.dtend.value if hasattr(event, "dtend") else None
+        seen.append(
+            Seen(
+                str(event.uid.value),
+                str(event.summary.value),
+                str(moment(event.dtstart.value)),
+                moment(end),
+                str(event.status.value),
+                int(event.sequence.value),
+            )
+        )
+    return sorted(seen)
+
+
+def with_node(path: Path) -> dict[str, list[Seen]]:
+    """ical.js and node-ical, through tests/node/parse_ics.mjs (`npm ci` installs them)."""
+    node = shutil.which("node")
+    assert node, "Node.js is needed for the ical.js and node-ical tests"
+    modules = REPOSITORY / "node_modules"
+    assert (modules / "ical.js").is_dir() and (modules / "node-ical").is_dir(), (
+        "run `npm ci` in the repository (./run test does) to install ical.js and node-ical"
+    )
+    result = subprocess.run(
+        [node, str(NODE_SCRIPT), str(path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TZ": "UTC"},
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    parsed: dict[str, list[dict[str, Any]]] = json.loads(result.stdout)
+    return {name: sorted(Seen(**event) for event in events) for name, events in parsed.items()}
+
+
+def unfold(data: bytes) -> list[str]:
+    """The content lines of an .ics file (RFC 5545 3.1)."""
+    return data.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "").split("\r\n")[:-1]
+
+
+def vevents(data: bytes) -> dict[str, bytes]:
+    """Each VEVENT's raw bytes, by UID."""
+    found: dict[str, bytes] = {}
+    for chunk in data.split(b"BEGIN:VEVENT\r\n")[1:]:
+        body = chunk.split(b"END:VEVENT\r\n")[0]
+        block = b"BEGIN:VEVENT\r\n" + body + b"END:VEVENT\r\n"
+        uid = next(line for line in unfold(block) if line.startswith("UID:"))
+        found[uid.removeprefix("UID:")] = block
+    return found
+
+
+def properties(data: bytes, uid: str) -> dict[str, str]:
+    """The VEVENT of `uid` as {name with parameters: value}."""
+    lines = unfold(vevents(data)[uid])
+    pairs = (line.split(":", 1) for line in lines if ":" in line)
+    return {name: value for name, value in pairs}

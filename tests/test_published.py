@@ -1,0 +1,140 @@
+"""The published record: how each build's SEQUENCE and LAST-MODIFIED follow from the
+event's history and from what the previous build published."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from newsletter.errors import Problems, UsageError
+from newsletter.model import Change, DateRange, Event, Status
+from newsletter.published import (
+    RECORD_PATH,
+    Published,
+    fingerprint,
+    publish,
+    read_record,
+    render_record,
+    save_record,
+)
+
+ISSUE_1 = date(2019, 1, 15)
+ISSUE_2 = date(2019, 4, 15)
+NOW = datetime(2019, 5, 1, 12, 30, tzinfo=UTC)
+
+
+def event(history: tuple[Change, ...] = (Change(1, ISSUE_1),), **fields: object) -> Event:
+    base = Event(
+        id="workshop-2019",
+        title="Workshop",
+        dates=DateRange(date(2019, 6, 10), date(2019, 6, 14)),
+        venue="Suva, Fiji",
+        status=Status.CONFIRMED,
+        url=None,
+        description=None,
+        categories=(),
+        announced_in=1,
+        report=None,
+        history=history,
+    )
+    return replace(base, **fields)
+
+
+def midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def test_an_event_new_to_the_record_is_published_as_its_history_says() -> None:
+    moved = event(history=(Change(1, ISSUE_1), Change(2, ISSUE_2, ("dates",))))
+    record = publish([moved], {}, NOW)
+    assert record == {"workshop-2019": Published(1, midnight(ISSUE_2), fingerprint(moved))}
+
+
+def test_an_unchanged_event_keeps_what_was_published() -> None:
+    old = Published(4, datetime(2019, 3, 1, 8, 0, tzinfo=UTC), fingerprint(event()))
+    assert publish([event()], {"workshop-2019": old}, NOW) == {"workshop-2019": old}
+
+
+def test_a_change_after_publication_takes_the_next_sequence_and_the_build_time() -> None:
+    old = Published(0, midnight(ISSUE_1), fingerprint(event()))
+    fixed = event(venue="Nadi, Fiji")
+    new = publish([fixed], {"workshop-2019": old}, NOW)["workshop-2019"]
+    assert new == Published(1, NOW.replace(microsecond=0), fingerprint(fixed))
+
+
+def test_last_modified_never_goes_back() -> None:
+    later = datetime(2019, 6, 1, tzinfo=UTC)
+    old = Published(2, later, fingerprint(event()))
+    new = publish([event(venue="Nadi, Fiji")], {"workshop-2019": old}, NOW)["workshop-2019"]
+    assert (new.sequence, new.last_modified) == (3, datetime(2019, 6, 1, 0, 0, 1, tzinfo=UTC))
+
+
+def test_a_change_by_a_later_issue_is_dated_by_that_issue() -> None:
+    old = Published(0, midnight(ISSUE_1), fingerprint(event()))
+    moved = event(
+        history=(Change(1, ISSUE_1), Change(2, ISSUE_2, ("dates",))),
+        dates=DateRange(date(2019, 7, 1), date(2019, 7, 5)),
+    )
+    new = publish([moved], {"workshop-2019": old}, NOW)["workshop-2019"]
+    assert (new.sequence, new.last_modified) == (1, midnight(ISSUE_2))
+
+
+def test_history_ahead_of_an_uncommitted_record_wins() -> None:
+    three = (Change(1, ISSUE_1), Change(2, ISSUE_2, ("dates",)), Change(3, NOW.date(), ("dates",)))
+    back = event(history=three)  # moved away and back: same fields as the record's
+    old = Published(0, midnight(ISSUE_1), fingerprint(back))
+    new = publish([back], {"workshop-2019": old}, NOW)["workshop-2019"]
+    assert (new.sequence, new.last_modified) == (2, midnight(NOW.date()))
+
+
+def test_events_that_left_the_content_stay_in_the_record() -> None:
+    gone = Published(3, midnight(ISSUE_1), "0123456789abcdef")
+    record = publish([event()], {"old-event-2018": gone}, NOW)
+    assert record["old-event-2018"] == gone
+    assert set(record) == {"old-event-2018", "workshop-2019"}
+
+
+def test_the_fingerprint_follows_title_dates_venue_and_status_only() -> None:
+    mark = fingerprint(event())
+    assert fingerprint(event(description="More words", url="https://example.org/")) == mark
+    assert fingerprint(event(categories=("Workshop",))) == mark
+    assert fingerprint(event(title="Workshop!")) != mark
+    assert fingerprint(event(venue="Nadi, Fiji")) != mark
+    assert fingerprint(event(status=Status.CANCELLED)) != mark
+    assert fingerprint(event(dates=DateRange(date(2019, 6, 10), date(2019, 6, 13)))) != mark
+
+
+def test_the_record_reads_back_what_it_writes(tmp_path: Path) -> None:
+    record = {
+        "workshop-2019": Published(2, datetime(2019, 4, 15, 0, 0, 1, tzinfo=UTC), "0" * 16),
+        "2019-06-27": Published(0, midnight(ISSUE_1), "a" * 16),  # a date, to YAML
+        "yes": Published(1, midnight(ISSUE_2), "b" * 16),  # a boolean, to YAML
+    }
+    assert save_record(tmp_path, {}, record)
+    text = (tmp_path / RECORD_PATH).read_text()
+    assert '"2019-06-27":\n  sequence: 0\n  last_modified: 2019-01-15T00:00:00Z\n' in text
+    assert '"yes":' in text
+    assert "workshop-2019:\n  sequence: 2\n  last_modified: 2019-04-15T00:00:01Z\n" in text
+    problems = Problems()
+    assert read_record(tmp_path, problems) == record
+    assert problems.items == []
+    assert render_record(record) == (tmp_path / RECORD_PATH).read_bytes()
+
+
+def test_an_unchanged_record_is_not_written(tmp_path: Path) -> None:
+    record = {"workshop-2019": Published(0, midnight(ISSUE_1), "0" * 16)}
+    assert save_record(tmp_path, {}, record)
+    (tmp_path / RECORD_PATH).write_text("# edited by hand\n" + (tmp_path / RECORD_PATH).read_text())
+    assert not save_record(tmp_path, dict(record), record)
+    assert (tmp_path / RECORD_PATH).read_text().startswith("# edited by hand\n")
+    assert not (tmp_path / "calendar/published.yaml.newsletter-tmp").exists()
+
+
+def test_a_record_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "calendar").write_text("a file where the folder should be\n")
+    record = {"workshop-2019": Published(0, midnight(ISSUE_1), "0" * 16)}
+    with pytest.raises(UsageError, match=r"calendar/published\.yaml cannot be written"):
+        save_record(tmp_path, {}, record)
