@@ -1,0 +1,237 @@
+"""The email's size budget, and what `check` learns about it without rendering.
+
+`build` renders every email, so it knows which issue was over the budget and what was
+shortened; it records that in `ROOT/.newsletter-cache/email-budget`, keyed by a digest
+of everything an issue's email depends on (the issue's files, newsletter.yaml, the
+email and text templates, the program and its MJML and CSS libraries). `check`
+computes the same digests, which costs a few file reads, and renders an email only when
+its digest is not recorded (and then records it). This module therefore imports
+nothing heavy: `check` must stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+
+from newsletter import __version__
+from newsletter.errors import Problems
+from newsletter.model import Issue, Newsletter
+
+try:  # hashlib would load OpenSSL first: 3 ms, a tenth of what `check` may take
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - other Pythons
+    from hashlib import blake2b
+
+MAX_EMAIL_BYTES = 90_000
+CACHE_FILE = ".newsletter-cache/email-budget"
+_HEADER = "newsletter email budget 1"
+_PACKAGE = Path(__file__).resolve().parent
+# The modules whose code shapes the email; the template folders as newsletter/templates.py
+# finds them (not imported here: it loads Jinja2).
+_CODE = (
+    *("budget.py", "markdown.py", "model.py", "dates.py"),
+    *(
+        f"render/{name}.py"
+        for name in ("edition", "email", "emails", "emailbody", "imagesize", "web")
+    ),
+    *(f"render/{name}.py" for name in ("markdowntext", "message", "text")),
+)
+_TEMPLATE_FOLDERS = ("email", "text")
+_LIBRARIES = ("mjml", "css_inline")
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """How an issue's email.html met the budget: its size in full, as written, and the
+    slugs of the articles and reports that became teasers (longest first)."""
+
+    issue: int
+    full: int
+    size: int
+    shortened: tuple[str, ...]
+
+    @property
+    def clipped(self) -> bool:
+        """The whole issue would have been over the budget."""
+        return self.full > MAX_EMAIL_BYTES
+
+    @property
+    def over(self) -> bool:
+        """Even shortened, email.html is over the budget."""
+        return self.size > MAX_EMAIL_BYTES
+
+
+def budget_problems(budget: Budget, issue: Issue, problems: Problems) -> None:
+    """A warning for an issue whose email would have been clipped."""
+    if not budget.clipped:
+        return
+    files = {a.slug: a.source.path for a in issue.articles}
+    files.update({r.slug: r.source.path for r in issue.reports})
+    folder = issue.source.path.rsplit("/", 1)[0] + "/"
+    names = ", ".join(files.get(s, s).removeprefix(folder) for s in budget.shortened)
+    message = (
+        f"the email of issue {issue.number} would be {budget.full:,} bytes, over the "
+        f"{MAX_EMAIL_BYTES:,}-byte budget (Gmail clips an email past ~102 KB and hides its "
+        "end, the unsubscribe link with it)"
+    )
+    if budget.shortened:
+        count = len(budget.shortened)
+        message += (
+            f"; {count} item{'s' * (count != 1)} became a teaser (the summary, else the "
+            f"first paragraph) with a 'Read more' link to the web page: {names}"
+        )
+    if budget.over:
+        message += (
+            f"; email.html is still {budget.size:,} bytes: shorten the foreword or the "
+            "schedule, which always stay whole"
+        )
+    else:
+        message += f" (email.html: {budget.size:,} bytes)"
+    problems.warning(issue.source.path, None, message)
+
+
+def check_budgets(root: Path, newsletter: Newsletter, problems: Problems) -> None:
+    """Warn about every issue whose email would have been clipped (see the module doc)."""
+    cache = read_cache(root)
+    keys = EmailKeys(root)
+    budgets: dict[int, Budget] = {}
+    fresh: dict[int, tuple[str, Budget]] = {}
+    renderer = None
+    for issue in newsletter.issues:
+        key = keys.key(issue)
+        entry = cache.get(issue.number)
+        if entry is not None and entry[0] == key:
+            budgets[issue.number] = entry[1]
+            continue
+        if renderer is None:
+            from newsletter.render.email import EmailRenderer
+
+            renderer = EmailRenderer(newsletter, root)
+        budgets[issue.number] = renderer.fit(issue).budget
+        fresh[issue.number] = (key, budgets[issue.number])
+    if fresh:
+        write_cache(root, cache, fresh)
+    for issue in newsletter.issues:
+        budget_problems(budgets[issue.number], issue, problems)
+
+
+def record_budgets(root: Path, newsletter: Newsletter, budgets: dict[int, Budget]) -> None:
+    """Record what `build` learnt about the emails it rendered, for `check`."""
+    if not budgets:
+        return
+    keys = EmailKeys(root)
+    issues = {issue.number: issue for issue in newsletter.issues}
+    fresh = {number: (keys.key(issues[number]), budget) for number, budget in budgets.items()}
+    write_cache(root, read_cache(root), fresh)
+
+
+class EmailKeys:
+    """Digests of everything an issue's email depends on."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.shared = _shared_key(root)
+
+    def key(self, issue: Issue) -> str:
+        """The digest for one issue: the shared part, the issue's files, its images' sizes."""
+        from newsletter.render.imagesize import file_image_size
+
+        digest = blake2b(self.shared.encode(), digest_size=16)
+        folder = os.path.join(self.root, issue.source.path.rsplit("/", 1)[0])
+        images = os.path.join(folder, "images")
+        _add_files(digest, folder, [folder], skip=images)  # of images only the size counts
+        for image in issue.images:
+            digest.update(f"\0image {image.name} {file_image_size(image.file)}".encode())
+        return digest.hexdigest()
+
+
+def _shared_key(root: Path) -> str:
+    """The digest of what every issue's email depends on."""
+    digest = blake2b(f"newsletter {__version__} {_HEADER}".encode(), digest_size=16)
+    content = os.path.join(root, "content")
+    _add_files(digest, content, [os.path.join(content, "newsletter.yaml")])
+    packaged = _PACKAGE / "templates"
+    if not packaged.is_dir():
+        packaged = _PACKAGE.parent / "templates"
+    for base in (str(root / "templates"), str(packaged)):
+        _add_files(digest, base, [os.path.join(base, name) for name in _TEMPLATE_FOLDERS])
+    _add_files(digest, str(_PACKAGE), [os.path.join(_PACKAGE, name) for name in _CODE], ".py")
+    for library in _LIBRARIES:
+        spec = find_spec(library)
+        if spec is not None and spec.origin:
+            for file in _walk([os.path.dirname(spec.origin)]):
+                stat = os.stat(file)
+                digest.update(f"\0{file} {stat.st_size} {stat.st_mtime_ns}".encode())
+    return digest.hexdigest()
+
+
+def _add_files(
+    digest: blake2b, base: str, places: Iterable[str], suffix: str = "", skip: str = ""
+) -> None:
+    """Each file's name (relative to `base`), size and bytes."""
+    for file in _walk(places, skip):
+        if file.endswith(suffix):
+            with open(file, "rb") as stream:
+                data = stream.read()
+            name = os.path.relpath(file, base).replace(os.sep, "/")
+            digest.update(f"\0{name}\0{len(data)}\0".encode())
+            digest.update(data)
+
+
+def _walk(places: Iterable[str], skip: str = "") -> Iterator[str]:
+    """Every file in or under `places` (a file stands for itself), sorted, without the
+    folder `skip` and caches."""
+    for place in places:
+        if os.path.isfile(place):
+            yield place
+        elif os.path.isdir(place) and place != skip:
+            entries = sorted(os.scandir(place), key=lambda entry: entry.name)
+            for entry in entries:
+                if entry.is_dir() and entry.name != "__pycache__":
+                    yield from _walk([entry.path], skip)
+                elif entry.is_file():
+                    yield entry.path
+
+
+def read_cache(root: Path) -> dict[int, tuple[str, Budget]]:
+    """The recorded budgets by issue number, with their keys; empty when unreadable.
+
+    One line per issue: number, key, size in full, size written, shortened slugs.
+    """
+    try:
+        lines = (root / CACHE_FILE).read_text("utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return {}
+    if not lines or lines[0] != _HEADER:
+        return {}
+    entries = {}
+    for line in lines[1:]:
+        fields = line.split()
+        if len(fields) >= 4 and all(f.isdigit() for f in (fields[0], fields[2], fields[3])):
+            number = int(fields[0])
+            budget = Budget(number, int(fields[2]), int(fields[3]), tuple(fields[4:]))
+            entries[number] = (fields[1], budget)
+    return entries
+
+
+def write_cache(
+    root: Path, old: dict[int, tuple[str, Budget]], new: dict[int, tuple[str, Budget]]
+) -> None:
+    """Record `new` over `old`. A folder that cannot be written only costs speed."""
+    lines = [_HEADER]
+    for number, (key, budget) in sorted({**old, **new}.items()):
+        lines.append(
+            " ".join([str(number), key, str(budget.full), str(budget.size), *budget.shortened])
+        )
+    file = root / CACHE_FILE
+    try:
+        file.parent.mkdir(exist_ok=True)
+        temp = file.with_name(file.name + ".tmp")
+        temp.write_text("\n".join(lines) + "\n", "utf-8")
+        os.replace(temp, file)
+    except OSError:
+        pass

@@ -1,0 +1,172 @@
+"""What an issue's email says, whatever its format: the view both the HTML email and the
+plain-text edition are written from, so the two always carry the same titles, dates,
+links and footer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote
+
+from newsletter.model import Article, Issue, Newsletter, Person, Report, Settings, Status
+from newsletter.render.web import Links, event_file, format_dates, format_day
+
+PREHEADER_LIMIT = 100
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """An article or a report as the email shows it."""
+
+    item: Article | Report
+    url: str  # its web page
+    byline: str | None = None  # articles
+    when: str | None = None  # reports: the dates
+    venue: str | None = None
+    calendar_url: str | None = None  # reports: the event's .ics file
+
+    @property
+    def slug(self) -> str:
+        return self.item.slug
+
+    @property
+    def title(self) -> str:
+        return self.item.title
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row of the Future Activities schedule."""
+
+    title: str
+    url: str | None
+    dates: str
+    venue: str
+    status: Status
+    calendar_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Footer:
+    """The links and addresses at the foot of every email."""
+
+    view_url: str  # the issue's web page
+    archive_url: str
+    calendar_url: str
+    google_calendar_url: str
+    feed_url: str
+    unsubscribe: str | None  # https URL with "{token}" for `send`, or a mailto: URL
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """One issue's email, before it becomes HTML or text."""
+
+    settings: Settings
+    issue: Issue
+    url: str
+    date: str
+    preheader: str
+    highlights: tuple[Entry, ...]
+    articles: tuple[Entry, ...]
+    reports: tuple[Entry, ...]
+    rows: tuple[Row, ...]
+    footer: Footer
+    staff: tuple[str, ...]  # "Name (Role)"
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        return (*self.articles, *self.reports)
+
+
+def edition(newsletter: Newsletter, issue: Issue) -> Edition:
+    """The email view of `issue`."""
+    settings = newsletter.settings
+    articles = tuple(
+        Entry(a, settings.url(a.path), byline=byline(a.authors)) for a in issue.articles
+    )
+    reports = tuple(
+        Entry(
+            r,
+            settings.url(r.path),
+            when=format_dates(r.dates),
+            venue=r.venue,
+            calendar_url=settings.url(event_file(r.event_id)),
+        )
+        for r in issue.reports
+    )
+    by_slug = {e.slug: e for e in articles}
+    highlights = tuple(by_slug[a.slug] for a in issue.highlighted_articles)
+    rows = tuple(
+        Row(
+            title=e.title,
+            url=e.url,
+            dates=format_dates(e.dates),
+            venue=e.venue,
+            status=e.status,
+            calendar_url=settings.url(event_file(e.id)),
+        )
+        for e in (issue.schedule.entries if issue.schedule else ())
+    )
+    links = Links.of(newsletter)
+    footer = Footer(
+        view_url=settings.url(issue.path),
+        archive_url=settings.base_url,
+        calendar_url=links.calendar,
+        google_calendar_url=links.google,
+        feed_url=links.rss,
+        unsubscribe=unsubscribe_link(settings),
+    )
+    return Edition(
+        settings=settings,
+        issue=issue,
+        url=settings.url(issue.path),
+        date=format_day(issue.date),
+        preheader=preheader(issue, highlights or articles or reports),
+        highlights=highlights,
+        articles=articles,
+        reports=reports,
+        rows=rows,
+        footer=footer,
+        staff=tuple(f"{p.name} ({p.role})" if p.role else p.name for p in settings.staff),
+    )
+
+
+def byline(people: tuple[Person, ...]) -> str | None:
+    """`By Name, Role, Organisation; Other Name`."""
+    if not people:
+        return None
+    names = [", ".join(p for p in (x.name, x.role, x.organisation) if p) for x in people]
+    return "By " + "; ".join(names)
+
+
+def unsubscribe_link(settings: Settings) -> str | None:
+    """The per-recipient https URL (its `{token}` left for `send`), else a mailto: URL."""
+    email = settings.email
+    if email.unsubscribe_url:
+        return email.unsubscribe_url
+    if email.unsubscribe_mailto:
+        return f"mailto:{quote(email.unsubscribe_mailto, safe='@')}?subject=unsubscribe"
+    return None
+
+
+def preheader(issue: Issue, entries: tuple[Entry, ...]) -> str:
+    """The issue's `preheader:`, else its highlights' titles, cut to 100 characters."""
+    if issue.preheader:
+        text = issue.preheader
+    elif entries:
+        text = "In this issue: " + "; ".join(e.title for e in entries)
+    else:
+        text = " · ".join(p for p in (issue.title, issue.period) if p)
+    return shorten(text, PREHEADER_LIMIT)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` on one line, at most `limit` characters, cut at a word with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:·-") + "…"

@@ -1,0 +1,117 @@
+"""The email stage of `build`: each issue's email.html, email.txt and email.eml.
+
+The HTML is fitted to the size budget first (render/email.py); the plain text then
+shortens the same items, and the message carries both. A large archive is rendered on
+every core: each issue's email depends on that issue alone.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from multiprocessing import get_all_start_methods, get_context
+from pathlib import Path
+
+from newsletter.budget import Budget, budget_problems
+from newsletter.errors import Problems
+from newsletter.model import Issue, Newsletter
+from newsletter.reading.settings import SETTINGS_PATH
+from newsletter.render.email import EmailRenderer
+
+# Below this many issues a worker pool costs more than it saves.
+_PARALLEL_FROM = 24
+# What the workers render from: set before they fork, so nothing is pickled to them.
+_job: tuple[Newsletter, Path] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Emails:
+    """The email files of some issues, and how each issue met the size budget."""
+
+    files: dict[str, bytes]
+    budgets: dict[int, Budget]
+
+
+def email_files(issue: Issue) -> tuple[str, str, str]:
+    """The paths of an issue's email.html, email.txt and email.eml in the output."""
+    return (f"{issue.path}email.html", f"{issue.path}email.txt", f"{issue.path}email.eml")
+
+
+def render_emails(
+    newsletter: Newsletter, root: Path, issues: Iterable[Issue], problems: Problems
+) -> Emails:
+    """email.html, email.txt and email.eml of each of `issues`; a warning in `problems`
+    for each email that would have been clipped."""
+    from newsletter.render.message import sender
+
+    numbers = [issue.number for issue in issues]
+    cores = os.cpu_count() or 1
+    if len(numbers) < _PARALLEL_FROM or cores < 2 or "fork" not in get_all_start_methods():
+        results = _render_some(newsletter, root, numbers)
+    else:
+        results = _render_in_parallel(newsletter, root, numbers, cores)
+    files: dict[str, bytes] = {}
+    budgets: dict[int, Budget] = {}
+    for number, (issue_files, budget) in zip(numbers, results, strict=True):
+        files.update(issue_files)
+        budgets[number] = budget
+        issue = newsletter.issue(number)
+        if issue is not None:
+            budget_problems(budget, issue, problems)
+    if budgets and not newsletter.settings.email.sender:
+        problems.warning(
+            SETTINGS_PATH,
+            None,
+            f"email.from is not set: email.eml is from {sender(newsletter.settings)!r} "
+            "until you set it (send needs it)",
+        )
+    return Emails(files, budgets)
+
+
+def _render_some(
+    newsletter: Newsletter, root: Path, numbers: Sequence[int]
+) -> list[tuple[dict[str, bytes], Budget]]:
+    from newsletter.render.message import render_message
+    from newsletter.render.text import render_text
+
+    renderer = EmailRenderer(newsletter, root)
+    by_number = {issue.number: issue for issue in newsletter.issues}
+    results = []
+    for number in numbers:
+        issue = by_number[number]
+        fitted = renderer.fit(issue)
+        text = render_text(root, fitted.edition, fitted.budget.shortened)
+        message = render_message(newsletter.settings, issue, text, fitted.html)
+        html_path, text_path, message_path = email_files(issue)
+        files = {
+            html_path: fitted.html.encode("utf-8"),
+            text_path: text.encode("utf-8"),
+            message_path: message,
+        }
+        results.append((files, fitted.budget))
+    return results
+
+
+def _render_in_parallel(
+    newsletter: Newsletter, root: Path, numbers: list[int], cores: int
+) -> list[tuple[dict[str, bytes], Budget]]:
+    global _job
+    chunks = [numbers[start :: cores * 4] for start in range(min(len(numbers), cores * 4))]
+    _job = (newsletter, root)
+    try:
+        with get_context("fork").Pool(cores) as pool:
+            rendered = pool.map(_render_chunk, chunks)
+    finally:
+        _job = None
+    by_number = {
+        number: result
+        for chunk, results in zip(chunks, rendered, strict=True)
+        for number, result in zip(chunk, results, strict=True)
+    }
+    return [by_number[number] for number in numbers]
+
+
+def _render_chunk(numbers: list[int]) -> list[tuple[dict[str, bytes], Budget]]:
+    assert _job is not None, "set by _render_in_parallel before the pool forks"
+    return _render_some(*_job, numbers)

@@ -1,0 +1,133 @@
+"""The complete message of an issue (email.eml): `multipart/alternative`, the text part
+first, then the HTML, both UTF-8 and quoted-printable, serialised with CRLF.
+
+MJML writes very long lines and SMTP servers refuse lines over 998 octets, hence
+quoted-printable, in which a MIME boundary starting with `=_` can never occur. Every
+header comes from the content, deterministically: Date is the issue's date in the
+publisher's time zone; Message-ID and the boundary derive from the issue, the
+newsletter's address and the content, so the same content gives the same bytes.
+`send` fills in `To` and the `{token}` of the unsubscribe URL per recipient.
+"""
+
+from __future__ import annotations
+
+import binascii
+import email.policy
+import hashlib
+import re
+from datetime import datetime, time
+from email.header import Header
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime, getaddresses
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from newsletter.model import Issue, Settings
+
+# Header objects fold themselves to 78 columns; headers written raw (List-Unsubscribe,
+# whose URLs encoded-words would break) keep the folding given here.
+POLICY = email.policy.SMTP.clone(refold_source="none")
+_NOT_ATOM = re.compile(r"[^A-Za-z0-9.-]+")
+
+
+def sender(settings: Settings) -> str:
+    """`email.from`; without it a no-reply address of the site's host, so the .eml opens
+    (`send` refuses to send without `email.from`)."""
+    if settings.email.sender:
+        return settings.email.sender
+    return str(Address(settings.publisher, "newsletter", settings.host or "localhost"))
+
+
+def message_id(settings: Settings, issue: Issue) -> str:
+    """`<newsletter.062.1a2b3c4d@host>`: the same for every build of the issue."""
+    digest = hashlib.blake2b(settings.base_url.encode(), digest_size=4).hexdigest()
+    host = _NOT_ATOM.sub("-", settings.host or "localhost")
+    return f"<newsletter.{issue.number:03d}.{digest}@{host}>"
+
+
+def render_message(settings: Settings, issue: Issue, text: str, html: str) -> bytes:
+    """The .eml of an issue from its email.txt and email.html."""
+    message = EmailMessage(policy=POLICY)
+    message["From"] = sender(settings)
+    if settings.email.reply_to:
+        message["Reply-To"] = settings.email.reply_to
+    _set_text(message, "Subject", issue.title)
+    zone = ZoneInfo(settings.timezone)
+    message["Date"] = format_datetime(datetime.combine(issue.date, time(0, 0), tzinfo=zone))
+    message["Message-ID"] = message_id(settings, issue)
+    _set_text(message, "List-Id", settings.title, f"<{_list_id(settings)}>")
+    unsubscribe = _unsubscribe_urls(settings)
+    if unsubscribe:
+        message.set_raw("List-Unsubscribe", ",\r\n ".join(f"<{url}>" for url in unsubscribe))
+        if unsubscribe[0].startswith("https://"):
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["MIME-Version"] = "1.0"
+    boundary = f"=_newsletter_{issue.number:03d}_{_digest(text, html)}"
+    message["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
+    head = b"".join(POLICY.fold_binary(name, value) for name, value in message.items())
+    # The parts are put together here rather than by `email.generator`, which encodes
+    # quoted-printable in Python, five times slower than binascii for the same bytes.
+    delimiter = b"--" + boundary.encode("ascii")
+    parts = [
+        delimiter + b"\r\n" + _part_headers(subtype) + b"\r\n" + _quoted_printable(content)
+        for content, subtype in ((text, "plain"), (html, "html"))
+    ]
+    return head + b"\r\n" + b"\r\n".join(parts) + b"\r\n" + delimiter + b"--\r\n"
+
+
+def _part_headers(subtype: str) -> bytes:
+    return (
+        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        "Content-Transfer-Encoding: quoted-printable\r\n"
+    ).encode("ascii")
+
+
+def _quoted_printable(content: str) -> bytes:
+    """UTF-8 text as quoted-printable lines of at most 76 octets, ending in CRLF."""
+    data = content.replace("\r\n", "\n").encode("utf-8")
+    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
+    return encoded.replace(b"\n", b"\r\n")  # a CR of the content is encoded as =0D
+
+
+def _set_text(message: EmailMessage, name: str, text: str, suffix: str = "") -> None:
+    """A header of free text (and an ASCII `suffix`), on one logical line whatever the
+    text holds, so a line break in a title can never start a header of its own.
+
+    Text that needs encoding is encoded here: when `email` folds a long header into
+    several encoded-words it loses the space between two of them.
+    """
+    words = text.split()
+    plain = " ".join(words)
+    if plain.isascii() and all(len(word) < 60 for word in words):
+        message[name] = f"{plain} {suffix}" if suffix else plain
+        return
+    encoded = Header(plain, "utf-8", header_name=name).encode(linesep="\r\n")
+    message.set_raw(name, f"{encoded}\r\n {suffix}" if suffix else encoded)
+
+
+def _list_id(settings: Settings) -> str:
+    return _NOT_ATOM.sub("-", settings.list_id or "newsletter.invalid").strip("-.")
+
+
+def _unsubscribe_urls(settings: Settings) -> list[str]:
+    urls = []
+    if settings.email.unsubscribe_url:
+        urls.append(_ascii_url(settings.email.unsubscribe_url))
+    if settings.email.unsubscribe_mailto:
+        addresses = getaddresses([settings.email.unsubscribe_mailto])
+        if addresses and addresses[0][1]:
+            urls.append(_ascii_url(f"mailto:{addresses[0][1]}?subject=unsubscribe"))
+    return urls
+
+
+def _ascii_url(url: str) -> str:
+    """A URL safe inside a raw header: ASCII only, no spaces or angle brackets."""
+    return quote(url, safe=":/?#[]@!$&'()*+,;=%{}~-._")
+
+
+def _digest(*parts: str) -> str:
+    digest = hashlib.blake2b(digest_size=8)
+    for part in parts:
+        digest.update(part.encode("utf-8"))
+    return digest.hexdigest()
