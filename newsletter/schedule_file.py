@@ -1,0 +1,201 @@
+"""Writing an issue's schedule.yaml: carried forward by `new`, merged by `import-schedule`.
+
+Every entry written gets its id spelled out, since the id is the calendar UID's stem
+and must survive a later fix of the title or the dates. Entries are matched by id;
+an imported row whose default id is not in the file is matched to an entry of the
+same title, or of nearly the same title at the same venue, which keeps the id an
+event was announced under when the table moves its dates into another year or fixes
+a typo. The table's title, dates and venue win; every other key of an entry (url,
+description, status, categories) is the editor's and is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from difflib import SequenceMatcher
+from typing import Any
+
+from newsletter.errors import Problems
+from newsletter.model import EventEntry, Origin
+from newsletter.reading.entries import EVENT_KEYS, read_entry
+from newsletter.reading.fields import Fields
+from newsletter.reading.yamlfile import YamlMap
+from newsletter.schedule_table import TableRow
+from newsletter.slugs import default_event_id, slugify
+from newsletter.yamledit import ListEditor, dump_yaml, plain
+
+TABLE_KEYS = ("title", "dates", "venue")
+_ISO_DATE_KEYS = ("start", "end", "timezone")
+_SIMILAR = 0.9  # difflib ratio of two title slugs at the same venue: a typo fixed
+
+
+def carry_forward(text: str, path: str, issue: int, on: date) -> tuple[str, int, int]:
+    """The previous issue's schedule without the events that ended before `on`, ids
+    written out; also how many events were carried and how many left out."""
+    editor = ListEditor(text, path)
+    carried = dropped = 0
+    for index, entry in enumerate(_entries(editor, path, issue)):
+        if entry is not None and entry.dates.end_date < on:
+            editor.remove(index)
+            dropped += 1
+            continue
+        carried += 1
+        if entry is not None:
+            editor.replace(index, _with_id(editor.items[index], entry.id))
+    return editor.text(), carried, dropped
+
+
+@dataclass
+class Merge:
+    """What an import did to the schedule, for the editor to read."""
+
+    text: str
+    added: list[str] = field(default_factory=list)  # ids
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept: int = 0  # entries of the file that the table does not list
+    matched_by_title: list[tuple[TableRow, str]] = field(default_factory=list)
+
+
+def merge_rows(text: str | None, path: str, rows: list[TableRow], issue: int) -> Merge:
+    """The schedule (`text`, None for a new file) with the table's rows merged in."""
+    row_ids = _row_ids(rows)
+    if text is None:
+        return _new_file(rows, row_ids)
+    editor = ListEditor(text, path)
+    entries = _entries(editor, path, issue)
+    match = _match(rows, row_ids, entries)
+    merge = Merge("")
+    for index, entry in enumerate(entries):
+        if entry is None or index in match.values():
+            continue
+        merge.kept += 1
+        editor.replace(index, _with_id(editor.items[index], entry.id))
+    previous_index: int | None = None
+    pending: list[dict[str, Any]] = []
+    for number, row in enumerate(rows):
+        found = match.get(number)
+        if found is None:
+            pending.append({"id": row_ids[number], **_table_fields(row)})
+            merge.added.append(row_ids[number])
+            continue
+        index, entry = found, entries[found]
+        assert entry is not None  # only readable entries are matched
+        if entry.id != row_ids[number]:
+            merge.matched_by_title.append((row, entry.id))
+        old = plain(editor.items[index])
+        new = _merged(old, entry.id, row)
+        (merge.changed if _shape(old) != _shape(new) else merge.unchanged).append(entry.id)
+        editor.replace(index, new)
+        for data in pending:
+            editor.insert(data, before=index)
+        pending = []
+        previous_index = index
+    after = None if previous_index is None else previous_index + 1
+    for data in pending:
+        editor.insert(data, before=after if after is not None and after < len(entries) else None)
+    merge.text = editor.text()
+    return merge
+
+
+def _new_file(rows: list[TableRow], row_ids: list[str]) -> Merge:
+    events = [{"id": i, **_table_fields(row)} for row, i in zip(rows, row_ids, strict=True)]
+    header = (
+        "# title: Programs and Meetings Schedule\n"
+        "# period: October 2018 and onwards (Indicative)\n"
+        "# note: Official invitation will be circulated in due course\n"
+    )
+    return Merge(header + dump_yaml({"events": events}), added=list(row_ids))
+
+
+def _entries(editor: ListEditor, path: str, issue: int) -> list[EventEntry | None]:
+    """Each entry of the file as an event (its id, dates, title), None where unreadable."""
+    problems = Problems()  # `check` reports these; here an unreadable entry is left alone
+    entries: list[EventEntry | None] = []
+    for item in editor.items:
+        if not isinstance(item, YamlMap):
+            entries.append(None)
+            continue
+        fields = Fields(item, path, problems, EVENT_KEYS)
+        entries.append(read_entry(fields, Origin.SCHEDULE, issue, "UTC"))
+    return entries
+
+
+def _row_ids(rows: list[TableRow]) -> list[str]:
+    """The default id of each row; `-2`, `-3` for a second event of that title and year."""
+    ids: list[str] = []
+    for row in rows:
+        base = default_event_id(row.title, row.when.start.year)
+        candidate, count = base, 1
+        while candidate in ids:
+            count += 1
+            candidate = f"{base}-{count}"
+        ids.append(candidate)
+    return ids
+
+
+def _match(
+    rows: list[TableRow], row_ids: list[str], entries: list[EventEntry | None]
+) -> dict[int, int]:
+    """Row number -> entry index: by id, then by title, then by a near title and venue."""
+    free = {index: entry for index, entry in enumerate(entries) if entry is not None}
+    match: dict[int, int] = {}
+    by_id = {entry.id: index for index, entry in free.items()}
+    for number, row_id in enumerate(row_ids):
+        index = by_id.get(row_id)
+        if index is not None and index in free:
+            del free[index]
+            match[number] = index
+    for test in (_same_title, _near_title_same_venue):
+        for number, row in enumerate(rows):
+            if number in match:
+                continue
+            found = next((i for i, entry in free.items() if test(row, entry)), None)
+            if found is not None:
+                match[number] = found
+                del free[found]
+    return match
+
+
+def _same_title(row: TableRow, entry: EventEntry) -> bool:
+    return slugify(row.title) == slugify(entry.title)
+
+
+def _near_title_same_venue(row: TableRow, entry: EventEntry) -> bool:
+    if slugify(row.venue) != slugify(entry.venue):
+        return False
+    return SequenceMatcher(None, slugify(row.title), slugify(entry.title)).ratio() >= _SIMILAR
+
+
+def _table_fields(row: TableRow) -> dict[str, str]:
+    return {"title": row.title, "dates": row.dates, "venue": row.venue}
+
+
+def _merged(old: dict[str, Any], event_id: str, row: TableRow) -> dict[str, Any]:
+    """The entry with the row's title, dates and venue; `dates` replaces start/end."""
+    table = _table_fields(row)
+    new: dict[str, Any] = {} if old.get("id") is not None else {"id": event_id}
+    for key, value in old.items():
+        if key == "id" and value is None:
+            continue
+        if key in _ISO_DATE_KEYS:
+            if "dates" not in old:
+                new.setdefault("dates", table["dates"])
+            continue
+        new[key] = table.get(key, value)
+    for key in TABLE_KEYS:
+        new.setdefault(key, table[key])
+    return new
+
+
+def _with_id(item: Any, event_id: str) -> dict[str, Any]:
+    data: dict[str, Any] = plain(item)
+    if data.get("id") is not None:
+        return data
+    data.pop("id", None)
+    return {"id": event_id, **data}
+
+
+def _shape(value: dict[str, Any]) -> list[tuple[str, Any]]:
+    return list(value.items())

@@ -1,0 +1,279 @@
+"""`newsletter serve`: build into a preview folder, serve it on 127.0.0.1, rebuild on change.
+
+The preview is built into a temporary folder, never the editor's public/. A watcher
+(watchfiles) sees content/, calendar/ and templates/ change and builds again — only
+the changed issue's email when every change is inside one issue's folder. Open pages
+hold an event stream (`/__newsletter__/events`) and reload when a build changed
+something. A build that fails keeps the last good one online and shows its problems
+on every page and in the terminal.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from newsletter.errors import ContentErrors, NewsletterError, Severity, UsageError
+from newsletter.site import check_root
+
+if TYPE_CHECKING:
+    from newsletter.preview import PreviewHTTPServer
+
+WATCHED = ("content", "calendar", "templates")
+# Written by `build` itself (the calendar's published record): output, not an edit.
+_BUILD_WRITES = ("calendar/published.yaml",)
+_ISSUES = ("content", "issues")
+_WATCHER_START_SECONDS = 10.0
+
+Report = Callable[[str], None]
+
+
+@dataclass
+class BuildState:
+    """What the preview shows: `version` grows with each build that changed something."""
+
+    version: int = 0
+    built: bool = False  # a good build exists in the preview folder
+    problems: list[str] = field(default_factory=list)  # the failed build's errors, else []
+
+
+class PreviewServer:
+    """The preview of the newsletter at `root` on http://127.0.0.1:`port`/ (0: any port)."""
+
+    def __init__(self, root: Path, port: int = 8000, report: Report = print) -> None:
+        self.root = check_root(root)
+        self.port = port
+        self.report = report
+        self.out = Path(tempfile.mkdtemp(prefix="newsletter-preview-"))
+        self.state = BuildState()
+        self.changed = threading.Condition()
+        self.stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._watching = threading.Event()  # the watcher sees changes from now on
+        self._building = threading.Lock()
+        self._httpd: PreviewHTTPServer | None = None
+
+    @property
+    def url(self) -> str:
+        """The preview's front page."""
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The address the server listens on (after `start`)."""
+        assert self._httpd is not None, "start() the preview first"
+        host, port = self._httpd.server_address[:2]
+        return str(host), int(port)
+
+    def start(self) -> None:
+        """Listen, build once, then serve and watch in background threads."""
+        from newsletter.preview import PreviewHTTPServer
+
+        try:
+            self._httpd = PreviewHTTPServer(self, self.port)
+        except OSError as error:
+            self.close()
+            raise UsageError(
+                f"cannot serve on 127.0.0.1:{self.port}: {error.strerror}; "
+                "choose another port with --port"
+            ) from None
+        self.port = self.address[1]
+        before = self._snapshot()
+        self.rebuild(first=True)
+        for target in (self._httpd.serve_forever, self._watch):
+            thread = threading.Thread(target=target, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        self._watching.wait(_WATCHER_START_SECONDS)
+        if self._snapshot() != before:
+            self.rebuild()  # saved while the first build ran, before the watcher saw it
+
+    def _snapshot(self) -> dict[str, int]:
+        """The modification time of every watched file but the build's own."""
+        times = {}
+        for name in WATCHED:
+            for file in (self.root / name).rglob("*"):
+                relative = file.relative_to(self.root).as_posix()
+                with contextlib.suppress(OSError):  # gone since the listing
+                    if file.is_file() and relative not in _BUILD_WRITES:
+                        times[relative] = file.stat().st_mtime_ns
+        return times
+
+    def stop(self) -> None:
+        """Stop serving and watching; remove the preview folder."""
+        self.stopping.set()
+        with self.changed:
+            self.changed.notify_all()  # event streams end
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self.close()
+
+    def close(self) -> None:
+        """Remove the preview folder."""
+        shutil.rmtree(self.out, ignore_errors=True)
+
+    def __enter__(self) -> PreviewServer:
+        try:
+            self.start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- building -----------------------------------------------------------------
+
+    def rebuild(self, issues: tuple[int, ...] = (), first: bool = False) -> None:
+        """Build into the preview folder; on errors keep the last good build and show them."""
+        from newsletter.site import build
+
+        with self._building:
+            self._build(build, issues, first)
+
+    def _build(self, build: Callable[..., Any], issues: tuple[int, ...], first: bool) -> None:
+        started = time.perf_counter()
+        try:
+            result = build(self.root, self.out, issues)
+        except ContentErrors as error:
+            self._failed([str(p) for p in error.problems.sorted() if p.severity is Severity.ERROR])
+            return
+        except NewsletterError as error:
+            self._failed([str(error)])
+            return
+        except Exception as error:  # a renderer's bug must not end the editor's preview
+            self._failed([f"internal error while building: {type(error).__name__}: {error}"])
+            return
+        changed = result.write.written + result.write.removed
+        elapsed = (time.perf_counter() - started) * 1000
+        if first:
+            for problem in result.problems.sorted():
+                self.report(str(problem))
+            self.report(f"Built {result.files} files in {elapsed:.0f} ms.")
+        else:
+            self.report(f"Rebuilt in {elapsed:.0f} ms: {changed} files changed.")
+        with self.changed:
+            if changed or first or self.state.problems or not self.state.built:
+                self.state.version += 1
+            self.state.built = True
+            self.state.problems = []
+            self.changed.notify_all()
+
+    def _failed(self, problems: list[str]) -> None:
+        for line in problems:
+            self.report(line)
+        with self.changed:
+            built = self.state.built
+            if problems != self.state.problems:
+                self.state.version += 1
+                self.state.problems = problems
+            self.changed.notify_all()
+        if built:
+            self.report("Not rebuilt: the preview keeps showing the last good build.")
+        else:
+            self.report("Nothing built yet: the preview builds again when you save a fix.")
+
+    # -- watching -----------------------------------------------------------------
+
+    def _watch(self) -> None:
+        import watchfiles
+
+        paths = [self.root / name for name in WATCHED if (self.root / name).is_dir()]
+        if not paths:
+            self._watching.set()
+            return
+        # A short timeout makes the first (empty) yield say that the watcher is ready.
+        for changes in watchfiles.watch(
+            *paths,
+            watch_filter=_Filter(self.root),
+            debounce=400,
+            step=20,
+            rust_timeout=100,
+            yield_on_timeout=True,
+            stop_event=self.stopping,
+            raise_interrupt=False,
+        ):
+            self._watching.set()
+            if self.stopping.is_set():
+                return
+            if changes:
+                self.rebuild(changed_issues(self.root, {Path(path) for _, path in changes}))
+
+
+def changed_issues(root: Path, paths: set[Path]) -> tuple[int, ...]:
+    """The issues whose folders hold every changed path; () when a change is elsewhere
+    (calendar, templates, settings), which means the whole site."""
+    issues = set()
+    for path in paths:
+        parts = path.relative_to(root).parts
+        if len(parts) < 4 or parts[:2] != _ISSUES or not parts[2].isdigit():
+            return ()
+        if not (root / Path(*parts[:3]) / "issue.yaml").is_file():
+            return ()  # a folder that came or went: the whole site changes
+        issues.add(int(parts[2]))
+    return tuple(sorted(issues))
+
+
+class _Filter:
+    """watchfiles' default filter (editor swap files, .git, ...), less the build's writes."""
+
+    def __init__(self, root: Path) -> None:
+        import watchfiles
+
+        self.root = root
+        self.default = watchfiles.DefaultFilter()
+
+    def __call__(self, change: Any, path: str) -> bool:
+        if not self.default(change, path) or path.endswith(".newsletter-tmp"):
+            return False
+        relative = Path(path).relative_to(self.root).as_posix()
+        return relative not in _BUILD_WRITES
+
+
+def serve(root: Path, port: int = 8000, report: Report = print) -> None:
+    """Serve the preview until Ctrl-C (or SIGTERM); the preview folder is removed then."""
+    server = PreviewServer(root, port, report)
+    with _stop_on_sigterm():
+        try:
+            server.start()
+            report(f"Serving a preview of {server.root} (built in {server.out})")
+            report(f"  {server.url}  the site")
+            report(f"  {server.url}__newsletter__/  the email editions, at full and 375 px width")
+            watched = ", ".join(f"{n}/" for n in WATCHED if (server.root / n).is_dir())
+            report(f"Watching {watched} for changes. Press Ctrl-C to stop.")
+            while not server.stopping.wait(3600):
+                pass
+        except KeyboardInterrupt:
+            report("Stopped.")
+        finally:
+            server.stop()
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """SIGTERM stops the preview like Ctrl-C, so the preview folder is cleaned up."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
