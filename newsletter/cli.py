@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -73,6 +75,71 @@ def build(issues: tuple[int, ...], out: Path | None, root: Path | None) -> None:
         f"Built {result.files} files into {result.out} "
         f"({write.written} written, {write.unchanged} unchanged, {write.removed} removed)"
     )
+
+
+_ISSUE_HELP = "The issue's number (default: the latest issue)."
+
+
+@cli.command()
+@click.option(
+    "--date",
+    "on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The new issue's date, YYYY-MM-DD (default: today).",
+)
+@_root_option
+def new(on: datetime | None, root: Path | None) -> None:
+    """Start the next issue: its number, date, foreword and the schedule carried forward."""
+    from newsletter.scaffold import new_issue
+
+    for line in new_issue(_root(root), on.date() if on else None).describe():
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice(["article", "report"]))
+@click.argument("title")
+@click.option("--issue", type=click.IntRange(min=1), help=_ISSUE_HELP)
+@_root_option
+def add(
+    kind: Literal["article", "report"], title: str, issue: int | None, root: Path | None
+) -> None:
+    """Create an article or a report titled TITLE in the issue and print its path."""
+    from newsletter.scaffold import add_page
+
+    click.echo(_root(root) / add_page(_root(root), kind, title, issue))
+
+
+@cli.command("import-schedule")
+@click.argument("source", metavar="FILE")
+@click.option("--issue", type=click.IntRange(min=1), help=_ISSUE_HELP)
+@_root_option
+def import_schedule(source: str, issue: int | None, root: Path | None) -> None:
+    """Merge a schedule table pasted from a document into the issue's schedule.yaml.
+
+    FILE holds the rows (event, dates, venue), separated by tabs or |; - reads
+    standard input.
+    """
+    from newsletter.scaffold import import_schedule as merge_table
+
+    for line in merge_table(_root(root), source, issue).describe():
+        click.echo(line)
+
+
+@cli.command()
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="The port on 127.0.0.1 (0: any free port).",
+)
+@_root_option
+def serve(port: int, root: Path | None) -> None:
+    """Preview the site on http://127.0.0.1:PORT/, rebuilt and reloaded on every change."""
+    from newsletter.serve import serve as preview
+
+    preview(_root(root), port, report=click.echo)
 
 
 def _summary(problems: Problems) -> str:

@@ -10,10 +10,14 @@ import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsletter.errors import ContentErrors, Problems, UsageError
 from newsletter.model import Newsletter
 from newsletter.writer import WriteResult
+
+if TYPE_CHECKING:
+    from newsletter.render.emails import Emails
 
 
 def check_root(root: Path) -> Path:
@@ -38,10 +42,17 @@ def load(root: Path) -> tuple[Newsletter, Problems]:
 
 
 def check(root: Path) -> Problems:
-    """Every problem of the newsletter folder, errors and warnings, without rendering."""
+    """Every problem of the newsletter folder, errors and warnings. Emails are rendered
+    only when `build` has not recorded their size (see newsletter/budget.py)."""
+    from newsletter.budget import check_budgets
+    from newsletter.published import read_record
     from newsletter.reading import read_newsletter
 
-    _, problems = read_newsletter(check_root(root))
+    root = check_root(root)
+    newsletter, problems = read_newsletter(root)
+    read_record(root, problems)
+    if newsletter is not None and not problems.errors:
+        check_budgets(root, newsletter, problems)
     return problems
 
 
@@ -82,6 +93,10 @@ def build(root: Path, out: Path | None = None, issues: tuple[int, ...] = ()) -> 
     `issues` limits the email editions rendered again to those issues; the archive,
     feeds and calendar always cover every issue.
     """
+    from newsletter.budget import record_budgets
+    from newsletter.markdown import render_bodies
+    from newsletter.published import load_record, publish, save_record
+    from newsletter.render.calendar import render_calendar
     from newsletter.render.feeds import render_feeds
     from newsletter.render.web import render_web
     from newsletter.writer import write_output
@@ -95,8 +110,32 @@ def build(root: Path, out: Path | None = None, issues: tuple[int, ...] = ()) -> 
             f"no issue {', '.join(map(str, missing))}; the issues are "
             f"{', '.join(str(n) for n in sorted(known)) or 'none yet'}"
         )
+    render_bodies([body for issue in newsletter.issues for body in issue.bodies])
     files = dict(render_web(newsletter, root))
     files.update(render_feeds(newsletter))
+    record = load_record(root, problems)
+    published = publish(newsletter.events, record, build_time(newsletter))
+    files.update(render_calendar(newsletter, published))
     target = out_folder(root, out)
+    emails = _email_editions(newsletter, root, target, issues, problems)
+    files.update(emails.files)
     result = write_output(target, files)
+    save_record(root, record, published)
+    record_budgets(root, newsletter, emails.budgets)
     return BuildResult(target, len(files), result, problems)
+
+
+def _email_editions(
+    newsletter: Newsletter, root: Path, target: Path, issues: tuple[int, ...], problems: Problems
+) -> Emails:
+    """The email files: those of `issues` (all without) rendered, the others kept as the
+    output folder holds them, so an email already sent stays as it was."""
+    from newsletter.render.emails import Emails, email_files, render_emails
+    from newsletter.writer import read_existing
+
+    others = [i for i in newsletter.issues if issues and i.number not in issues]
+    kept = read_existing(target, [name for i in others for name in email_files(i)])
+    missing = {i.number for i in others if not all(name in kept for name in email_files(i))}
+    chosen = [i for i in newsletter.issues if i.number in missing or i not in others]
+    emails = render_emails(newsletter, root, chosen, problems)
+    return Emails({**kept, **emails.files}, emails.budgets)

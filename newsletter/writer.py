@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -50,6 +50,17 @@ def write_output(out: Path, files: Output, prune: bool = True) -> WriteResult:
     kept = set(files) if prune else set(files) | {n for n in previous if (out / n).is_file()}
     _replace(out, MANIFEST, "".join(f"{name}\n" for name in sorted(kept)).encode(), previous)
     return WriteResult(written, len(files) - written, removed)
+
+
+def read_existing(out: Path, names: Iterable[str]) -> dict[str, bytes]:
+    """The bytes of those of `names` that the output folder holds now (a partial build
+    keeps some earlier outputs as they are)."""
+    found = {}
+    for name in names:
+        _check_name(name)
+        with contextlib.suppress(OSError):
+            found[name] = (out / name).read_bytes()
+    return found
 
 
 def _replace(out: Path, name: str, data: bytes, ours: set[str]) -> bool:

@@ -11,6 +11,7 @@ from newsletter.events import merge_events
 from newsletter.model import EventEntry, Issue, Newsletter, Report, Settings
 from newsletter.reading.entries import check_duplicate_ids
 from newsletter.reading.issues import IssueFolder, read_issue
+from newsletter.reading.lookalikes import warn_lookalike_events
 from newsletter.reading.settings import read_calendar, read_settings
 
 ISSUES_PATH = "content/issues"
@@ -34,6 +35,7 @@ def read_newsletter(root: Path) -> tuple[Newsletter | None, Problems]:
         (r.issue, r.slug): r for issue in issues for r in issue.reports
     }
     events = merge_events(sources, reports)
+    warn_lookalike_events((entry for entry, _ in sources), problems)
     if settings is None:
         return None, problems
     return Newsletter(settings, calendar, issues, events), problems
