@@ -66,6 +66,11 @@ SCHEDULE_ID = re.compile(
     r"^(?P<key>[ \t]*(?:-[ \t]+)?id:[ \t]*)(?P<q>[\"']?)(?P<value>[^\"'\s#]+)(?P=q)", re.M
 )
 REPORT_EVENT = re.compile(r"^(?P<key>event:[ \t]*)(?P<q>[\"']?)(?P<value>[^\"'\s#]+)(?P=q)", re.M)
+EVENT_TITLE = re.compile(
+    r"^(?P<key>[ \t]*(?:-[ \t]+)?title:[ \t]*)(?P<q>[\"']?)(?P<value>.*?)(?P=q)[ \t]*$", re.M
+)
+HIGHLIGHTS = re.compile(r"^highlights:[^\n]*\n(?:[ \t]+-[^\n]*\n)*", re.M)
+SCHEDULE_KEEP = 4
 ISSUE_NUMBER = re.compile(r"^number:.*$", re.M)
 ISSUE_DATE = re.compile(r"^date:.*$", re.M)
 TITLE_NUMBER = re.compile(r"^(title:.*?No\.\s*)\d+", re.M)
@@ -146,6 +151,13 @@ def suffix_ids(pattern: re.Pattern[str], text: str, suffix: str) -> tuple[str, l
     return pattern.sub(replace, text), new_ids
 
 
+def suffix_titles(text: str, number: int) -> str:
+    """Append the issue number to every ``title:`` so copied events do not look alike."""
+    return EVENT_TITLE.sub(
+        lambda m: f"{m['key']}{m['q']}{m['value']} (copy {number}){m['q']}", text
+    )
+
+
 def suffix_report_event(text: str, suffix: str) -> tuple[str, list[str]]:
     """Append ``suffix`` to the ``event:`` of a Markdown file's front matter only."""
     match = re.match(r"---[ \t]*\r?\n.*?^---[ \t]*$", text, re.S | re.M)
@@ -155,31 +167,52 @@ def suffix_report_event(text: str, suffix: str) -> tuple[str, list[str]]:
     return front + text[match.end() :], ids
 
 
-def copy_issue(source: Path, dest: Path, number: int, last_number: int) -> ArchiveStats:
+def trim_to_reference(dest: Path, number: int) -> None:
+    """Cut a copied issue to performance.md's reference shape: for 200 issues about 330
+    articles and reports and about 1,000 events (one article, a report in 13 issues of
+    20, four schedule entries)."""
+    for kind, keep in (("articles", 1), ("reports", 1 if number % 20 < 13 else 0)):
+        for extra in sorted((dest / kind).glob("*.md"))[keep:]:
+            extra.unlink()
+    issue_yaml = dest / "issue.yaml"
+    issue_yaml.write_text(HIGHLIGHTS.sub("", issue_yaml.read_text("utf-8")), "utf-8")
+    schedule = dest / "schedule.yaml"
+    if schedule.exists():
+        head, *entries = schedule.read_text("utf-8").split("\n  - id:")
+        schedule.write_text("\n  - id:".join([head, *entries[:SCHEDULE_KEEP]]), "utf-8")
+
+
+def copy_issue(
+    source: Path, dest: Path, number: int, last_number: int, full: bool = False
+) -> ArchiveStats:
     """Copy one sample issue folder to ``dest`` as issue ``number`` with unique event ids."""
     stats = ArchiveStats(issues=1)
     suffix = f"-n{number:03d}"
     shutil.copytree(source, dest)
+    if not full:
+        trim_to_reference(dest, number)
     issue_yaml = dest / "issue.yaml"
     date = issue_date(number, last_number)
     issue_yaml.write_text(rewrite_issue_yaml(issue_yaml.read_text("utf-8"), number, date), "utf-8")
     schedule = dest / "schedule.yaml"
     if schedule.exists():
         text, ids = suffix_ids(SCHEDULE_ID, schedule.read_text("utf-8"), suffix)
-        schedule.write_text(text, "utf-8")
+        schedule.write_text(suffix_titles(text, number), "utf-8")
         stats.event_ids.update(ids)
         stats.schedule_entries = len(re.findall(r"^  - ", text, re.M))
     for report in sorted((dest / "reports").glob("*.md")):
         text, ids = suffix_report_event(report.read_text("utf-8"), suffix)
-        report.write_text(text, "utf-8")
+        front_end = text.index("\n---", 3)
+        report.write_text(suffix_titles(text[:front_end], number) + text[front_end:], "utf-8")
         stats.event_ids.update(ids)
         stats.reports += 1
     stats.articles = len(list((dest / "articles").glob("*.md")))
     return stats
 
 
-def generate_archive(sample: Path, dest: Path, count: int) -> ArchiveStats:
-    """Generate a ``count``-issue newsletter folder at ``dest`` from the sample folder."""
+def generate_archive(sample: Path, dest: Path, count: int, full: bool = False) -> ArchiveStats:
+    """Generate a ``count``-issue newsletter folder at ``dest`` from the sample folder:
+    each issue a copy of a sample issue, cut to the reference shape unless ``full``."""
     if dest.exists():
         shutil.rmtree(dest)
     (dest / "content" / "issues").mkdir(parents=True)
@@ -194,7 +227,7 @@ def generate_archive(sample: Path, dest: Path, count: int) -> ArchiveStats:
         )
     for number in range(1, count + 1):
         source = sample / "content" / "issues" / SAMPLE_ISSUES[(number - 1) % len(SAMPLE_ISSUES)]
-        one = copy_issue(source, dest / "content" / "issues" / f"{number:03d}", number, count)
+        one = copy_issue(source, dest / "content" / "issues" / f"{number:03d}", number, count, full)
         total.issues += one.issues
         total.articles += one.articles
         total.reports += one.reports
@@ -361,6 +394,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per command (default 5)")
     parser.add_argument(
+        "--full",
+        action="store_true",
+        help="copy every article, report and schedule entry of the sample issues (about six "
+        "times performance.md's reference content) instead of the reference shape",
+    )
+    parser.add_argument(
         "--work",
         type=Path,
         default=None,
@@ -375,7 +414,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def measure(work: Path, sizes: tuple[int, int], repeat: int) -> None:
+def measure(work: Path, sizes: tuple[int, int], repeat: int, full: bool = False) -> None:
     """Generate the archives in ``work``, verify them, time every command, print the report."""
     exe = newsletter_executable()
     small = sizes[0]
@@ -384,7 +423,7 @@ def measure(work: Path, sizes: tuple[int, int], repeat: int) -> None:
     for count in sizes:
         roots[count] = work / f"archive-{count}"
         print(f"Generating the {count}-issue archive in {roots[count]} ...", flush=True)
-        archives[count] = generate_archive(REPO_ROOT, roots[count], count)
+        archives[count] = generate_archive(REPO_ROOT, roots[count], count, full)
     print(f"Checking the {small}-issue archive ...", flush=True)
     verify_check(exe, roots[small])
 
@@ -420,10 +459,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.work is not None:
             args.work.mkdir(parents=True, exist_ok=True)
-            measure(args.work.resolve(), sizes, args.repeat)
+            measure(args.work.resolve(), sizes, args.repeat, args.full)
         else:
             with tempfile.TemporaryDirectory(prefix="newsletter-bench-") as tmp:
-                measure(Path(tmp), sizes, args.repeat)
+                measure(Path(tmp), sizes, args.repeat, args.full)
     except BenchError as error:
         print(f"\nbench/build.py: cannot measure: {error}", file=sys.stderr)
         return 1

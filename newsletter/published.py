@@ -16,8 +16,6 @@ record: an event that comes back must not reuse a SEQUENCE its subscribers have 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -68,6 +66,9 @@ def fingerprint(event: Event) -> str:
         event.venue,
         event.status.value,
     ]
+    import hashlib  # build only: `check` reads the record and never fingerprints
+    import json
+
     text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
@@ -213,14 +214,16 @@ def _entry(event_id: str, entry: object, line: int, problems: Problems) -> Publi
     sequence: object = entry.get("sequence")
     stamp = _timestamp(entry.get("last_modified"))
     mark: object = entry.get("fingerprint")
-    errors = len(problems.errors)
+    valid = True
     if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
+        valid = False
         problems.error(
             RECORD_PATH,
             entry.line_of("sequence"),
             f"{event_id}.sequence: must be a whole number, 0 or more, not {sequence!r}",
         )
     if stamp is None:
+        valid = False
         problems.error(
             RECORD_PATH,
             entry.line_of("last_modified"),
@@ -228,14 +231,15 @@ def _entry(event_id: str, entry: object, line: int, problems: Problems) -> Publi
             f"not {entry.get('last_modified')!r}",
         )
     if not isinstance(mark, str) or not _FINGERPRINT.match(mark):
+        valid = False
         problems.error(
             RECORD_PATH,
             entry.line_of("fingerprint"),
             f"{event_id}.fingerprint: must be 16 hexadecimal digits, not {mark!r}",
         )
-    if not isinstance(sequence, int) or not isinstance(mark, str) or stamp is None:
+    if not valid or not isinstance(sequence, int) or not isinstance(mark, str) or stamp is None:
         return None
-    return None if len(problems.errors) > errors else Published(sequence, stamp, mark)
+    return Published(sequence, stamp, mark)
 
 
 def _timestamp(value: object) -> datetime | None:

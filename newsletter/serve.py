@@ -147,7 +147,7 @@ class PreviewServer:
     def _build(self, build: Callable[..., Any], issues: tuple[int, ...], first: bool) -> None:
         started = time.perf_counter()
         try:
-            result = build(self.root, self.out, issues)
+            result = build(self.root, self.out, issues, preview=True)
         except ContentErrors as error:
             self._failed([str(p) for p in error.problems.sorted() if p.severity is Severity.ERROR])
             return

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 from newsletter.errors import ContentErrors, Problems, UsageError
 from newsletter.model import Newsletter
-from newsletter.writer import WriteResult
 
 if TYPE_CHECKING:
     from newsletter.render.emails import Emails
+    from newsletter.writer import WriteResult
 
 
 def check_root(root: Path) -> Path:
@@ -87,11 +87,14 @@ class BuildResult:
     problems: Problems
 
 
-def build(root: Path, out: Path | None = None, issues: tuple[int, ...] = ()) -> BuildResult:
+def build(
+    root: Path, out: Path | None = None, issues: tuple[int, ...] = (), preview: bool = False
+) -> BuildResult:
     """Build the site of the newsletter at `root` into `out` (default root/public).
 
     `issues` limits the email editions rendered again to those issues; the archive,
-    feeds and calendar always cover every issue.
+    feeds and calendar always cover every issue. A `preview` build (what `serve` makes)
+    leaves calendar/published.yaml alone: drafts are not publications.
     """
     from newsletter.budget import record_budgets
     from newsletter.markdown import render_bodies
@@ -120,7 +123,8 @@ def build(root: Path, out: Path | None = None, issues: tuple[int, ...] = ()) -> 
     emails = _email_editions(newsletter, root, target, issues, problems)
     files.update(emails.files)
     result = write_output(target, files)
-    save_record(root, record, published)
+    if not preview:
+        save_record(root, record, published)
     record_budgets(root, newsletter, emails.budgets)
     return BuildResult(target, len(files), result, problems)
 

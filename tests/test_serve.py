@@ -105,6 +105,25 @@ def test_an_edit_arrives(preview: Running) -> None:
     wait_until(lambda: any(line.startswith("Rebuilt in ") for line in preview.lines), "report")
 
 
+def test_a_preview_never_records_a_publication(preview: Running) -> None:
+    record = preview.root / "calendar/published.yaml"
+    before = record.read_bytes() if record.exists() else None
+    preview.edit(
+        "content/issues/062/schedule.yaml",
+        lambda text: text.replace("24-25 Oct. 2018", "23-25 Oct. 2018"),
+    )
+    wait_until(
+        lambda: "DTSTART;VALUE=DATE:20181023" in preview.get("calendar.ics")[2], "the moved event"
+    )
+    assert (
+        "SEQUENCE:1"
+        in preview.get(
+            "events/16th-meeting-of-heads-of-the-wco-a-p-regional-training-centers-2018.ics"
+        )[2]
+    )
+    assert (record.read_bytes() if record.exists() else None) == before
+
+
 def test_a_content_error_is_shown_and_the_last_good_build_stays(preview: Running) -> None:
     preview.edit(ARTICLE, lambda text: text.replace("title:", "title: [unclosed", 1))
     problem = f"{ARTICLE}:3: invalid YAML"
