@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from newsletter.dates import HumanDates, parse_dates
 from newsletter.errors import ContentError, DateError, Problems
+from newsletter.reading.files import decode_utf8
 
 COLUMNS = ("event", "dates", "venue")
 _HEADER_WORDS = {
@@ -52,15 +53,7 @@ def decode_pasted(data: bytes, path: str) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError:
             raise ContentError(path, None, "is not UTF-16 text as its start says") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise ContentError(
-            path,
-            line,
-            f"is not UTF-8 text (byte 0x{data[error.start]:02x}); save it with UTF-8 encoding",
-        ) from None
+    return decode_utf8(data, path)
 
 
 def read_table(text: str, path: str, problems: Problems) -> list[TableRow]:

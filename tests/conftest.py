@@ -13,6 +13,7 @@ import pytest
 
 from newsletter.cli import main
 from newsletter.errors import Problems
+from newsletter.model import Newsletter
 from newsletter.site import check
 
 REPO = Path(__file__).resolve().parent.parent  # the repository root is a sample newsletter
@@ -148,3 +149,25 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
         return Run(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's own sample newsletter, built once for the whole session.
+
+    Tests read it and never change it; a test that needs to change a build makes its own.
+    """
+    from tests.golden import build_sample
+
+    out = tmp_path_factory.mktemp("sample") / "public"
+    build_sample(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def sample_model() -> Newsletter:
+    """The sample newsletter's model, read once for the whole session."""
+    from newsletter.site import load
+
+    newsletter, _ = load(REPO)
+    return newsletter

@@ -7,7 +7,6 @@ One browser per use, a fresh profile in a temporary folder, no network beyond
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import time
 import urllib.request
@@ -18,26 +17,10 @@ from typing import Any
 
 from websockets.sync.client import connect
 
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-extensions",
-    "--remote-debugging-port=0",
-)
+from tests.browser import HEADLESS, chromium
+
+FLAGS = (*HEADLESS, "--remote-debugging-port=0")
 START_SECONDS = 30.0
-
-
-def chromium_path() -> str:
-    """Debian's chromium (installed by .ci/run on a fresh machine)."""
-    found = shutil.which("chromium") or "/usr/bin/chromium"
-    assert Path(found).exists(), "headless Chromium is needed: apt-get install chromium"
-    return found
 
 
 class Browser:
@@ -45,7 +28,7 @@ class Browser:
 
     def __init__(self, profile: Path) -> None:
         self.process = subprocess.Popen(
-            [chromium_path(), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
+            [chromium(), *FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -18,22 +18,18 @@ from newsletter.render.email import Bodies, EmailRenderer, _fewest
 from newsletter.site import load
 from tests.conftest import REPO
 from tests.emailtools import BASE, NS, elements, headings, parse, text_of, words
-from tests.golden import build_sample
 
 ISSUES = ("061", "062")
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("email") / "public"
-    build_sample(out)
-    return out
+@pytest.fixture
+def site(sample_site: Path) -> Path:
+    return sample_site
 
 
-@pytest.fixture(scope="module")
-def sample() -> Newsletter:
-    newsletter, _ = load(REPO)
-    return newsletter
+@pytest.fixture
+def sample(sample_model: Newsletter) -> Newsletter:
+    return sample_model
 
 
 def html_of(site: Path, slug: str) -> str:

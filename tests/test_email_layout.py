@@ -9,16 +9,13 @@ from pathlib import Path
 import pytest
 
 from tests.browser import measure
-from tests.golden import build_sample
 
 WIDTHS = (375, 640)
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("layout") / "public"
-    build_sample(out)
-    return out
+@pytest.fixture
+def site(sample_site: Path) -> Path:
+    return sample_site
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -13,24 +13,19 @@ import pytest
 
 from newsletter.model import Newsletter
 from newsletter.render.message import render_message
-from newsletter.site import load
-from tests.conftest import REPO
 from tests.golden import build_sample
 
 ISSUES = ("061", "062")
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("message") / "public"
-    build_sample(out)
-    return out
+@pytest.fixture
+def site(sample_site: Path) -> Path:
+    return sample_site
 
 
-@pytest.fixture(scope="module")
-def sample() -> Newsletter:
-    newsletter, _ = load(REPO)
-    return newsletter
+@pytest.fixture
+def sample(sample_model: Newsletter) -> Newsletter:
+    return sample_model
 
 
 def read(data: bytes) -> EmailMessage:

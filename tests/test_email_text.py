@@ -13,27 +13,22 @@ import pytest
 from newsletter.budget import read_cache
 from newsletter.model import Issue, Newsletter
 from newsletter.render.markdowntext import MarkdownText, References, columns, wrap
-from newsletter.site import load
 from tests.conftest import REPO
 from tests.emailtools import BASE, words
-from tests.golden import build_sample
 
 ISSUES = ("061", "062")
 LONE_URL = re.compile(r"(\[\d+\] |[A-Z][A-Za-z ]*: )?https?://\S+|mailto:\S+")
 HEADING = re.compile(r"^[A-Z][A-Z /&-]+$")
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("text") / "public"
-    build_sample(out)
-    return out
+@pytest.fixture
+def site(sample_site: Path) -> Path:
+    return sample_site
 
 
-@pytest.fixture(scope="module")
-def sample() -> Newsletter:
-    newsletter, _ = load(REPO)
-    return newsletter
+@pytest.fixture
+def sample(sample_model: Newsletter) -> Newsletter:
+    return sample_model
 
 
 def text_of(site: Path, slug: str) -> str:

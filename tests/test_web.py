@@ -13,16 +13,12 @@ from xml.etree.ElementTree import Element
 import html5lib
 import pytest
 
-from tests.golden import build_sample
-
 NS = "{http://www.w3.org/1999/xhtml}"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("web") / "public"
-    build_sample(out)
-    return out
+@pytest.fixture
+def site(sample_site: Path) -> Path:
+    return sample_site
 
 
 def pages(site: Path) -> list[Path]:

@@ -25,8 +25,14 @@ def read_text(root: Path, path: str) -> str:
         raise ContentError(path, None, f"is {len(data):,} bytes; the limit is {MAX_FILE_BYTES:,}")
     if b"\x00" in data:
         raise ContentError(path, None, "is a binary file, not text; content files are UTF-8 text")
+    text = decode_utf8(data, path)
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def decode_utf8(data: bytes, path: str) -> str:
+    """UTF-8 text (a byte-order mark dropped); else `ContentError` with the bad byte's line."""
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise ContentError(
@@ -34,7 +40,6 @@ def read_text(root: Path, path: str) -> str:
             line,
             f"is not UTF-8 text (byte 0x{data[error.start]:02x}); save it with UTF-8 encoding",
         ) from None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
 def read_yaml_file(root: Path, path: str) -> YamlMap:
