@@ -136,3 +136,22 @@ def test_images_are_copied_and_article_pages_point_at_them(site: Path) -> None:
     assert (site / "issues/062/images/customs-laboratory.png").read_bytes().startswith(b"\x89PNG")
     page = (site / "issues/062/korea-regional-laboratory/index.html").read_text()
     assert 'src="../images/customs-laboratory.png"' in page
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["index.html", "issues/062/index.html", "issues/062/korea-regional-laboratory/index.html"],
+)
+def test_pages_fit_a_375_px_phone_without_sideways_scrolling(site: Path, page: str) -> None:
+    from tests.browser import measure
+
+    css = (site / "style.css").read_text("utf-8")
+    html = re.sub(
+        r'<link rel="stylesheet" href="[^"]*">',
+        f"<style>{css}</style>",
+        (site / page).read_text("utf-8"),
+    )
+    measured = measure(html, 375)
+    assert measured["clientWidth"] == 375
+    assert measured["scrollWidth"] <= measured["clientWidth"], measured
+    assert measured["wide"] == []
