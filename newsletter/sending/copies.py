@@ -1,0 +1,228 @@
+"""Each recipient's copy of an issue's message.
+
+`send` renders the issue from the content with the functions `build` uses for
+email.eml, rather than reading a built email.eml, so what goes out never depends on a
+build being current. It renders once, with a random marker where the unsubscribe
+token goes (in both parts' link and in `List-Unsubscribe`), then cuts the message into
+pieces around the marker and around the headers that differ per copy. A copy is those
+pieces joined with the recipient's `To`, `Date`, `Message-ID` and token: no encoding
+per copy. The token has the marker's length and only characters quoted-printable
+leaves as they are, so every line keeps the length the encoder gave it, also where a
+soft line break fell inside the marker.
+
+Only the address (checked to be a plain address) and a cleaned display name come from
+the list, and the recipient is given to SMTP apart from the message: no text in the
+list or the content can add a recipient or a header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import time
+from dataclasses import dataclass, replace
+from datetime import datetime
+from email.header import Header
+from email.utils import format_datetime, formataddr, getaddresses
+from enum import Enum
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from newsletter.errors import ContentError
+from newsletter.model import Issue, Newsletter, Settings
+from newsletter.reading.settings import SETTINGS_PATH
+from newsletter.render.email import EmailRenderer
+from newsletter.render.message import message_id, render_message
+from newsletter.render.text import render_text
+from newsletter.sending.recipients import Recipient, address_problem
+from newsletter.sending.secret import TOKEN_LENGTH, Secret
+
+_LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+_SOFT_BREAK = b"=\r\n"
+
+
+class _Slot(Enum):
+    TO = "To"
+    DATE = "Date"
+    MESSAGE_ID = "Message-ID"
+
+
+# A piece of the message: fixed bytes, a slice of the recipient's token, or a header.
+_Piece = bytes | slice | _Slot
+
+
+@dataclass(frozen=True, slots=True)
+class Copy:
+    """One recipient's message, as DATA sends it: CRLF lines, dot-stuffed, ending in CRLF
+    (the final dot is the sender's to add)."""
+
+    address: str
+    message_id: str
+    data: bytes
+
+
+class Copies:
+    """The copies of one issue's message; `copy` makes a recipient's."""
+
+    def __init__(self, newsletter: Newsletter, root: Path, issue: Issue, secret: Secret) -> None:
+        self.settings = newsletter.settings
+        self.issue = issue
+        self.secret = secret
+        self.sender = envelope_sender(self.settings)
+        marker = secrets.token_hex(TOKEN_LENGTH // 2)
+        message, text, html = _render(newsletter, root, issue, marker)
+        self.tokenised = marker in text or marker in html
+        self.untokenised_parts = tuple(
+            name for name, part in (("text", text), ("HTML", html)) if marker not in part
+        )
+        self.digest = _digest(text.replace(marker, "{token}"), html.replace(marker, "{token}"))
+        self.pieces = _pieces(_LEADING_DOT.sub(b"..", message), marker.encode("ascii"))
+        self._message_id = message_id(self.settings, issue)
+        self._zone = ZoneInfo(self.settings.timezone)
+        self._date: tuple[int, bytes] = (0, b"")
+        self.size = len(self.copy(Recipient("reader@example.org")).data)
+
+    def copy(self, recipient: Recipient, test: bool = False) -> Copy:
+        """`recipient`'s copy; a `test` copy has a Message-ID of its own, so the real copy
+        that may follow is not taken for the same message."""
+        token = self.secret.token(recipient.address).encode("ascii")
+        mid = self.message_id(recipient.address, test)
+        values = {
+            _Slot.TO: self.to_field(recipient),
+            _Slot.DATE: self._date_field(),
+            _Slot.MESSAGE_ID: f"Message-ID: {mid}\r\n".encode("ascii"),
+        }
+        data = b"".join(
+            piece
+            if isinstance(piece, bytes)
+            else token[piece]
+            if isinstance(piece, slice)
+            else values[piece]
+            for piece in self.pieces
+        )
+        return Copy(recipient.address, mid, data)
+
+    def message_id(self, address: str, test: bool = False) -> str:
+        """The Message-ID of `address`'s copy: the issue's, with a part of its own."""
+        if test:
+            key = f"test-{secrets.token_hex(6)}"
+        else:
+            key = self.secret.message_key(self.issue.number, address)
+        local, _, host = self._message_id.partition("@")
+        return f"{local}.{key}@{host}"
+
+    @staticmethod
+    def to_field(recipient: Recipient) -> bytes:
+        """The `To:` header line: the checked address, the display name quoted or
+        encoded (a name is one line of printable text by then; see `clean_name`)."""
+        name, address = recipient.name, recipient.address
+        if not name:
+            return f"To: {address}\r\n".encode("ascii")
+        if name.isascii():
+            return f"To: {formataddr((name, address))}\r\n".encode("ascii")
+        encoded = Header(name, "utf-8", header_name="To").encode(linesep="\r\n")
+        return f"To: {encoded} <{address}>\r\n".encode("ascii")
+
+    def _date_field(self) -> bytes:
+        """The time of sending (spam filters mark a Date days old), once a second."""
+        now = int(time.time())
+        if self._date[0] != now:
+            moment = datetime.fromtimestamp(now, self._zone)
+            self._date = (now, f"Date: {format_datetime(moment)}\r\n".encode("ascii"))
+        return self._date[1]
+
+
+def envelope_sender(settings: Settings) -> str:
+    """The address of `email.from`, which bounces go to; `ContentError` without one."""
+    value = settings.email.sender
+    address = getaddresses([value])[0][1] if value else ""
+    if not address or address_problem(address) is not None:
+        raise ContentError(
+            SETTINGS_PATH,
+            None,
+            "email.from must be set to the address the newsletter is sent from "
+            '(e.g. "Newsletter <news@example.org>") before sending',
+            field="email.from",
+        )
+    return address
+
+
+def _render(
+    newsletter: Newsletter, root: Path, issue: Issue, marker: str
+) -> tuple[bytes, str, str]:
+    """The issue's message as `build` makes email.eml, `marker` in place of `{token}`;
+    and its text and HTML."""
+    settings = newsletter.settings
+    url = settings.email.unsubscribe_url
+    if url is not None and "{token}" in url:
+        email = replace(settings.email, unsubscribe_url=url.replace("{token}", marker))
+        settings = replace(settings, email=email)
+        newsletter = replace(newsletter, settings=settings)
+    fitted = EmailRenderer(newsletter, root).fit(issue)
+    text = render_text(root, fitted.edition, fitted.budget.shortened)
+    return render_message(settings, issue, text, fitted.html), text, fitted.html
+
+
+def _pieces(message: bytes, marker: bytes) -> list[_Piece]:
+    """The message cut around the per-copy headers and each occurrence of `marker`."""
+    head, body = message.split(b"\r\n\r\n", 1)
+    pieces: list[_Piece] = []
+    for name, field in _fields(head + b"\r\n"):
+        if name == b"subject":
+            pieces.append(_Slot.TO)
+        if name == b"date":
+            pieces.append(_Slot.DATE)
+        elif name == b"message-id":
+            pieces.append(_Slot.MESSAGE_ID)
+        else:
+            pieces.extend(_around_marker(field, marker))
+    pieces.append(b"\r\n")
+    pieces.extend(_around_marker(body, marker))
+    merged: list[_Piece] = []
+    for piece in pieces:
+        if isinstance(piece, bytes) and merged and isinstance(merged[-1], bytes):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    return merged
+
+
+def _fields(head: bytes) -> list[tuple[bytes, bytes]]:
+    """Each header field of `head` (CRLF lines) as (lower-case name, its lines)."""
+    fields: list[tuple[bytes, bytes]] = []
+    for line in head.split(b"\r\n")[:-1]:
+        if line[:1] in (b" ", b"\t") and fields:
+            name, lines = fields[-1]
+            fields[-1] = (name, lines + line + b"\r\n")
+        else:
+            fields.append((line.split(b":", 1)[0].strip().lower(), line + b"\r\n"))
+    return fields
+
+
+def _around_marker(data: bytes, marker: bytes) -> list[_Piece]:
+    """`data` as fixed bytes and token slices where `marker` was, a soft line break kept
+    where quoted-printable put one inside it."""
+    pattern = re.compile(
+        b"(?:=\r\n)?".join(re.escape(marker[i : i + 1]) for i in range(len(marker)))
+    )
+    pieces: list[_Piece] = []
+    start = 0
+    for match in pattern.finditer(data):
+        pieces.append(data[start : match.start()])
+        found = match.group()
+        cut = found.find(_SOFT_BREAK)
+        if cut < 0:
+            pieces.append(slice(0, len(marker)))
+        else:
+            pieces.extend((slice(0, cut), _SOFT_BREAK, slice(cut, len(marker))))
+        start = match.end()
+    pieces.append(data[start:])
+    return [piece for piece in pieces if piece != b""]
+
+
+def _digest(*parts: str) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part.encode("utf-8") + b"\0")
+    return digest.hexdigest()
