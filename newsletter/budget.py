@@ -184,13 +184,16 @@ def _add_files(
 
 def _walk(places: Iterable[str], skip: str = "") -> Iterator[str]:
     """Every file in or under `places` (a file stands for itself), sorted, without the
-    folder `skip` and caches."""
+    folder `skip`, caches and dot-files (the reader ignores them; `send` keeps its
+    journal in the issue's folder)."""
     for place in places:
         if os.path.isfile(place):
             yield place
         elif os.path.isdir(place) and place != skip:
             entries = sorted(os.scandir(place), key=lambda entry: entry.name)
             for entry in entries:
+                if entry.name.startswith("."):
+                    continue
                 if entry.is_dir() and entry.name != "__pycache__":
                     yield from _walk([entry.path], skip)
                 elif entry.is_file():

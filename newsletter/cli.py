@@ -142,6 +142,69 @@ def serve(port: int, root: Path | None) -> None:
     preview(_root(root), port, report=click.echo)
 
 
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+@cli.command()
+@click.argument("issue", type=click.IntRange(min=1))
+@click.option("--recipients", type=_FILE, help="The list: a UTF-8 CSV file with an email column.")
+@click.option("--smtp", metavar="HOST:PORT", help="The SMTP server to hand the mail to.")
+@click.option("--user", metavar="USER", help="Log in as USER (password: NEWSLETTER_SMTP_PASSWORD).")
+@click.option("--starttls", is_flag=True, help="Upgrade to TLS with STARTTLS (port 587).")
+@click.option("--ssl", is_flag=True, help="Connect over TLS (port 465).")
+@click.option("--cafile", type=_FILE, help="Trust the CAs in this PEM file, not the system's.")
+@click.option("--rate", type=click.IntRange(min=1), metavar="N", help="At most N messages/minute.")
+@click.option("--dry-run", is_flag=True, help="Send nothing; say how many would be sent.")
+@click.option("--test", metavar="ADDRESS", help="Send one copy to ADDRESS; record nothing.")
+@click.option("--resend-unknown", is_flag=True, help="Send again where the outcome is unknown.")
+@click.option("--part", metavar="K/N", help="Send to part K of N of the list (one per process).")
+@_root_option
+def send(
+    issue: int,
+    recipients: Path | None,
+    smtp: str | None,
+    user: str | None,
+    starttls: bool,
+    ssl: bool,
+    cafile: Path | None,
+    rate: int | None,
+    dry_run: bool,
+    test: str | None,
+    resend_unknown: bool,
+    part: str | None,
+    root: Path | None,
+) -> None:
+    """Send issue ISSUE's email to every address of the list, exactly once each.
+
+    A journal next to the issue's content records each recipient: run the same command
+    again after an interruption and it carries on. See docs/sending.md.
+    """
+    import os
+
+    from newsletter.sending.options import make_request
+    from newsletter.sending.run import send as send_issue
+
+    request = make_request(
+        issue,
+        recipients=recipients,
+        smtp=smtp,
+        user=user,
+        starttls=starttls,
+        ssl=ssl,
+        cafile=cafile,
+        rate=rate,
+        dry_run=dry_run,
+        test=test,
+        resend_unknown=resend_unknown,
+        part=part,
+        environ=os.environ,
+    )
+    summary = send_issue(_root(root), request, click.echo, sys.stderr)
+    for line in summary.lines:
+        click.echo(line)
+    sys.exit(summary.exit_code)
+
+
 def _summary(problems: Problems) -> str:
     errors, warnings = len(problems.errors), len(problems.warnings)
     if not errors and not warnings:

@@ -112,6 +112,11 @@ class TemplateError(NewsletterError):
         super().__init__(f"{where}: template error: {message}")
 
 
+class DeliveryError(NewsletterError):
+    """`send` cannot deliver at all: the SMTP server cannot be reached, refuses the login,
+    or its certificate does not verify. Nothing was sent."""
+
+
 class DateError(ValueError):
     """A human date range that cannot be read; `text` is what the editor wrote."""
 

@@ -239,6 +239,8 @@ class _Filter:
     def __call__(self, change: Any, path: str) -> bool:
         if not self.default(change, path) or path.endswith(".newsletter-tmp"):
             return False
+        if Path(path).name.startswith(".send"):
+            return False  # `send`'s journal and secret: no output depends on them
         relative = Path(path).relative_to(self.root).as_posix()
         return relative not in _BUILD_WRITES
 
