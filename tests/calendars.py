@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.golden import REPOSITORY
+from tests.sample import copy_sample as copy_sample_folder
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "calendar"
 NODE_SCRIPT = Path(__file__).resolve().parent / "node" / "parse_ics.mjs"
@@ -21,8 +22,7 @@ NODE_SCRIPT = Path(__file__).resolve().parent / "node" / "parse_ics.mjs"
 def copy_sample(target: Path, extra_events: bool = False) -> Path:
     """The sample's content/ and calendar/ in `target`; with `extra_events`, the cases of
     tests/fixtures/calendar/extra-events.yaml appended to calendar.yaml."""
-    for name in ("content", "calendar"):
-        shutil.copytree(REPOSITORY / name, target / name)
+    copy_sample_folder(target)
     if extra_events:
         calendar = target / "calendar/calendar.yaml"
         calendar.write_text(calendar.read_text() + (FIXTURES / "extra-events.yaml").read_text())

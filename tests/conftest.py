@@ -152,10 +152,11 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
 
 
 @pytest.fixture(scope="session")
-def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repository's own sample newsletter, built once for the whole session.
 
-    Tests read it and never change it; a test that needs to change a build makes its own.
+    Tests read it and never change it; a test that needs to change a build makes its own
+    (a module may define its own `site` fixture for that).
     """
     from tests.golden import build_sample
 
@@ -165,7 +166,7 @@ def sample_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample_model() -> Newsletter:
+def sample() -> Newsletter:
     """The sample newsletter's model, read once for the whole session."""
     from newsletter.site import load
 

@@ -8,6 +8,7 @@ from xml.etree.ElementTree import Element
 
 import html5lib
 
+from newsletter.model import Issue, Newsletter
 from tests.conftest import make_folder
 
 NS = "{http://www.w3.org/1999/xhtml}"
@@ -60,3 +61,10 @@ def build_folder(root: Path, overrides: dict[str, str | bytes | None]) -> Path:
     make_folder(root, {"content/newsletter.yaml": EMAIL_SETTINGS, **overrides})
     build(root)
     return root / "public"
+
+
+def issue_of(newsletter: Newsletter, slug: str) -> Issue:
+    """Issue `slug` ("062") of the newsletter; the test fails if there is none."""
+    issue = newsletter.issue(int(slug))
+    assert issue is not None
+    return issue

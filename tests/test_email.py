@@ -12,34 +12,18 @@ from urllib.parse import urlsplit
 import pytest
 
 from newsletter.budget import MAX_EMAIL_BYTES
-from newsletter.model import Issue, Newsletter
+from newsletter.model import Newsletter
 from newsletter.render.edition import edition
 from newsletter.render.email import Bodies, EmailRenderer, _fewest
 from newsletter.site import load
 from tests.conftest import REPO
-from tests.emailtools import BASE, NS, elements, headings, parse, text_of, words
+from tests.emailtools import BASE, NS, elements, headings, issue_of, parse, text_of, words
 
 ISSUES = ("061", "062")
 
 
-@pytest.fixture
-def site(sample_site: Path) -> Path:
-    return sample_site
-
-
-@pytest.fixture
-def sample(sample_model: Newsletter) -> Newsletter:
-    return sample_model
-
-
 def html_of(site: Path, slug: str) -> str:
     return (site / f"issues/{slug}/email.html").read_text("utf-8")
-
-
-def issue_of(newsletter: Newsletter, slug: str) -> Issue:
-    issue = newsletter.issue(int(slug))
-    assert issue is not None
-    return issue
 
 
 def test_every_issue_has_its_html_text_and_message(site: Path) -> None:

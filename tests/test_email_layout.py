@@ -13,11 +13,6 @@ from tests.browser import measure
 WIDTHS = (375, 640)
 
 
-@pytest.fixture
-def site(sample_site: Path) -> Path:
-    return sample_site
-
-
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("slug", ["061", "062"])
 def test_no_horizontal_scrolling(site: Path, slug: str, width: int) -> None:

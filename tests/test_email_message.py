@@ -18,16 +18,6 @@ from tests.golden import build_sample
 ISSUES = ("061", "062")
 
 
-@pytest.fixture
-def site(sample_site: Path) -> Path:
-    return sample_site
-
-
-@pytest.fixture
-def sample(sample_model: Newsletter) -> Newsletter:
-    return sample_model
-
-
 def read(data: bytes) -> EmailMessage:
     message = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(message, EmailMessage)

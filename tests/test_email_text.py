@@ -11,24 +11,14 @@ from pathlib import Path
 import pytest
 
 from newsletter.budget import read_cache
-from newsletter.model import Issue, Newsletter
+from newsletter.model import Newsletter
 from newsletter.render.markdowntext import MarkdownText, References, columns, wrap
 from tests.conftest import REPO
-from tests.emailtools import BASE, words
+from tests.emailtools import BASE, issue_of, words
 
 ISSUES = ("061", "062")
 LONE_URL = re.compile(r"(\[\d+\] |[A-Z][A-Za-z ]*: )?https?://\S+|mailto:\S+")
 HEADING = re.compile(r"^[A-Z][A-Z /&-]+$")
-
-
-@pytest.fixture
-def site(sample_site: Path) -> Path:
-    return sample_site
-
-
-@pytest.fixture
-def sample(sample_model: Newsletter) -> Newsletter:
-    return sample_model
 
 
 def text_of(site: Path, slug: str) -> str:
@@ -39,12 +29,6 @@ def linked(label: str, url: str) -> str:
     """How the text writes a labelled URL: on one line when it fits, else on the next."""
     line = f"{label}: {url}"
     return line if len(line) <= 76 else f"{label}:\n{url}"
-
-
-def issue_of(newsletter: Newsletter, slug: str) -> Issue:
-    issue = newsletter.issue(int(slug))
-    assert issue is not None
-    return issue
 
 
 @pytest.mark.parametrize("slug", ISSUES)

@@ -11,15 +11,9 @@ import feedparser
 import pytest
 
 from newsletter.site import build
-from tests.golden import REPOSITORY
+from tests.sample import copy_sample
 
 BASE = "https://newsletter.example.org/"
-
-
-def copy_sample(target: Path) -> Path:
-    for name in ("content", "calendar"):
-        shutil.copytree(REPOSITORY / name, target / name)
-    return target
 
 
 def parse(path: Path) -> Any:

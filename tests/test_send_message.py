@@ -62,11 +62,11 @@ def test_every_line_ends_in_crlf_and_fits_998_octets(sent: tuple[Path, list[Deli
 
 
 def test_each_copy_is_the_built_email_with_the_readers_token(
-    sent: tuple[Path, list[Delivery]], sample_site: Path
+    sent: tuple[Path, list[Delivery]], site: Path
 ) -> None:
     root, deliveries = sent
     secret = load_secret(root)
-    built = sample_site / "issues/062"
+    built = site / "issues/062"
     text = (built / "email.txt").read_text("utf-8")
     html = (built / "email.html").read_text("utf-8")
     for (address, _), delivery in zip(READERS, deliveries, strict=True):
@@ -103,11 +103,11 @@ def raw_header(data: bytes, name: str) -> str:
 
 
 def test_headers_are_the_emls_and_the_readers_own(
-    sent: tuple[Path, list[Delivery]], sample_site: Path
+    sent: tuple[Path, list[Delivery]], site: Path
 ) -> None:
     root, deliveries = sent
     secret = load_secret(root)
-    eml = parse((sample_site / "issues/062/email.eml").read_bytes())
+    eml = parse((site / "issues/062/email.eml").read_bytes())
     ids = set()
     for (address, name), delivery in zip(READERS, deliveries, strict=True):
         message = parse(delivery.data)

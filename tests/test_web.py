@@ -16,11 +16,6 @@ import pytest
 NS = "{http://www.w3.org/1999/xhtml}"
 
 
-@pytest.fixture
-def site(sample_site: Path) -> Path:
-    return sample_site
-
-
 def pages(site: Path) -> list[Path]:
     """The web pages (the email editions, email.html, are tests/test_email.py's)."""
     return sorted(p for p in site.rglob("*.html") if p.name != "email.html")
