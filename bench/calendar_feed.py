@@ -36,8 +36,8 @@ from icalendar import Calendar, Timezone
 from icalendar import Event as VEvent
 from icalendar.prop import vInline
 
+from newsletter.events.published import day_start, publish, render_record
 from newsletter.model import Event, Issue, Newsletter
-from newsletter.published import day_start, publish, render_record
 from newsletter.render.calendar import event_url, forget_previous_render, render_calendar
 from newsletter.site import build_time, load
 

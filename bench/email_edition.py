@@ -38,13 +38,13 @@ import mjml
 from markupsafe import Markup
 
 from newsletter.errors import Problems
-from newsletter.markdown import render_bodies
 from newsletter.model import Issue, Newsletter
-from newsletter.render.edition import edition
-from newsletter.render.email import TEMPLATE, Bodies, EmailRenderer
-from newsletter.render.emails import render_emails
+from newsletter.render.email.edition import edition
+from newsletter.render.email.editions import render_emails
+from newsletter.render.email.html import TEMPLATE, Bodies, EmailRenderer
+from newsletter.render.markdown import render_bodies
+from newsletter.render.templates import render_template
 from newsletter.site import load
-from newsletter.templates import render_template
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 20.0

@@ -39,8 +39,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from newsletter.layout import JOURNAL_NAME
 from newsletter.sending.copies import Copies
-from newsletter.sending.journal import JOURNAL_NAME
 from newsletter.sending.recipients import read_recipients
 from newsletter.sending.run import Request, send
 from newsletter.sending.secret import load_secret

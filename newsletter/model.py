@@ -52,7 +52,7 @@ class Body:
 
     @cached_property
     def html(self) -> str:
-        from newsletter.markdown import render_markdown
+        from newsletter.render.markdown import render_markdown
 
         return render_markdown(self.markdown)
 

@@ -13,22 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsletter.errors import ContentErrors, Problems, UsageError
+from newsletter.layout import check_root, out_folder
 from newsletter.model import Newsletter
 
 if TYPE_CHECKING:
-    from newsletter.render.emails import Emails
+    from newsletter.render.email.editions import Emails
     from newsletter.writer import WriteResult
-
-
-def check_root(root: Path) -> Path:
-    """The root folder, resolved; `UsageError` when it is missing or unreadable."""
-    if not root.exists():
-        raise UsageError(f"the newsletter folder {str(root)!r} does not exist")
-    if not root.is_dir():
-        raise UsageError(f"{str(root)!r} is not a folder")
-    if not os.access(root, os.R_OK | os.X_OK):
-        raise UsageError(f"the newsletter folder {str(root)!r} cannot be read")
-    return root.resolve()
 
 
 def load(root: Path) -> tuple[Newsletter, Problems]:
@@ -44,8 +34,8 @@ def load(root: Path) -> tuple[Newsletter, Problems]:
 def check(root: Path) -> Problems:
     """Every problem of the newsletter folder, errors and warnings. Emails are rendered
     only when `build` has not recorded their size (see newsletter/budget.py)."""
-    from newsletter.budget import check_budgets
-    from newsletter.published import read_record
+    from newsletter.cache import check_budgets
+    from newsletter.events.published import read_record
     from newsletter.reading import read_newsletter
 
     root = check_root(root)
@@ -68,17 +58,6 @@ def build_time(newsletter: Newsletter) -> datetime:
     return datetime.combine(latest, time(0, 0), tzinfo=UTC)
 
 
-def out_folder(root: Path, out: Path | None) -> Path:
-    """The output folder; `UsageError` when it would hold or sit inside the content."""
-    target = (out if out is not None else root / "public").resolve()
-    if root.is_relative_to(target):
-        raise UsageError(f"the output folder {str(out)!r} contains the newsletter folder itself")
-    for name in ("content", "calendar", "templates"):
-        if target.is_relative_to(root / name):
-            raise UsageError(f"the output folder {str(out)!r} is inside {name}/")
-    return target
-
-
 @dataclass(frozen=True, slots=True)
 class BuildResult:
     out: Path
@@ -96,11 +75,11 @@ def build(
     feeds and calendar always cover every issue. A `preview` build (what `serve` makes)
     leaves calendar/published.yaml alone: drafts are not publications.
     """
-    from newsletter.budget import record_budgets
-    from newsletter.markdown import render_bodies
-    from newsletter.published import load_record, publish, save_record
+    from newsletter.cache import record_budgets
+    from newsletter.events.published import load_record, publish, save_record
     from newsletter.render.calendar import render_calendar
     from newsletter.render.feeds import render_feeds
+    from newsletter.render.markdown import render_bodies
     from newsletter.render.web import render_web
     from newsletter.writer import write_output
 
@@ -134,7 +113,7 @@ def _email_editions(
 ) -> Emails:
     """The email files: those of `issues` (all without) rendered, the others kept as the
     output folder holds them, so an email already sent stays as it was."""
-    from newsletter.render.emails import Emails, email_files, render_emails
+    from newsletter.render.email.editions import Emails, email_files, render_emails
     from newsletter.writer import read_existing
 
     others = [i for i in newsletter.issues if issues and i.number not in issues]

@@ -13,15 +13,17 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path, PurePosixPath
 
 from newsletter.errors import UsageError
+from newsletter.layout import TEMP_SUFFIX
 
 Output = Mapping[str, bytes]  # path relative to the output folder (posix) -> bytes
 MANIFEST = ".newsletter-files"  # what the last build wrote: the only files pruning may remove
-_TEMP_SUFFIX = ".newsletter-tmp"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,19 +65,49 @@ def read_existing(out: Path, names: Iterable[str]) -> dict[str, bytes]:
     return found
 
 
+def atomic_write(file: Path, data: bytes, mode: int | None = None, exclusive: bool = False) -> None:
+    """Write `file` beside its name, then rename it into place: a reader finds the old
+    file or the new one, never half. `mode` (default: the umask's) is set before the
+    rename, so a private file is never readable by others even for a moment.
+
+    With `exclusive` the file is linked into place only if there is none, after an
+    fsync: of two processes making it at once, one wins, and `FileExistsError` tells
+    the other. Any failure leaves no temporary file; the `OSError` is the caller's.
+    """
+    handle, temp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=TEMP_SUFFIX, dir=file.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            if exclusive:
+                stream.flush()
+                os.fsync(stream.fileno())
+        os.chmod(temp, mode if mode is not None else 0o666 & ~_umask())
+        if exclusive:
+            os.link(temp, file)
+        else:
+            os.replace(temp, file)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+
+
+@cache
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _replace(out: Path, name: str, data: bytes, ours: set[str]) -> bool:
     """Write one file atomically unless it already holds `data`; True when written."""
     target = out / name
     if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
         return False
-    temp = target.with_name(target.name + _TEMP_SUFFIX)
     try:
         _clear_way(out, name, ours)
         target.parent.mkdir(parents=True, exist_ok=True)
-        temp.write_bytes(data)
-        os.replace(temp, target)
+        atomic_write(target, data)
     except OSError as error:
-        temp.unlink(missing_ok=True)
         raise UsageError(f"cannot write {target}: {error.strerror or error}") from None
     return True
 

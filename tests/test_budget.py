@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.budget import CACHE_FILE, EmailKeys, read_cache
+from newsletter.cache import EmailKeys, read_cache
+from newsletter.layout import BUDGET_CACHE
 from newsletter.site import build, check, load
 from newsletter.writer import read_existing
 from tests.conftest import REPO, Run
@@ -44,7 +45,8 @@ def modules_check_loads(root: Path) -> set[str]:
     script = (
         "import sys; from pathlib import Path; from newsletter.site import check; "
         f"check(Path({str(root)!r})); "
-        "print(' '.join(m for m in ('mjml', 'css_inline', 'jinja2', 'newsletter.render.email') "
+        "print(' '.join(m for m in ('mjml', 'css_inline', 'jinja2', "
+        "'newsletter.render.email.html') "
         "if m in sys.modules))"
     )
     result = subprocess.run(
@@ -80,7 +82,7 @@ def test_a_changed_article_makes_check_render_that_email_again(copy: Path) -> No
     article = copy / "content/issues/062/articles/thai-customs-talent-management.md"
     article.write_text(article.read_text("utf-8") + "\nOne more paragraph.\n", "utf-8")
     (copy / "content/issues/062/reports/mercator-advisor-seminar.md").unlink()
-    assert "newsletter.render.email" in modules_check_loads(copy)
+    assert "newsletter.render.email.html" in modules_check_loads(copy)
     after = read_cache(copy)
     assert after[61] == before[61]
     assert after[62][0] != before[62][0]
@@ -89,10 +91,10 @@ def test_a_changed_article_makes_check_render_that_email_again(copy: Path) -> No
 
 
 def test_a_broken_cache_is_only_slower(copy: Path) -> None:
-    (copy / CACHE_FILE).parent.mkdir()
-    (copy / CACHE_FILE).write_bytes(b"\xff\x00 not a cache")
+    (copy / BUDGET_CACHE).parent.mkdir()
+    (copy / BUDGET_CACHE).write_bytes(b"\xff\x00 not a cache")
     assert budget_warnings(copy)[0].startswith(CLIPPED)
-    (copy / CACHE_FILE).write_text("newsletter email budget 1\n62 0 1 2 x\nnonsense\n")
+    (copy / BUDGET_CACHE).write_text("newsletter email budget 1\n62 0 1 2 x\nnonsense\n")
     assert budget_warnings(copy)[0].startswith(CLIPPED)  # the key does not match
 
 

@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from newsletter.budget import MAX_EMAIL_BYTES
 from newsletter.model import Newsletter
-from newsletter.render.edition import edition
-from newsletter.render.email import Bodies, EmailRenderer, _fewest
+from newsletter.render.email.budget import MAX_EMAIL_BYTES
+from newsletter.render.email.edition import edition
+from newsletter.render.email.html import Bodies, EmailRenderer, _fewest
 from newsletter.site import load
 from tests.conftest import REPO
 from tests.emailtools import BASE, NS, elements, headings, issue_of, parse, text_of, words

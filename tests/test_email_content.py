@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from newsletter.budget import MAX_EMAIL_BYTES
+from newsletter.render.email.budget import MAX_EMAIL_BYTES
 from newsletter.site import build
 from tests.conftest import ARTICLE, ISSUE, ISSUE_YAML, REPORT, make_folder, tiny_png
 from tests.emailtools import build_folder, elements, parse, text_of

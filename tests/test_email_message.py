@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from newsletter.model import Newsletter
-from newsletter.render.message import render_message
+from newsletter.render.email.message import render_message
 from tests.golden import build_sample
 
 ISSUES = ("061", "062")

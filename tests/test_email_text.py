@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.budget import read_cache
+from newsletter.cache import read_cache
 from newsletter.model import Newsletter
-from newsletter.render.markdowntext import MarkdownText, References, columns, wrap
+from newsletter.render.email.markdowntext import MarkdownText, References, columns, wrap
 from tests.conftest import REPO
 from tests.emailtools import BASE, issue_of, words
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from newsletter.errors import Severity
-from newsletter.reading.lookalikes import similar_titles
+from newsletter.events.lookalikes import similar_titles
 from tests.conftest import SCHEDULE
 from tests.golden import REPOSITORY
 

@@ -10,9 +10,7 @@ from pathlib import Path
 import pytest
 
 from newsletter.errors import Problems, UsageError
-from newsletter.model import Change, DateRange, Event, Status
-from newsletter.published import (
-    RECORD_PATH,
+from newsletter.events.published import (
     Published,
     fingerprint,
     publish,
@@ -20,6 +18,8 @@ from newsletter.published import (
     render_record,
     save_record,
 )
+from newsletter.layout import RECORD_PATH
+from newsletter.model import Change, DateRange, Event, Status
 
 ISSUE_1 = date(2019, 1, 15)
 ISSUE_2 = date(2019, 4, 15)

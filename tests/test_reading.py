@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from newsletter.markdown import render_markdown
 from newsletter.model import Event, Newsletter, Origin, Status
 from newsletter.reading import read_newsletter
+from newsletter.render.markdown import render_markdown
 from tests.conftest import ISSUE, REPO, REPORT, SCHEDULE
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsletter.errors import ContentError, Problems
-from newsletter.schedule_table import TableRow, decode_pasted, read_table
+from newsletter.scaffold.table import TableRow, decode_pasted, read_table
 
 
 def read(text: str) -> tuple[list[TableRow], list[str]]:

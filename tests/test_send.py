@@ -385,8 +385,8 @@ def test_a_change_to_the_issue_mid_send_reaches_the_rest_with_a_warning(news: Fo
 def test_the_journal_and_the_secret_change_no_output(news: Folder) -> None:
     from watchfiles import Change
 
-    from newsletter.budget import EmailKeys
-    from newsletter.serve import _Filter
+    from newsletter.cache import EmailKeys
+    from newsletter.serve.server import _Filter
     from newsletter.site import load
 
     newsletter, _ = load(news.root)

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import pytest
 
+from newsletter.layout import SECRET_PATH
 from newsletter.sending.copies import Copies
 from newsletter.sending.recipients import Recipient, clean_name
 from newsletter.sending.run import Request, send
-from newsletter.sending.secret import SECRET_PATH, load_secret
+from newsletter.sending.secret import load_secret
 from newsletter.sending.smtp import Server
 from newsletter.site import load
 from tests.conftest import Folder

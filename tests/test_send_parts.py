@@ -14,13 +14,14 @@ from typing import Any
 import pytest
 
 from newsletter.errors import ContentError, UsageError
+from newsletter.layout import SECRET_PATH
 from newsletter.sending.journal import Journal, State
 from newsletter.sending.options import make_request
 from newsletter.sending.pacing import Backoff, Pacer
 from newsletter.sending.progress import Counts, Progress, duration
 from newsletter.sending.recipients import clean_name, read_recipients
 from newsletter.sending.run import Request, in_part
-from newsletter.sending.secret import SECRET_PATH, load_secret, read_secret
+from newsletter.sending.secret import load_secret, read_secret
 from newsletter.sending.smtp import Security, parse_server
 from tests.conftest import Folder, Run
 from tests.sendtools import addresses, send_folder

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.serve import PreviewServer, changed_issues
+from newsletter.serve.server import PreviewServer, changed_issues
 from tests.conftest import Run
 from tests.devtools import Browser
 from tests.sample import copy_sample

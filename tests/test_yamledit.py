@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from newsletter.errors import ContentError
-from newsletter.yamledit import ListEditor, dump_yaml, yaml_scalar
+from newsletter.scaffold.yamledit import ListEditor, dump_yaml, yaml_scalar
 
 SCHEDULE = """\
 # The schedule, kept by hand

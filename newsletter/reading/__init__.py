@@ -7,14 +7,14 @@ from datetime import date
 from pathlib import Path
 
 from newsletter.errors import Problems
-from newsletter.events import merge_events
+from newsletter.events.lookalikes import warn_lookalike_events
+from newsletter.events.merge import merge_events
+from newsletter.layout import ISSUES_PATH
 from newsletter.model import EventEntry, Issue, Newsletter, Report, Settings
 from newsletter.reading.entries import check_duplicate_ids
 from newsletter.reading.issues import IssueFolder, read_issue
-from newsletter.reading.lookalikes import warn_lookalike_events
 from newsletter.reading.settings import read_calendar, read_settings
 
-ISSUES_PATH = "content/issues"
 _ISSUE_FOLDER = re.compile(r"^\d+$")
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from newsletter.errors import ContentError, Problems
+from newsletter.layout import RESERVED_SLUGS
 from newsletter.model import (
     Article,
     Body,
@@ -40,7 +41,6 @@ from newsletter.slugs import SLUG, slugify
 ISSUE_KEYS = ("number", "date", "title", "period", "preheader", "highlights", "sections")
 ARTICLE_KEYS = ("title", "authors", "summary", "order")
 REPORT_KEYS = ("title", *DATE_KEYS, "venue", "event", "status", "categories", "summary", "order")
-RESERVED_SLUGS = {"images", "email", "index"}
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from newsletter.errors import ContentError, Problems
+from newsletter.layout import CALENDAR_PATH, SETTINGS_PATH
 from newsletter.model import (
     CalendarSettings,
     Contact,
@@ -22,9 +23,6 @@ from newsletter.reading.entries import EVENT_KEYS, read_entry
 from newsletter.reading.fields import Fields
 from newsletter.reading.files import read_yaml_file
 from newsletter.reading.yamlfile import YamlMap
-
-SETTINGS_PATH = "content/newsletter.yaml"
-CALENDAR_PATH = "calendar/calendar.yaml"
 
 _ADDRESS = re.compile(r"^(?:[^<>@]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")

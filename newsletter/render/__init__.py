@@ -1,0 +1,1 @@
+"""Model -> bytes: every output rendered in memory; nothing here writes to disk."""

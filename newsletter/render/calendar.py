@@ -2,7 +2,7 @@
 
 Readers subscribe to the feed and keep it for years, so every value is set explicitly
 and comes from the content: the UID from the event's id, DTSTAMP and LAST-MODIFIED
-from the published record (`newsletter.published`), never from the clock. Each VEVENT
+from the published record (`newsletter.events.published`), never from the clock. Each VEVENT
 is serialised once and the same bytes go into the feed and into the event's own file;
 an event that did not change keeps its lines byte for byte from build to build.
 """
@@ -20,8 +20,8 @@ from icalendar import Calendar
 from icalendar import Event as VEvent
 from icalendar.prop import vInline, vText
 
+from newsletter.events.published import Published
 from newsletter.model import Event, Issue, Newsletter, Settings, Status
-from newsletter.published import Published
 from newsletter.render.timezones import vtimezone
 from newsletter.render.web import event_file
 
@@ -59,7 +59,7 @@ _PREVIOUS: dict[tuple[object, ...], _Rendered] = {}
 def render_calendar(newsletter: Newsletter, published: Mapping[str, Published]) -> dict[str, bytes]:
     """`calendar.ics` and one `events/<id>.ics` per event.
 
-    `published` gives each event's SEQUENCE and LAST-MODIFIED (`newsletter.published.publish`).
+    `published` gives each event's SEQUENCE and LAST-MODIFIED (`events.published.publish`).
     """
     rendered = _render_all(newsletter, published)
     files = {FEED: _feed(newsletter, rendered)}

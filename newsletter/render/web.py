@@ -18,7 +18,7 @@ from markupsafe import Markup
 
 from newsletter.dates import format_range
 from newsletter.model import Body, DateRange, Event, Issue, Newsletter, Report, Status
-from newsletter.templates import environment, render_template
+from newsletter.render.templates import environment, render_template
 
 STYLESHEET = "style.css"
 

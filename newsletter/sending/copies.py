@@ -30,11 +30,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from newsletter.errors import ContentError
+from newsletter.layout import SETTINGS_PATH
 from newsletter.model import Issue, Newsletter, Settings
-from newsletter.reading.settings import SETTINGS_PATH
-from newsletter.render.email import EmailRenderer
-from newsletter.render.message import message_id, render_message
-from newsletter.render.text import render_text
+from newsletter.render.email.html import EmailRenderer
+from newsletter.render.email.message import message_id, render_message
+from newsletter.render.email.text import render_text
 from newsletter.sending.recipients import Recipient, address_problem
 from newsletter.sending.secret import TOKEN_LENGTH, Secret
 

@@ -27,8 +27,8 @@ from enum import StrEnum
 from pathlib import Path
 
 from newsletter.errors import UsageError
+from newsletter.layout import JOURNAL_NAME
 
-JOURNAL_NAME = ".send.sqlite"
 _FORMAT = 1
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS recipient (

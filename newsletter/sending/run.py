@@ -22,15 +22,15 @@ from types import FrameType
 from typing import TextIO
 
 from newsletter.errors import ContentError, DeliveryError, UsageError
+from newsletter.layout import SECRET_PATH, SETTINGS_PATH, check_root
 from newsletter.model import Issue, Newsletter
-from newsletter.reading.settings import SETTINGS_PATH
 from newsletter.sending.copies import Copies
 from newsletter.sending.journal import Journal, State, journal_path
 from newsletter.sending.pacing import Pacer, Policy
 from newsletter.sending.progress import Counts, Progress, duration
 from newsletter.sending.recipients import Recipient, RecipientList, address_problem
 from newsletter.sending.recipients import read_recipients as read_list
-from newsletter.sending.secret import SECRET_PATH, Secret, load_secret, read_secret
+from newsletter.sending.secret import Secret, load_secret, read_secret
 from newsletter.sending.smtp import (
     ConnectError,
     Connection,
@@ -41,7 +41,7 @@ from newsletter.sending.smtp import (
     Server,
     Withdrawn,
 )
-from newsletter.site import check_root, load
+from newsletter.site import load
 
 Say = Callable[[str], None]
 _LISTED = 100  # failed or unknown recipients listed in the summary; the journal has all

@@ -12,15 +12,15 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 from newsletter.errors import ContentError
+from newsletter.layout import SECRET_PATH
+from newsletter.writer import atomic_write
 
-SECRET_PATH = "content/.send-secret"
 TOKEN_LENGTH = 22
 _MIN_LENGTH = 32
 
@@ -81,17 +81,9 @@ def read_secret(root: Path) -> Secret | None:
 def _create(file: Path) -> None:
     """Write the secret beside `file`, then link it into place: another `send` started at
     the same moment finds either no file or the whole one, and only one secret wins."""
-    staging = file.with_name(f"{file.name}.{secrets.token_hex(4)}.tmp")
     try:
-        descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as stream:
-            stream.write(secrets.token_hex(32) + "\n")
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.link(staging, file)
+        atomic_write(file, f"{secrets.token_hex(32)}\n".encode(), mode=0o600, exclusive=True)
     except FileExistsError:
         pass  # another `send` made it first: use that one
     except OSError as error:
         raise ContentError(SECRET_PATH, None, f"cannot be created: {error.strerror}") from None
-    finally:
-        staging.unlink(missing_ok=True)

@@ -15,8 +15,6 @@ record: an event that comes back must not reuse a SEQUENCE its subscribers have 
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -24,12 +22,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from newsletter.errors import ContentError, ContentErrors, Problems, UsageError
+from newsletter.layout import RECORD_PATH
 from newsletter.model import Event
 from newsletter.reading.yamlfile import YamlMap, load_yaml
 from newsletter.slugs import SLUG
+from newsletter.writer import atomic_write
 
-RECORD_PATH = "calendar/published.yaml"
-_TEMP_SUFFIX = ".newsletter-tmp"
 _FINGERPRINT = re.compile(r"^[0-9a-f]{16}$")
 _KEYS = ("sequence", "last_modified", "fingerprint")
 _CONFLICT = ("<<<<<<< ", "=======", ">>>>>>> ")
@@ -168,14 +166,10 @@ def save_record(root: Path, old: Mapping[str, Published], new: Mapping[str, Publ
     if dict(new) == dict(old):
         return False
     file = root / RECORD_PATH
-    temp = file.with_name(file.name + _TEMP_SUFFIX)
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        temp.write_bytes(render_record(new))
-        os.replace(temp, file)
+        atomic_write(file, render_record(new))
     except OSError as error:
-        with contextlib.suppress(OSError):
-            temp.unlink()
         raise UsageError(
             f"the site is built, but {RECORD_PATH} cannot be written ({error.strerror}); "
             "the next build that can write it publishes the same sequences"

@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 
 from markdown_it.token import Token
 
-from newsletter.markdown import parse_markdown
+from newsletter.render.markdown import parse_markdown
 
 WIDTH = 76
 _GLUE = "\u00a0"  # keeps a reference mark on the line of the word it follows

@@ -1,9 +1,10 @@
-"""The email's size budget, and what `check` learns about it without rendering.
+"""What `check` learns from the last build: how each issue's email met the size budget.
 
 `build` renders every email, so it knows which issue was over the budget and what was
 shortened; it records that in `ROOT/.newsletter-cache/email-budget`, keyed by a digest
 of everything an issue's email depends on (the issue's files, newsletter.yaml, the
-email and text templates, the program and its MJML and CSS libraries). `check`
+email and text templates, every module of the installed program, and its MJML and CSS
+libraries). `check`
 computes the same digests, which costs a few file reads, and renders an email only when
 its digest is not recorded (and then records it). This module therefore imports
 nothing heavy: `check` must stay fast.
@@ -13,85 +14,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
 
 from newsletter import __version__
 from newsletter.errors import Problems
+from newsletter.layout import BUDGET_CACHE, PACKAGE, TEMPLATES, packaged_templates
 from newsletter.model import Issue, Newsletter
+from newsletter.render.email.budget import Budget, budget_problems
 
 try:  # hashlib would load OpenSSL first: 3 ms, a tenth of what `check` may take
     from _blake2 import blake2b
 except ImportError:  # pragma: no cover - other Pythons
     from hashlib import blake2b
 
-MAX_EMAIL_BYTES = 90_000
-CACHE_FILE = ".newsletter-cache/email-budget"
 _HEADER = "newsletter email budget 1"
-_PACKAGE = Path(__file__).resolve().parent
-# The modules whose code shapes the email; the template folders as newsletter/templates.py
-# finds them (not imported here: it loads Jinja2).
-_CODE = (
-    *("budget.py", "markdown.py", "model.py", "dates.py"),
-    *(
-        f"render/{name}.py"
-        for name in ("edition", "email", "emails", "emailbody", "imagesize", "web")
-    ),
-    *(f"render/{name}.py" for name in ("markdowntext", "message", "text")),
-)
 _TEMPLATE_FOLDERS = ("email", "text")
 _LIBRARIES = ("mjml", "css_inline")
-
-
-@dataclass(frozen=True, slots=True)
-class Budget:
-    """How an issue's email.html met the budget: its size in full, as written, and the
-    slugs of the articles and reports that became teasers (longest first)."""
-
-    issue: int
-    full: int
-    size: int
-    shortened: tuple[str, ...]
-
-    @property
-    def clipped(self) -> bool:
-        """The whole issue would have been over the budget."""
-        return self.full > MAX_EMAIL_BYTES
-
-    @property
-    def over(self) -> bool:
-        """Even shortened, email.html is over the budget."""
-        return self.size > MAX_EMAIL_BYTES
-
-
-def budget_problems(budget: Budget, issue: Issue, problems: Problems) -> None:
-    """A warning for an issue whose email would have been clipped."""
-    if not budget.clipped:
-        return
-    files = {a.slug: a.source.path for a in issue.articles}
-    files.update({r.slug: r.source.path for r in issue.reports})
-    folder = issue.source.path.rsplit("/", 1)[0] + "/"
-    names = ", ".join(files.get(s, s).removeprefix(folder) for s in budget.shortened)
-    message = (
-        f"the email of issue {issue.number} would be {budget.full:,} bytes, over the "
-        f"{MAX_EMAIL_BYTES:,}-byte budget (Gmail clips an email past ~102 KB and hides its "
-        "end, the unsubscribe link with it)"
-    )
-    if budget.shortened:
-        count = len(budget.shortened)
-        message += (
-            f"; {count} item{'s' * (count != 1)} became a teaser (the summary, else the "
-            f"first paragraph) with a 'Read more' link to the web page: {names}"
-        )
-    if budget.over:
-        message += (
-            f"; email.html is still {budget.size:,} bytes: shorten the foreword or the "
-            "schedule, which always stay whole"
-        )
-    else:
-        message += f" (email.html: {budget.size:,} bytes)"
-    problems.warning(issue.source.path, None, message)
 
 
 def check_budgets(root: Path, newsletter: Newsletter, problems: Problems) -> None:
@@ -108,7 +47,7 @@ def check_budgets(root: Path, newsletter: Newsletter, problems: Problems) -> Non
             budgets[issue.number] = entry[1]
             continue
         if renderer is None:
-            from newsletter.render.email import EmailRenderer
+            from newsletter.render.email.html import EmailRenderer
 
             renderer = EmailRenderer(newsletter, root)
         budgets[issue.number] = renderer.fit(issue).budget
@@ -154,12 +93,11 @@ def _shared_key(root: Path) -> str:
     digest = blake2b(f"newsletter {__version__} {_HEADER}".encode(), digest_size=16)
     content = os.path.join(root, "content")
     _add_files(digest, content, [os.path.join(content, "newsletter.yaml")])
-    packaged = _PACKAGE / "templates"
-    if not packaged.is_dir():
-        packaged = _PACKAGE.parent / "templates"
-    for base in (str(root / "templates"), str(packaged)):
+    for base in (str(root / TEMPLATES), str(packaged_templates())):
         _add_files(digest, base, [os.path.join(base, name) for name in _TEMPLATE_FOLDERS])
-    _add_files(digest, str(_PACKAGE), [os.path.join(_PACKAGE, name) for name in _CODE], ".py")
+    # All of the program, not a list of the modules that shape the email: a list would
+    # silently go stale when a module moves or a new one joins the email's pipeline.
+    _add_files(digest, str(PACKAGE), [str(PACKAGE)], ".py", skip=str(packaged_templates()))
     for library in _LIBRARIES:
         spec = find_spec(library)
         if spec is not None and spec.origin:
@@ -206,7 +144,7 @@ def read_cache(root: Path) -> dict[int, tuple[str, Budget]]:
     One line per issue: number, key, size in full, size written, shortened slugs.
     """
     try:
-        lines = (root / CACHE_FILE).read_text("utf-8").splitlines()
+        lines = (root / BUDGET_CACHE).read_text("utf-8").splitlines()
     except (OSError, UnicodeDecodeError):
         return {}
     if not lines or lines[0] != _HEADER:
@@ -230,11 +168,11 @@ def write_cache(
         lines.append(
             " ".join([str(number), key, str(budget.full), str(budget.size), *budget.shortened])
         )
-    file = root / CACHE_FILE
+    file = root / BUDGET_CACHE
     try:
         file.parent.mkdir(exist_ok=True)
-        temp = file.with_name(file.name + ".tmp")
-        temp.write_text("\n".join(lines) + "\n", "utf-8")
-        os.replace(temp, file)
+        from newsletter.writer import atomic_write  # not loaded by a `check` that hits
+
+        atomic_write(file, ("\n".join(lines) + "\n").encode("utf-8"))
     except OSError:
         pass

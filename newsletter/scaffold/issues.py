@@ -26,22 +26,19 @@ from newsletter.errors import (
     Severity,
     UsageError,
 )
+from newsletter.layout import ISSUES_PATH, RESERVED_SLUGS, SETTINGS_PATH, check_root
 from newsletter.model import Event, Issue
 from newsletter.reading.files import read_text, read_yaml_file
-from newsletter.schedule_file import Merge, carry_forward
+from newsletter.scaffold.merge import Merge, carry_forward
+from newsletter.scaffold.yamledit import dump_yaml, yaml_scalar
 from newsletter.slugs import slugify
-from newsletter.yamledit import dump_yaml, yaml_scalar
-
-ISSUES_PATH = "content/issues"
-SETTINGS_PATH = "content/newsletter.yaml"
-RESERVED_SLUGS = ("images", "email", "index")
+from newsletter.writer import atomic_write
 
 Kind = Literal["article", "report"]
 
 
 def newsletter_root(root: Path) -> Path:
     """The resolved root; refuses a folder that is not a newsletter (no newsletter.yaml)."""
-    from newsletter.site import check_root
 
     root = check_root(root)
     if not (root / SETTINGS_PATH).is_file():
@@ -381,8 +378,8 @@ def import_schedule(
 ) -> ScheduleImport:
     """Merge the table in `source` (a file, or `-` for standard input) into the issue's
     schedule.yaml. Any line that is not a row: `ContentErrors`, and nothing written."""
-    from newsletter.schedule_file import merge_rows
-    from newsletter.schedule_table import decode_pasted, read_table
+    from newsletter.scaffold.merge import merge_rows
+    from newsletter.scaffold.table import decode_pasted, read_table
 
     root = newsletter_root(root)
     number, folder = issue_folder(root, issue)
@@ -413,12 +410,7 @@ def _replace(file: Path, text: str) -> None:
     mode = file.stat().st_mode & 0o777 if file.exists() else 0o666 & ~_umask()
     # A file saved with Windows line ends keeps them, or every line would show as changed.
     newline = "\r\n" if file.exists() and b"\r\n" in file.read_bytes() else "\n"
-    handle, temp = tempfile.mkstemp(prefix=f".{file.name}.", dir=file.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline=newline) as out:
-            out.write(text)
-        os.chmod(temp, mode)
-        os.replace(temp, file)
+        atomic_write(file, text.replace("\n", newline).encode("utf-8"), mode)
     except OSError as error:
-        Path(temp).unlink(missing_ok=True)
         raise NewsletterError(f"cannot write {file}: {error.strerror}") from None

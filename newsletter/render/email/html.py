@@ -21,11 +21,11 @@ import css_inline
 import mjml
 from markupsafe import Markup
 
-from newsletter.budget import MAX_EMAIL_BYTES, Budget
 from newsletter.model import Issue, Newsletter
-from newsletter.render.edition import Edition, Entry, edition
-from newsletter.render.emailbody import email_body, first_paragraph
-from newsletter.templates import environment, render_template
+from newsletter.render.email.body import email_body, first_paragraph
+from newsletter.render.email.budget import MAX_EMAIL_BYTES, Budget
+from newsletter.render.email.edition import Edition, Entry, edition
+from newsletter.render.templates import environment, render_template
 
 TEMPLATE = "email/issue.mjml"
 

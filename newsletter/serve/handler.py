@@ -20,10 +20,10 @@ from urllib.parse import unquote, urlsplit
 
 import jinja2
 
-from newsletter.templates import packaged_templates
+from newsletter.layout import packaged_templates
 
 if TYPE_CHECKING:
-    from newsletter.serve import PreviewServer
+    from newsletter.serve.server import PreviewServer
 
 PREFIX = "/__newsletter__/"
 _KEEPALIVE_SECONDS = 10.0

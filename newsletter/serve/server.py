@@ -23,12 +23,11 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from newsletter.errors import ContentErrors, NewsletterError, Severity, UsageError
-from newsletter.site import check_root
+from newsletter.layout import SOURCE_FOLDERS, check_root
 
 if TYPE_CHECKING:
-    from newsletter.preview import PreviewHTTPServer
+    from newsletter.serve.handler import PreviewHTTPServer
 
-WATCHED = ("content", "calendar", "templates")
 # Written by `build` itself (the calendar's published record): output, not an edit.
 _BUILD_WRITES = ("calendar/published.yaml",)
 _ISSUES = ("content", "issues")
@@ -76,7 +75,7 @@ class PreviewServer:
 
     def start(self) -> None:
         """Listen, build once, then serve and watch in background threads."""
-        from newsletter.preview import PreviewHTTPServer
+        from newsletter.serve.handler import PreviewHTTPServer
 
         try:
             self._httpd = PreviewHTTPServer(self, self.port)
@@ -100,7 +99,7 @@ class PreviewServer:
     def _snapshot(self) -> dict[str, int]:
         """The modification time of every watched file but the build's own."""
         times = {}
-        for name in WATCHED:
+        for name in SOURCE_FOLDERS:
             for file in (self.root / name).rglob("*"):
                 relative = file.relative_to(self.root).as_posix()
                 with contextlib.suppress(OSError):  # gone since the listing
@@ -191,7 +190,7 @@ class PreviewServer:
     def _watch(self) -> None:
         import watchfiles
 
-        paths = [self.root / name for name in WATCHED if (self.root / name).is_dir()]
+        paths = [self.root / name for name in SOURCE_FOLDERS if (self.root / name).is_dir()]
         if not paths:
             self._watching.set()
             return
@@ -254,7 +253,7 @@ def serve(root: Path, port: int = 8000, report: Report = print) -> None:
             report(f"Serving a preview of {server.root} (built in {server.out})")
             report(f"  {server.url}  the site")
             report(f"  {server.url}__newsletter__/  the email editions, at full and 375 px width")
-            watched = ", ".join(f"{n}/" for n in WATCHED if (server.root / n).is_dir())
+            watched = ", ".join(f"{n}/" for n in SOURCE_FOLDERS if (server.root / n).is_dir())
             report(f"Watching {watched} for changes. Press Ctrl-C to stop.")
             while not server.stopping.wait(3600):
                 pass

@@ -13,9 +13,9 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsletter.render.edition import Edition, Entry
-from newsletter.render.markdowntext import WIDTH, MarkdownText, References, columns, wrap
-from newsletter.templates import environment, render_template
+from newsletter.render.email.edition import Edition, Entry
+from newsletter.render.email.markdowntext import WIDTH, MarkdownText, References, columns, wrap
+from newsletter.render.templates import environment, render_template
 
 TEMPLATE = "text/issue.txt"
 _BLANK_RUNS = re.compile(r"\n{3,}")

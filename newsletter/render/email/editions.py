@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
-from newsletter.budget import Budget, budget_problems
 from newsletter.errors import Problems
+from newsletter.layout import SETTINGS_PATH
 from newsletter.model import Issue, Newsletter
-from newsletter.reading.settings import SETTINGS_PATH
-from newsletter.render.email import EmailRenderer
+from newsletter.render.email.budget import Budget, budget_problems
+from newsletter.render.email.html import EmailRenderer
 
 # Below this many issues a worker pool costs more than it saves.
 _PARALLEL_FROM = 24
@@ -43,7 +43,7 @@ def render_emails(
 ) -> Emails:
     """email.html, email.txt and email.eml of each of `issues`; a warning in `problems`
     for each email that would have been clipped."""
-    from newsletter.render.message import sender
+    from newsletter.render.email.message import sender
 
     numbers = [issue.number for issue in issues]
     cores = os.cpu_count() or 1
@@ -72,8 +72,8 @@ def render_emails(
 def _render_some(
     newsletter: Newsletter, root: Path, numbers: Sequence[int]
 ) -> list[tuple[dict[str, bytes], Budget]]:
-    from newsletter.render.message import render_message
-    from newsletter.render.text import render_text
+    from newsletter.render.email.message import render_message
+    from newsletter.render.email.text import render_text
 
     renderer = EmailRenderer(newsletter, root)
     by_number = {issue.number: issue for issue in newsletter.issues}

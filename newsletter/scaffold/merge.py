@@ -21,9 +21,9 @@ from newsletter.model import EventEntry, Origin
 from newsletter.reading.entries import EVENT_KEYS, read_entry
 from newsletter.reading.fields import Fields
 from newsletter.reading.yamlfile import YamlMap
-from newsletter.schedule_table import TableRow
+from newsletter.scaffold.table import TableRow
+from newsletter.scaffold.yamledit import ListEditor, dump_yaml, plain
 from newsletter.slugs import default_event_id, slugify
-from newsletter.yamledit import ListEditor, dump_yaml, plain
 
 TABLE_KEYS = ("title", "dates", "venue")
 _ISO_DATE_KEYS = ("start", "end", "timezone")

@@ -10,12 +10,7 @@ from typing import Any
 import jinja2
 
 from newsletter.errors import TemplateError
-
-
-def packaged_templates() -> Path:
-    """The default templates: inside the installed package, or the repository's templates/."""
-    inside = Path(__file__).parent / "templates"
-    return inside if inside.is_dir() else Path(__file__).parent.parent / "templates"
+from newsletter.layout import packaged_templates
 
 
 @cache

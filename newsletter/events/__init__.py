@@ -1,0 +1,1 @@
+"""One event across issues: merge, look-alikes, SEQUENCE and the published record."""

@@ -1,0 +1,78 @@
+"""Where everything lives in a newsletter folder and in its output: every path the
+program reads or writes is named here, and nowhere else.
+
+A newsletter folder (the root) holds `content/` (the settings and one folder per
+issue), `calendar/` (standing events and the published record), optionally
+`templates/` (overrides of the packaged ones), and by default the output `public/`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from newsletter.errors import UsageError
+
+SETTINGS_PATH = "content/newsletter.yaml"
+ISSUES_PATH = "content/issues"
+ISSUE_FILE = "issue.yaml"
+CALENDAR_PATH = "calendar/calendar.yaml"
+RECORD_PATH = "calendar/published.yaml"  # written by `build`, committed with the content
+SECRET_PATH = "content/.send-secret"
+JOURNAL_NAME = ".send.sqlite"  # in each issue's folder
+CACHE_FOLDER = ".newsletter-cache"
+BUDGET_CACHE = f"{CACHE_FOLDER}/email-budget"
+DEFAULT_OUTPUT = "public"
+TEMPLATES = "templates"
+# The folders the editor writes: an output folder never holds or sits inside one.
+SOURCE_FOLDERS = ("content", "calendar", TEMPLATES)
+# Names an article or report cannot take: the issue's own files and folders in the output.
+RESERVED_SLUGS = frozenset({"images", "email", "index"})
+TEMP_SUFFIX = ".newsletter-tmp"  # a file being written, renamed over its name when whole
+
+_ISSUE_FOLDER = re.compile(r"^\d+$")
+PACKAGE = Path(__file__).resolve().parent
+
+
+def packaged_templates() -> Path:
+    """The default templates: inside the installed package, or the repository's templates/."""
+    inside = PACKAGE / TEMPLATES
+    return inside if inside.is_dir() else PACKAGE.parent / TEMPLATES
+
+
+def is_issue_folder(name: str) -> bool:
+    """An issue's folder is named by its number (062)."""
+    return bool(_ISSUE_FOLDER.match(name))
+
+
+def issue_folder(number: int) -> str:
+    """The folder, relative to the root, that `new` makes for issue `number`."""
+    return f"{ISSUES_PATH}/{number:03d}"
+
+
+def folder_of(source_path: str) -> str:
+    """The issue's folder of one of its files (`content/issues/062/issue.yaml`)."""
+    return source_path.rsplit("/", 1)[0]
+
+
+def check_root(root: Path) -> Path:
+    """The root folder, resolved; `UsageError` when it is missing or unreadable."""
+    if not root.exists():
+        raise UsageError(f"the newsletter folder {str(root)!r} does not exist")
+    if not root.is_dir():
+        raise UsageError(f"{str(root)!r} is not a folder")
+    if not os.access(root, os.R_OK | os.X_OK):
+        raise UsageError(f"the newsletter folder {str(root)!r} cannot be read")
+    return root.resolve()
+
+
+def out_folder(root: Path, out: Path | None) -> Path:
+    """The output folder; `UsageError` when it would hold or sit inside the content."""
+    target = (out if out is not None else root / DEFAULT_OUTPUT).resolve()
+    if root.is_relative_to(target):
+        raise UsageError(f"the output folder {str(out)!r} contains the newsletter folder itself")
+    for name in SOURCE_FOLDERS:
+        if target.is_relative_to(root / name):
+            raise UsageError(f"the output folder {str(out)!r} is inside {name}/")
+    return target

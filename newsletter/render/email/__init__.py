@@ -1,0 +1,1 @@
+"""The email edition: its HTML, size budget, plain text and MIME message."""

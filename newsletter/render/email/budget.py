@@ -1,0 +1,63 @@
+"""The email's size budget: Gmail clips a message whose HTML passes about 102 KB and
+hides the rest, the unsubscribe link with it. `Budget` says how an issue's email met
+it; `budget_problems` is the warning `check` and `build` give when it did not."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from newsletter.errors import Problems
+from newsletter.layout import folder_of
+from newsletter.model import Issue
+
+MAX_EMAIL_BYTES = 90_000
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """How an issue's email.html met the budget: its size in full, as written, and the
+    slugs of the articles and reports that became teasers (longest first)."""
+
+    issue: int
+    full: int
+    size: int
+    shortened: tuple[str, ...]
+
+    @property
+    def clipped(self) -> bool:
+        """The whole issue would have been over the budget."""
+        return self.full > MAX_EMAIL_BYTES
+
+    @property
+    def over(self) -> bool:
+        """Even shortened, email.html is over the budget."""
+        return self.size > MAX_EMAIL_BYTES
+
+
+def budget_problems(budget: Budget, issue: Issue, problems: Problems) -> None:
+    """A warning for an issue whose email would have been clipped."""
+    if not budget.clipped:
+        return
+    files = {a.slug: a.source.path for a in issue.articles}
+    files.update({r.slug: r.source.path for r in issue.reports})
+    folder = folder_of(issue.source.path) + "/"
+    names = ", ".join(files.get(s, s).removeprefix(folder) for s in budget.shortened)
+    message = (
+        f"the email of issue {issue.number} would be {budget.full:,} bytes, over the "
+        f"{MAX_EMAIL_BYTES:,}-byte budget (Gmail clips an email past ~102 KB and hides its "
+        "end, the unsubscribe link with it)"
+    )
+    if budget.shortened:
+        count = len(budget.shortened)
+        message += (
+            f"; {count} item{'s' * (count != 1)} became a teaser (the summary, else the "
+            f"first paragraph) with a 'Read more' link to the web page: {names}"
+        )
+    if budget.over:
+        message += (
+            f"; email.html is still {budget.size:,} bytes: shorten the foreword or the "
+            "schedule, which always stay whole"
+        )
+    else:
+        message += f" (email.html: {budget.size:,} bytes)"
+    problems.warning(issue.source.path, None, message)

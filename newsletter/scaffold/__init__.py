@@ -1,0 +1,1 @@
+"""The editor's commands that write content: new, add, import-schedule."""

@@ -1,0 +1,1 @@
+"""The preview: a server, its build state, its HTTP handler."""
