@@ -64,7 +64,7 @@ def final_mjml(renderer: EmailRenderer, newsletter: Newsletter, issue: Issue) ->
     """The MJML of the issue's email as written (with its teasers when over budget)."""
     fitted = renderer.fit(issue)
     e = edition(newsletter, issue)
-    bodies = Bodies(e)
+    bodies = Bodies(e, renderer.html)
     shortened = frozenset(fitted.budget.shortened)
     body = {
         slug: Markup(bodies.teaser[slug] if slug in shortened else html)

@@ -49,7 +49,7 @@ def check_budgets(root: Path, newsletter: Newsletter, problems: Problems) -> Non
         if renderer is None:
             from newsletter.render.email.html import EmailRenderer
 
-            renderer = EmailRenderer(newsletter, root)
+            renderer = EmailRenderer(newsletter, root)  # renders each body it needs, once
         budgets[issue.number] = renderer.fit(issue).budget
         fresh[issue.number] = (key, budgets[issue.number])
     if fresh:

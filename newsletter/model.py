@@ -3,11 +3,9 @@ renderer reads. Nothing here touches the disk."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from functools import cached_property
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,11 +21,6 @@ class Source:
         return self.path if self.line is None else f"{self.path}:{self.line}"
 
 
-_HEADING = re.compile(r"<h([1-6])[\s>]")
-_HEADING_TAG = re.compile(r"<(/?)h([1-6])([\s>])")
-_RELATIVE_URL = re.compile(r'(?P<attr>\b(?:src|href))="(?![a-zA-Z][a-zA-Z0-9+.-]*:|#|/)')
-
-
 @dataclass(frozen=True, slots=True)
 class Image:
     """An image of an issue's `images/` folder that some Markdown refers to."""
@@ -38,38 +31,14 @@ class Image:
     source: Source
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Body:
-    """A Markdown body. `html` is rendered on first use, once, and sanitised.
-
-    Relative URLs in `html` (images, links) are relative to the issue's folder;
-    `html_at` rebases them for a page elsewhere or makes them absolute. Reading and
-    `check` never render, which keeps them fast.
+    """A Markdown body and the images it shows. Rendering it is the renderers' work
+    (`render.markdown.BodyHtml`); reading and `check` never render, which keeps them fast.
     """
 
     markdown: str
     images: tuple[Image, ...] = ()
-
-    @cached_property
-    def html(self) -> str:
-        from newsletter.render.markdown import render_markdown
-
-        return render_markdown(self.markdown)
-
-    def html_at(self, prefix: str, top: int = 2) -> str:
-        """The HTML for a page elsewhere: every relative URL prefixed (e.g. `../` or an
-        absolute issue URL), and headings shifted so the body's highest is `<h{top}>`,
-        which keeps the page's heading levels in order under its own titles."""
-        html = self.html
-        if prefix:
-            html = _RELATIVE_URL.sub(lambda m: f'{m["attr"]}="{prefix}', html)
-        levels = [int(level) for level in _HEADING.findall(html)]
-        if levels and min(levels) != top:
-            shift = top - min(levels)
-            html = _HEADING_TAG.sub(
-                lambda m: f"<{m[1]}h{min(6, max(1, int(m[2]) + shift))}{m[3]}", html
-            )
-        return html
 
 
 @dataclass(frozen=True, slots=True)

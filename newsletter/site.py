@@ -17,7 +17,9 @@ from newsletter.layout import check_root, out_folder
 from newsletter.model import Newsletter
 
 if TYPE_CHECKING:
+    from newsletter.render.calendar import VEvents
     from newsletter.render.email.editions import Emails
+    from newsletter.render.markdown import BodyHtml
     from newsletter.writer import WriteResult
 
 
@@ -67,13 +69,18 @@ class BuildResult:
 
 
 def build(
-    root: Path, out: Path | None = None, issues: tuple[int, ...] = (), preview: bool = False
+    root: Path,
+    out: Path | None = None,
+    issues: tuple[int, ...] = (),
+    preview: bool = False,
+    vevents: VEvents | None = None,
 ) -> BuildResult:
     """Build the site of the newsletter at `root` into `out` (default root/public).
 
     `issues` limits the email editions rendered again to those issues; the archive,
     feeds and calendar always cover every issue. A `preview` build (what `serve` makes)
-    leaves calendar/published.yaml alone: drafts are not publications.
+    leaves calendar/published.yaml alone: drafts are not publications. `vevents`, kept
+    by a caller that builds again and again, spares rendering unchanged events.
     """
     from newsletter.cache import record_budgets
     from newsletter.events.published import load_record, publish, save_record
@@ -92,14 +99,14 @@ def build(
             f"no issue {', '.join(map(str, missing))}; the issues are "
             f"{', '.join(str(n) for n in sorted(known)) or 'none yet'}"
         )
-    render_bodies([body for issue in newsletter.issues for body in issue.bodies])
-    files = dict(render_web(newsletter, root))
-    files.update(render_feeds(newsletter))
+    html = render_bodies(body for issue in newsletter.issues for body in issue.bodies)
+    files = dict(render_web(newsletter, root, html))
+    files.update(render_feeds(newsletter, html))
     record = load_record(root, problems)
     published = publish(newsletter.events, record, build_time(newsletter))
-    files.update(render_calendar(newsletter, published))
+    files.update(render_calendar(newsletter, published, vevents))
     target = out_folder(root, out)
-    emails = _email_editions(newsletter, root, target, issues, problems)
+    emails = _email_editions(newsletter, root, target, issues, problems, html)
     files.update(emails.files)
     result = write_output(target, files)
     if not preview:
@@ -109,7 +116,12 @@ def build(
 
 
 def _email_editions(
-    newsletter: Newsletter, root: Path, target: Path, issues: tuple[int, ...], problems: Problems
+    newsletter: Newsletter,
+    root: Path,
+    target: Path,
+    issues: tuple[int, ...],
+    problems: Problems,
+    html: BodyHtml,
 ) -> Emails:
     """The email files: those of `issues` (all without) rendered, the others kept as the
     output folder holds them, so an email already sent stays as it was."""
@@ -120,5 +132,5 @@ def _email_editions(
     kept = read_existing(target, [name for i in others for name in email_files(i)])
     missing = {i.number for i in others if not all(name in kept for name in email_files(i))}
     chosen = [i for i in newsletter.issues if i.number in missing or i not in others]
-    emails = render_emails(newsletter, root, chosen, problems)
+    emails = render_emails(newsletter, root, chosen, problems, html)
     return Emails({**kept, **emails.files}, emails.budgets)

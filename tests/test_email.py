@@ -63,7 +63,7 @@ def test_no_fewer_teasers_would_fit(sample: Newsletter) -> None:
     renderer = EmailRenderer(sample, REPO)
     shortened = renderer.fit(issue).budget.shortened
     e = edition(sample, issue)
-    one_fewer = renderer.render(e, Bodies(e), frozenset(shortened[:-1]))
+    one_fewer = renderer.render(e, Bodies(e, renderer.html), frozenset(shortened[:-1]))
     assert len(one_fewer.encode("utf-8")) > MAX_EMAIL_BYTES
 
 
@@ -84,7 +84,7 @@ def test_a_template_that_hides_the_items_still_gets_the_fewest_teasers(tmp_path:
     assert fitted.budget.size == len(fitted.html.encode("utf-8")) <= MAX_EMAIL_BYTES
     shortened = fitted.budget.shortened
     e = edition(newsletter, issue)
-    one_fewer = renderer.render(e, Bodies(e), frozenset(shortened[:-1]))
+    one_fewer = renderer.render(e, Bodies(e, renderer.html), frozenset(shortened[:-1]))
     assert len(one_fewer.encode("utf-8")) > MAX_EMAIL_BYTES
 
 

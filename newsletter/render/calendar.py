@@ -22,8 +22,8 @@ from icalendar.prop import vInline, vText
 
 from newsletter.events.published import Published
 from newsletter.model import Event, Issue, Newsletter, Settings, Status
+from newsletter.render.links import event_file
 from newsletter.render.timezones import vtimezone
-from newsletter.render.web import event_file
 
 PRODID = "-//newsletter//NONSGML newsletter calendar//EN"
 FEED = "calendar.ics"
@@ -51,27 +51,29 @@ class _Rendered:
     zone: str | None
 
 
-# The previous render's VEVENTs, by everything each is made of: `serve` builds again
-# after every edit, and icalendar takes most of a second for a thousand events.
-_PREVIOUS: dict[tuple[object, ...], _Rendered] = {}
+class VEvents:
+    """The VEVENTs of the previous render, by everything each is made of: `serve` builds
+    again after every edit, and icalendar takes most of a second for a thousand events.
+    Whoever builds again (the preview server) keeps one and hands it to each build."""
+
+    def __init__(self) -> None:
+        self.previous: dict[tuple[object, ...], _Rendered] = {}
 
 
-def render_calendar(newsletter: Newsletter, published: Mapping[str, Published]) -> dict[str, bytes]:
+def render_calendar(
+    newsletter: Newsletter, published: Mapping[str, Published], vevents: VEvents | None = None
+) -> dict[str, bytes]:
     """`calendar.ics` and one `events/<id>.ics` per event.
 
-    `published` gives each event's SEQUENCE and LAST-MODIFIED (`events.published.publish`).
+    `published` gives each event's SEQUENCE and LAST-MODIFIED (`events.published.publish`);
+    `vevents`, the previous render's, spares rendering again what did not change.
     """
-    rendered = _render_all(newsletter, published)
+    rendered = _render_all(newsletter, published, vevents or VEvents())
     files = {FEED: _feed(newsletter, rendered)}
     heads: dict[tuple[str, int, int] | None, bytes] = {}
     for item in rendered:
         files[event_file(item.event.id)] = _single(item, heads)
     return files
-
-
-def forget_previous_render() -> None:
-    """Render every VEVENT afresh next time (for benchmarks of a cold build)."""
-    _PREVIOUS.clear()
 
 
 def event_url(settings: Settings, event: Event, announced: Issue | None) -> str | None:
@@ -98,7 +100,9 @@ def refresh_duration(refresh: str) -> str:
     return f"P{days + int(extra)}D{time_part}"
 
 
-def _render_all(newsletter: Newsletter, published: Mapping[str, Published]) -> list[_Rendered]:
+def _render_all(
+    newsletter: Newsletter, published: Mapping[str, Published], vevents: VEvents
+) -> list[_Rendered]:
     """Every event's VEVENT, reusing those of the previous render that nothing changed."""
     issues = {issue.number: issue for issue in newsletter.issues}
     current: dict[tuple[object, ...], _Rendered] = {}
@@ -111,9 +115,9 @@ def _render_all(newsletter: Newsletter, published: Mapping[str, Published]) -> l
             newsletter.settings.base_url,
             issue.title if issue else None,
         )
-        current[key] = _PREVIOUS.get(key) or _render(newsletter, event, issue, published[event.id])
-    _PREVIOUS.clear()
-    _PREVIOUS.update(current)
+        previous = vevents.previous.get(key)
+        current[key] = previous or _render(newsletter, event, issue, published[event.id])
+    vevents.previous = current
     return list(current.values())
 
 

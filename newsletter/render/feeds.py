@@ -16,6 +16,7 @@ from feedgen.feed import FeedGenerator
 
 from newsletter import __version__
 from newsletter.model import Article, Issue, Newsletter, Report
+from newsletter.render.markdown import BodyHtml
 
 GENERATOR_URI = "https://pypi.org/project/newsletter/"
 
@@ -33,8 +34,8 @@ def feed_items(newsletter: Newsletter) -> Iterator[tuple[Issue, Article | Report
             yield issue, item
 
 
-def render_feeds(newsletter: Newsletter) -> dict[str, bytes]:
-    """`feed.xml` and `atom.xml`."""
+def render_feeds(newsletter: Newsletter, html: BodyHtml) -> dict[str, bytes]:
+    """`feed.xml` and `atom.xml`, each item's content from `html`."""
     settings = newsletter.settings
     zone = ZoneInfo(settings.timezone)
 
@@ -69,8 +70,7 @@ def render_feeds(newsletter: Newsletter) -> dict[str, bytes]:
         entry.link(href=url, rel="alternate")
         entry.published(published(issue))
         entry.updated(published(issue))
-        html = item.body.html_at(settings.url(issue.path), top=2)
-        entry.content(html, type="html")
+        entry.content(html.at(item.body, settings.url(issue.path), top=2), type="html")
         entry.summary(item.summary or _first_words(item.body.markdown))
         if isinstance(item, Article):
             entry.category(term=issue.sections.articles)

@@ -8,17 +8,16 @@ and object are not in the allowed tags.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Mapping
 from functools import cache
 from multiprocessing import get_all_start_methods, get_context
-from typing import TYPE_CHECKING
 
 import nh3
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-if TYPE_CHECKING:
-    from newsletter.model import Body
+from newsletter.model import Body
 
 _TAGS = (nh3.ALLOWED_TAGS | {"figure", "figcaption"}) - {"center", "strike", "tt", "acronym"}
 _ATTRIBUTES = {
@@ -62,22 +61,55 @@ def sanitise(html: str) -> str:
 
 # Below this many bodies a worker pool costs more than it saves.
 _PARALLEL_FROM = 64
+_HEADING = re.compile(r"<h([1-6])[\s>]")
+_HEADING_TAG = re.compile(r"<(/?)h([1-6])([\s>])")
+_RELATIVE_URL = re.compile(r'(?P<attr>\b(?:src|href))="(?![a-zA-Z][a-zA-Z0-9+.-]*:|#|/)')
 
 
-def render_bodies(bodies: Sequence[Body]) -> None:
-    """Render every body's HTML ahead of use, on every core for a large archive.
+class BodyHtml:
+    """Each body's sanitised HTML, rendered once: what the web pages, feeds, emails and
+    `send` are given. A body not rendered ahead (`render_bodies`) is rendered on first use.
 
-    The result is exactly what `Body.html` gives one at a time; this only fills its
-    cache sooner. Markdown parsing is the largest cost of a big build.
+    Relative URLs in the HTML (images, links) are relative to the issue's folder; `at`
+    rebases them for a page elsewhere or makes them absolute.
     """
-    pending = [body for body in bodies if "html" not in body.__dict__]
+
+    def __init__(self, rendered: Mapping[Body, str] | None = None) -> None:
+        self._html: dict[Body, str] = dict(rendered or {})
+
+    def __getitem__(self, body: Body) -> str:
+        html = self._html.get(body)
+        if html is None:
+            html = self._html[body] = render_markdown(body.markdown)
+        return html
+
+    def __contains__(self, body: Body) -> bool:
+        return body in self._html
+
+    def at(self, body: Body, prefix: str, top: int = 2) -> str:
+        """The HTML for a page elsewhere: every relative URL prefixed (e.g. `../` or an
+        absolute issue URL), and headings shifted so the body's highest is `<h{top}>`,
+        which keeps the page's heading levels in order under its own titles."""
+        html = self[body]
+        if prefix:
+            html = _RELATIVE_URL.sub(lambda m: f'{m["attr"]}="{prefix}', html)
+        levels = [int(level) for level in _HEADING.findall(html)]
+        if levels and min(levels) != top:
+            shift = top - min(levels)
+            html = _HEADING_TAG.sub(
+                lambda m: f"<{m[1]}h{min(6, max(1, int(m[2]) + shift))}{m[3]}", html
+            )
+        return html
+
+
+def render_bodies(bodies: Iterable[Body]) -> BodyHtml:
+    """Every body's HTML, on every core for a large archive: Markdown parsing is the
+    largest cost of a big build. The same HTML as `BodyHtml` renders one at a time."""
+    pending = list(dict.fromkeys(bodies))
     cores = os.cpu_count() or 1
     if len(pending) < _PARALLEL_FROM or cores < 2 or "fork" not in get_all_start_methods():
-        for body in pending:
-            _ = body.html
-        return
+        return BodyHtml({body: render_markdown(body.markdown) for body in pending})
     texts = [body.markdown for body in pending]
     with get_context("fork").Pool(cores) as pool:
         rendered = pool.map(render_markdown, texts, chunksize=max(1, len(texts) // (cores * 8)))
-    for body, html in zip(pending, rendered, strict=True):
-        body.__dict__["html"] = html  # fills the cached_property
+    return BodyHtml(dict(zip(pending, rendered, strict=True)))

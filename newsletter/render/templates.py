@@ -11,6 +11,7 @@ import jinja2
 
 from newsletter.errors import TemplateError
 from newsletter.layout import packaged_templates
+from newsletter.render.links import event_file, format_dates, format_day
 
 
 @cache
@@ -25,6 +26,7 @@ def environment(root: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.globals.update(format_dates=format_dates, format_day=format_day, event_file=event_file)
     return env
 
 

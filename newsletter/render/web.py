@@ -8,63 +8,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from markupsafe import Markup
 
-from newsletter.dates import format_range
-from newsletter.model import Body, DateRange, Event, Issue, Newsletter, Report, Status
+from newsletter.model import Body, Event, Issue, Newsletter, Report, Status
+from newsletter.render.links import Links
+from newsletter.render.markdown import BodyHtml
 from newsletter.render.templates import environment, render_template
 
 STYLESHEET = "style.css"
-
-
-@dataclass(frozen=True, slots=True)
-class Links:
-    """Where the feeds and the calendar are, for subscribe links and autodiscovery."""
-
-    rss: str
-    atom: str
-    calendar: str  # https
-    webcal: str
-    google: str
-
-    @classmethod
-    def of(cls, newsletter: Newsletter) -> Links:
-        settings = newsletter.settings
-        https = settings.url("calendar.ics")
-        webcal = "webcal://" + https.removeprefix("https://")
-        return cls(
-            rss=settings.url("feed.xml"),
-            atom=settings.url("atom.xml"),
-            calendar=https,
-            webcal=webcal,
-            google="https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe=""),
-        )
-
-
-def event_file(event_id: str) -> str:
-    """The per-event iCalendar file of an event, relative to the output root."""
-    return f"events/{event_id}.ics"
-
-
-def format_dates(dates: DateRange) -> str:
-    """`24–25 October 2018`, or `27 June 2019, 09:00–17:00 (Europe/Brussels)` for times."""
-    text = format_range(dates.start_date, dates.end_date)
-    if dates.all_day:
-        return text
-    start, end = dates.start, dates.end
-    times = f"{start:%H:%M}–{end:%H:%M}"
-    return f"{text}, {times} ({dates.timezone})" if dates.timezone else f"{text}, {times}"
-
-
-def format_day(day: date) -> str:
-    """`15 October 2018`, whatever the machine's locale."""
-    return format_range(day, day)
 
 
 _SCHEMA_STATUS = {
@@ -101,13 +55,11 @@ def event_jsonld(event: Event, url: str) -> Markup:
 
 
 class _Pages:
-    def __init__(self, newsletter: Newsletter, root: Path) -> None:
+    def __init__(self, newsletter: Newsletter, root: Path, html: BodyHtml) -> None:
         self.newsletter = newsletter
+        self.html = html
         self.settings = newsletter.settings
         self.env = environment(root)
-        self.env.globals.update(
-            format_dates=format_dates, format_day=format_day, event_file=event_file
-        )
         self.links = Links.of(newsletter)
         self.events = {e.id: e for e in newsletter.events}
         self.issues = sorted(newsletter.issues, key=lambda i: i.number, reverse=True)
@@ -127,7 +79,7 @@ class _Pages:
         return render_template(self.env, template, page).encode("utf-8")
 
     def body_html(self, prefix: str) -> Callable[[Body, int], Markup]:
-        return lambda body, top: Markup(body.html_at(prefix, top))
+        return lambda body, top: Markup(self.html.at(body, prefix, top))
 
     def jsonld(self, event_id: str, url: str) -> Markup | None:
         event = self.events.get(event_id)
@@ -180,9 +132,9 @@ class _Pages:
         return older, newer
 
 
-def render_web(newsletter: Newsletter, root: Path) -> Iterator[tuple[str, bytes]]:
+def render_web(newsletter: Newsletter, root: Path, html: BodyHtml) -> Iterator[tuple[str, bytes]]:
     """Every file of the web archive as (path, bytes): pages, stylesheet, images."""
-    pages = _Pages(newsletter, root)
+    pages = _Pages(newsletter, root, html)
     yield "index.html", pages.index()
     yield STYLESHEET, render_template(pages.env, "web/style.css", {}).encode("utf-8")
     for issue in newsletter.issues:

@@ -15,15 +15,13 @@ import sys
 from functools import cache
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import jinja2
 
 from newsletter.layout import packaged_templates
-
-if TYPE_CHECKING:
-    from newsletter.serve.server import PreviewServer
+from newsletter.serve.state import PreviewState
 
 PREFIX = "/__newsletter__/"
 _KEEPALIVE_SECONDS = 10.0
@@ -46,7 +44,7 @@ class PreviewHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, preview: PreviewServer, port: int) -> None:
+    def __init__(self, preview: PreviewState, port: int) -> None:
         self.preview = preview
         super().__init__(("127.0.0.1", port), PreviewHandler)
 
@@ -140,14 +138,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         return sorted((f.parent.name for f in found), reverse=True)
 
     def _status(self) -> dict[str, Any]:
-        preview = self.server.preview
-        with preview.changed:
-            state = preview.state
-            return {
-                "version": state.version,
-                "problems": list(state.problems),
-                "built": state.built,
-            }
+        return self.server.preview.status()
 
     def _page(self, status: HTTPStatus, template: str, send_body: bool, **context: Any) -> None:
         page = render(template, **context, **self._status()).encode("utf-8")
@@ -164,10 +155,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         try:
             self.wfile.write(b"retry: 500\n\n")
             while not preview.stopping.is_set():
-                with preview.changed:
-                    if preview.state.version == sent:
-                        preview.changed.wait(_KEEPALIVE_SECONDS)
-                    version = preview.state.version
+                version = preview.wait_for_change(sent, _KEEPALIVE_SECONDS)
                 if version != sent:
                     self.wfile.write(f"data: {version}\n\n".encode())
                     sent = version

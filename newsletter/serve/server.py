@@ -17,32 +17,20 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from newsletter.errors import ContentErrors, NewsletterError, Severity, UsageError
-from newsletter.layout import SOURCE_FOLDERS, check_root
-
-if TYPE_CHECKING:
-    from newsletter.serve.handler import PreviewHTTPServer
+from newsletter.layout import RECORD_PATH, SOURCE_FOLDERS, TEMP_SUFFIX, check_root
+from newsletter.render.calendar import VEvents
+from newsletter.serve.handler import PreviewHTTPServer
+from newsletter.serve.state import PreviewState, Report
 
 # Written by `build` itself (the calendar's published record): output, not an edit.
-_BUILD_WRITES = ("calendar/published.yaml",)
+_BUILD_WRITES = (RECORD_PATH,)
 _ISSUES = ("content", "issues")
 _WATCHER_START_SECONDS = 10.0
-
-Report = Callable[[str], None]
-
-
-@dataclass
-class BuildState:
-    """What the preview shows: `version` grows with each build that changed something."""
-
-    version: int = 0
-    built: bool = False  # a good build exists in the preview folder
-    problems: list[str] = field(default_factory=list)  # the failed build's errors, else []
 
 
 class PreviewServer:
@@ -52,14 +40,18 @@ class PreviewServer:
         self.root = check_root(root)
         self.port = port
         self.report = report
-        self.out = Path(tempfile.mkdtemp(prefix="newsletter-preview-"))
-        self.state = BuildState()
-        self.changed = threading.Condition()
-        self.stopping = threading.Event()
+        self.state = PreviewState(Path(tempfile.mkdtemp(prefix="newsletter-preview-")), report)
+        self.stopping = self.state.stopping
+        self.vevents = VEvents()  # kept from build to build: unchanged events cost nothing
         self._threads: list[threading.Thread] = []
         self._watching = threading.Event()  # the watcher sees changes from now on
         self._building = threading.Lock()
         self._httpd: PreviewHTTPServer | None = None
+
+    @property
+    def out(self) -> Path:
+        """The preview folder the builds go to."""
+        return self.state.out
 
     @property
     def url(self) -> str:
@@ -75,10 +67,8 @@ class PreviewServer:
 
     def start(self) -> None:
         """Listen, build once, then serve and watch in background threads."""
-        from newsletter.serve.handler import PreviewHTTPServer
-
         try:
-            self._httpd = PreviewHTTPServer(self, self.port)
+            self._httpd = PreviewHTTPServer(self.state, self.port)
         except OSError as error:
             self.close()
             raise UsageError(
@@ -109,9 +99,7 @@ class PreviewServer:
 
     def stop(self) -> None:
         """Stop serving and watching; remove the preview folder."""
-        self.stopping.set()
-        with self.changed:
-            self.changed.notify_all()  # event streams end
+        self.state.stop()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()
@@ -146,7 +134,7 @@ class PreviewServer:
     def _build(self, build: Callable[..., Any], issues: tuple[int, ...], first: bool) -> None:
         started = time.perf_counter()
         try:
-            result = build(self.root, self.out, issues, preview=True)
+            result = build(self.root, self.out, issues, preview=True, vevents=self.vevents)
         except ContentErrors as error:
             self._failed([str(p) for p in error.problems.sorted() if p.severity is Severity.ERROR])
             return
@@ -164,23 +152,12 @@ class PreviewServer:
             self.report(f"Built {result.files} files in {elapsed:.0f} ms.")
         else:
             self.report(f"Rebuilt in {elapsed:.0f} ms: {changed} files changed.")
-        with self.changed:
-            if changed or first or self.state.problems or not self.state.built:
-                self.state.version += 1
-            self.state.built = True
-            self.state.problems = []
-            self.changed.notify_all()
+        self.state.succeeded(bool(changed) or first)
 
     def _failed(self, problems: list[str]) -> None:
         for line in problems:
             self.report(line)
-        with self.changed:
-            built = self.state.built
-            if problems != self.state.problems:
-                self.state.version += 1
-                self.state.problems = problems
-            self.changed.notify_all()
-        if built:
+        if self.state.failed(problems):
             self.report("Not rebuilt: the preview keeps showing the last good build.")
         else:
             self.report("Nothing built yet: the preview builds again when you save a fix.")
@@ -236,7 +213,7 @@ class _Filter:
         self.default = watchfiles.DefaultFilter()
 
     def __call__(self, change: Any, path: str) -> bool:
-        if not self.default(change, path) or path.endswith(".newsletter-tmp"):
+        if not self.default(change, path) or path.endswith(TEMP_SUFFIX):
             return False
         if Path(path).name.startswith(".send"):
             return False  # `send`'s journal and secret: no output depends on them

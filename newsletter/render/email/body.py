@@ -15,6 +15,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from newsletter.model import Body
 from newsletter.render.imagesize import file_image_size
+from newsletter.render.markdown import BodyHtml
 
 COLUMN_WIDTH = 550  # the 600 px email less the text's padding
 _IMG = re.compile(r"<img\b([^>]*)>")
@@ -27,9 +28,9 @@ _TAG = re.compile(r"<[^>]+>")
 IMAGE_STYLE = "display:block;width:100%;max-width:{width}px;height:auto;border:0;"
 
 
-def email_body(body: Body, issue_url: str, page_url: str, top: int) -> str:
+def email_body(body: Body, html_of: BodyHtml, issue_url: str, page_url: str, top: int) -> str:
     """The body's HTML for the email: links and images absolute, images sized."""
-    text = body.html_at(issue_url, top)
+    text = html_of.at(body, issue_url, top)
     text = _HREF.sub(lambda m: m[1] + _absolute(m[2], page_url) + m[3], text)
     files = {issue_url + "images/" + image.name: image.file for image in body.images}
     return _IMG.sub(lambda m: _image(m[1], files), text)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from newsletter.model import Article, Issue, Newsletter, Person, Report, Settings, Status
-from newsletter.render.web import Links, event_file, format_dates, format_day
+from newsletter.render.links import Links, event_file, format_dates, format_day
 
 PREHEADER_LIMIT = 100
 

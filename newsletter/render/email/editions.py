@@ -18,11 +18,14 @@ from newsletter.layout import SETTINGS_PATH
 from newsletter.model import Issue, Newsletter
 from newsletter.render.email.budget import Budget, budget_problems
 from newsletter.render.email.html import EmailRenderer
+from newsletter.render.markdown import BodyHtml
 
 # Below this many issues a worker pool costs more than it saves.
 _PARALLEL_FROM = 24
-# What the workers render from: set before they fork, so nothing is pickled to them.
-_job: tuple[Newsletter, Path] | None = None
+Job = tuple[Newsletter, Path, BodyHtml]
+# What a worker renders from, set in the worker itself by the pool's initializer: a
+# forked pool hands its initializer's arguments over by memory, not by pickling.
+_worker_job: Job | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,18 +42,23 @@ def email_files(issue: Issue) -> tuple[str, str, str]:
 
 
 def render_emails(
-    newsletter: Newsletter, root: Path, issues: Iterable[Issue], problems: Problems
+    newsletter: Newsletter,
+    root: Path,
+    issues: Iterable[Issue],
+    problems: Problems,
+    html: BodyHtml | None = None,
 ) -> Emails:
     """email.html, email.txt and email.eml of each of `issues`; a warning in `problems`
-    for each email that would have been clipped."""
+    for each email that would have been clipped. `html`: the bodies rendered already."""
     from newsletter.render.email.message import sender
 
     numbers = [issue.number for issue in issues]
+    job = (newsletter, root, html if html is not None else BodyHtml())
     cores = os.cpu_count() or 1
     if len(numbers) < _PARALLEL_FROM or cores < 2 or "fork" not in get_all_start_methods():
-        results = _render_some(newsletter, root, numbers)
+        results = _render_some(job, numbers)
     else:
-        results = _render_in_parallel(newsletter, root, numbers, cores)
+        results = _render_in_parallel(job, numbers, cores)
     files: dict[str, bytes] = {}
     budgets: dict[int, Budget] = {}
     for number, (issue_files, budget) in zip(numbers, results, strict=True):
@@ -69,13 +77,12 @@ def render_emails(
     return Emails(files, budgets)
 
 
-def _render_some(
-    newsletter: Newsletter, root: Path, numbers: Sequence[int]
-) -> list[tuple[dict[str, bytes], Budget]]:
+def _render_some(job: Job, numbers: Sequence[int]) -> list[tuple[dict[str, bytes], Budget]]:
     from newsletter.render.email.message import render_message
     from newsletter.render.email.text import render_text
 
-    renderer = EmailRenderer(newsletter, root)
+    newsletter, root, html = job
+    renderer = EmailRenderer(newsletter, root, html)
     by_number = {issue.number: issue for issue in newsletter.issues}
     results = []
     for number in numbers:
@@ -94,16 +101,11 @@ def _render_some(
 
 
 def _render_in_parallel(
-    newsletter: Newsletter, root: Path, numbers: list[int], cores: int
+    job: Job, numbers: list[int], cores: int
 ) -> list[tuple[dict[str, bytes], Budget]]:
-    global _job
     chunks = [numbers[start :: cores * 4] for start in range(min(len(numbers), cores * 4))]
-    _job = (newsletter, root)
-    try:
-        with get_context("fork").Pool(cores) as pool:
-            rendered = pool.map(_render_chunk, chunks)
-    finally:
-        _job = None
+    with get_context("fork").Pool(cores, initializer=_start_worker, initargs=(job,)) as pool:
+        rendered = pool.map(_render_chunk, chunks)
     by_number = {
         number: result
         for chunk, results in zip(chunks, rendered, strict=True)
@@ -112,6 +114,11 @@ def _render_in_parallel(
     return [by_number[number] for number in numbers]
 
 
+def _start_worker(job: Job) -> None:
+    global _worker_job
+    _worker_job = job
+
+
 def _render_chunk(numbers: list[int]) -> list[tuple[dict[str, bytes], Budget]]:
-    assert _job is not None, "set by _render_in_parallel before the pool forks"
-    return _render_some(*_job, numbers)
+    assert _worker_job is not None, "set by the pool's initializer"
+    return _render_some(_worker_job, numbers)

@@ -25,6 +25,7 @@ from newsletter.model import Issue, Newsletter
 from newsletter.render.email.body import email_body, first_paragraph
 from newsletter.render.email.budget import MAX_EMAIL_BYTES, Budget
 from newsletter.render.email.edition import Edition, Entry, edition
+from newsletter.render.markdown import BodyHtml
 from newsletter.render.templates import environment, render_template
 
 TEMPLATE = "email/issue.mjml"
@@ -43,16 +44,18 @@ class Bodies:
     """Each item's email HTML in full and as a teaser, and the foreword's: made once per
     issue, whatever the number of renders the size budget takes."""
 
-    def __init__(self, e: Edition) -> None:
+    def __init__(self, e: Edition, rendered: BodyHtml) -> None:
         issue_url = e.url
         self.full: dict[str, str] = {}
         self.teaser: dict[str, str] = {}
         for entry in e.entries:
-            html = email_body(entry.item.body, issue_url, entry.url, top=4)
+            html = email_body(entry.item.body, rendered, issue_url, entry.url, top=4)
             self.full[entry.slug] = html
             self.teaser[entry.slug] = _teaser(entry, html)
         foreword = e.issue.foreword
-        self.foreword = email_body(foreword.body, issue_url, issue_url, top=3) if foreword else ""
+        self.foreword = (
+            email_body(foreword.body, rendered, issue_url, issue_url, top=3) if foreword else ""
+        )
 
     def candidates(self) -> list[str]:
         """The slugs worth shortening, longest first (a teaser longer than its body is not)."""
@@ -77,8 +80,9 @@ def _refuse_include(path: str) -> str:
 class EmailRenderer:
     """Renders the HTML emails of one newsletter; the templates are compiled once."""
 
-    def __init__(self, newsletter: Newsletter, root: Path) -> None:
+    def __init__(self, newsletter: Newsletter, root: Path, html: BodyHtml | None = None) -> None:
         self.newsletter = newsletter
+        self.html = html if html is not None else BodyHtml()
         self.env = environment(root)
         self.inliner = css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
 
@@ -101,7 +105,7 @@ class EmailRenderer:
     def fit(self, issue: Issue) -> EmailHtml:
         """The issue's email.html within the size budget (see the module docstring)."""
         e = edition(self.newsletter, issue)
-        bodies = Bodies(e)
+        bodies = Bodies(e, self.html)
         full = self.render(e, bodies, frozenset())
         full_size = len(full.encode("utf-8"))
         order = bodies.candidates()
