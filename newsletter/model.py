@@ -61,6 +61,16 @@ class Contact:
 
 
 @dataclass(frozen=True, slots=True)
+class DkimSettings:
+    """The `email.dkim:` block: how `send` signs each copy."""
+
+    selector: str
+    key_file: str  # a PEM private key, relative to the root or absolute
+    domain: str | None = None  # default: the domain of `email.from`
+    public_key: str | None = None  # the DNS record's p= value, to check the key against
+
+
+@dataclass(frozen=True, slots=True)
 class EmailSettings:
     """The `email:` block of newsletter.yaml."""
 
@@ -69,6 +79,8 @@ class EmailSettings:
     list_id: str | None = None
     unsubscribe_url: str | None = None
     unsubscribe_mailto: str | None = None
+    feedback_id: str | None = None  # Feedback-ID's fields after the issue number
+    dkim: DkimSettings | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,10 @@ def check(root: Path) -> Problems:
     root = check_root(root)
     newsletter, problems = read_newsletter(root)
     read_record(root, problems)
+    if newsletter is not None and newsletter.settings.email.dkim is not None:
+        from newsletter.sending.dkim import check_dkim
+
+        check_dkim(root, newsletter.settings, problems)
     if newsletter is not None and not problems.errors:
         check_budgets(root, newsletter, problems)
     return problems

@@ -32,13 +32,16 @@ from zoneinfo import ZoneInfo
 from newsletter.errors import ContentError
 from newsletter.layout import SETTINGS_PATH
 from newsletter.model import Issue, Newsletter, Settings
+from newsletter.render.email.budget import Budget
 from newsletter.render.email.html import EmailRenderer
 from newsletter.render.email.message import message_id, render_message
 from newsletter.render.email.text import render_text
+from newsletter.sending.dkim import Signer
 from newsletter.sending.recipients import Recipient, address_problem
 from newsletter.sending.secret import TOKEN_LENGTH, Secret
 
 _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
+_LINE = 78  # characters a header line should keep within (RFC 5322)
 _SOFT_BREAK = b"=\r\n"
 
 
@@ -65,19 +68,27 @@ class Copy:
 class Copies:
     """The copies of one issue's message; `copy` makes a recipient's."""
 
-    def __init__(self, newsletter: Newsletter, root: Path, issue: Issue, secret: Secret) -> None:
+    def __init__(
+        self,
+        newsletter: Newsletter,
+        root: Path,
+        issue: Issue,
+        secret: Secret,
+        signer: Signer | None = None,
+    ) -> None:
         self.settings = newsletter.settings
         self.issue = issue
         self.secret = secret
+        self.signer = signer
         self.sender = envelope_sender(self.settings)
         marker = secrets.token_hex(TOKEN_LENGTH // 2)
-        message, text, html = _render(newsletter, root, issue, marker)
+        message, text, html, self.budget = _render(newsletter, root, issue, marker)
         self.tokenised = marker in text or marker in html
         self.untokenised_parts = tuple(
             name for name, part in (("text", text), ("HTML", html)) if marker not in part
         )
         self.digest = _digest(text.replace(marker, "{token}"), html.replace(marker, "{token}"))
-        self.pieces = _pieces(_LEADING_DOT.sub(b"..", message), marker.encode("ascii"))
+        self.pieces = _pieces(message, marker.encode("ascii"))
         self._message_id = message_id(self.settings, issue)
         self._zone = ZoneInfo(self.settings.timezone)
         self._date: tuple[int, bytes] = (0, b"")
@@ -91,7 +102,7 @@ class Copies:
         values = {
             _Slot.TO: self.to_field(recipient),
             _Slot.DATE: self._date_field(),
-            _Slot.MESSAGE_ID: f"Message-ID: {mid}\r\n".encode("ascii"),
+            _Slot.MESSAGE_ID: _message_id_field(mid),
         }
         data = b"".join(
             piece
@@ -101,7 +112,9 @@ class Copies:
             else values[piece]
             for piece in self.pieces
         )
-        return Copy(recipient.address, mid, data)
+        if self.signer is not None:  # signed as it will be read, before dot-stuffing
+            data = self.signer.signature(data) + data
+        return Copy(recipient.address, mid, _LEADING_DOT.sub(b"..", data))
 
     def message_id(self, address: str, test: bool = False) -> str:
         """The Message-ID of `address`'s copy: the issue's, with a part of its own."""
@@ -110,7 +123,10 @@ class Copies:
         else:
             key = self.secret.message_key(self.issue.number, address)
         local, _, host = self._message_id.partition("@")
-        return f"{local}.{key}@{host}"
+        # Message-ID lines within 78 characters: a long host leaves less of the key,
+        # never fewer than 12 hex digits (48 bits, unique among any issue's readers).
+        room = _LINE - len(f"Message-ID: {local}.@{host}")
+        return f"{local}.{key[: max(12, room)]}@{host}"
 
     @staticmethod
     def to_field(recipient: Recipient) -> bytes:
@@ -133,6 +149,15 @@ class Copies:
         return self._date[1]
 
 
+def _message_id_field(message_id: str) -> bytes:
+    """The Message-ID line, folded before the id when a long host leaves no other way
+    to keep within 78 characters."""
+    line = f"Message-ID: {message_id}\r\n"
+    if len(line) - 2 > _LINE:
+        line = f"Message-ID:\r\n {message_id}\r\n"
+    return line.encode("ascii")
+
+
 def envelope_sender(settings: Settings) -> str:
     """The address of `email.from`, which bounces go to; `ContentError` without one."""
     value = settings.email.sender
@@ -150,9 +175,9 @@ def envelope_sender(settings: Settings) -> str:
 
 def _render(
     newsletter: Newsletter, root: Path, issue: Issue, marker: str
-) -> tuple[bytes, str, str]:
+) -> tuple[bytes, str, str, Budget]:
     """The issue's message as `build` makes email.eml, `marker` in place of `{token}`;
-    and its text and HTML."""
+    its text and HTML, and how the HTML met the size budget."""
     settings = newsletter.settings
     url = settings.email.unsubscribe_url
     if url is not None and "{token}" in url:
@@ -161,7 +186,8 @@ def _render(
         newsletter = replace(newsletter, settings=settings)
     fitted = EmailRenderer(newsletter, root).fit(issue)
     text = render_text(root, fitted.edition, fitted.budget.shortened)
-    return render_message(settings, issue, text, fitted.html), text, fitted.html
+    message = render_message(settings, issue, text, fitted.html)
+    return message, text, fitted.html, fitted.budget
 
 
 def _pieces(message: bytes, marker: bytes) -> list[_Piece]:

@@ -24,7 +24,9 @@ from typing import TextIO
 from newsletter.errors import ContentError, DeliveryError, UsageError
 from newsletter.layout import SECRET_PATH, SETTINGS_PATH, check_root
 from newsletter.model import Issue, Newsletter
+from newsletter.render.email.budget import MAX_EMAIL_BYTES
 from newsletter.sending.copies import Copies
+from newsletter.sending.dkim import signer
 from newsletter.sending.journal import Journal, State, journal_path
 from newsletter.sending.pacing import Pacer, Policy
 from newsletter.sending.progress import Counts, Progress, duration
@@ -95,12 +97,13 @@ def send(
     secret = _secret(root, request.dry_run)
     if secret.shared:
         say(f"warning: {SECRET_PATH} can be read by others than you: chmod 600 it")
-    copies = Copies(newsletter, root, issue, secret)
+    copies = Copies(newsletter, root, issue, secret, signer(root, newsletter.settings))
     if copies.untokenised_parts and "{token}" in (newsletter.settings.email.unsubscribe_url or ""):
         parts = " and ".join(copies.untokenised_parts)
         say(f"warning: the {parts} part has no unsubscribe link with {{token}} (templates?)")
     if request.test is not None:
         return _send_test(copies, request, listing)
+    _refuse_clipped(copies)
     path = journal_path(root, issue.source.path)
     if request.dry_run:
         return _dry_run(copies, request, listing, people, Journal.read(path))
@@ -109,6 +112,22 @@ def send(
         return _send_list(copies, request, listing, people, journal, say, stream, policy)
     finally:
         journal.close()
+
+
+def _refuse_clipped(copies: Copies) -> None:
+    """An email over the budget is not sent to the list: Gmail would clip it and hide
+    its end, the unsubscribe link with it. `--test` still sends one to look at."""
+    budget = copies.budget
+    if budget.over:
+        raise ContentError(
+            copies.issue.source.path,
+            None,
+            f"not sent: the email of issue {budget.issue} is {budget.size:,} bytes as sent "
+            f"(quoted-printable), over the {MAX_EMAIL_BYTES:,}-byte budget; Gmail clips an "
+            "email past ~102 KB and hides its end, the unsubscribe link with it. The "
+            "foreword and the schedule are never shortened: shorten them (`newsletter "
+            "check` shows the sizes; `send --test` still sends a copy to look at)",
+        )
 
 
 def in_part(key: str, part: tuple[int, int]) -> bool:

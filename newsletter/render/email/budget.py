@@ -4,6 +4,7 @@ it; `budget_problems` is the warning `check` and `build` give when it did not.""
 
 from __future__ import annotations
 
+import binascii
 from dataclasses import dataclass
 
 from newsletter.errors import Problems
@@ -13,10 +14,25 @@ from newsletter.model import Issue
 MAX_EMAIL_BYTES = 90_000
 
 
+def quoted_printable(content: str) -> bytes:
+    """UTF-8 text as quoted-printable lines of at most 76 octets, ending in CRLF: how
+    the message carries each part."""
+    data = content.replace("\r\n", "\n").encode("utf-8")
+    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
+    return encoded.replace(b"\n", b"\r\n")  # a CR of the content is encoded as =0D
+
+
+def transmitted_size(html: str) -> int:
+    """The HTML part's size as sent (quoted-printable), which is what Gmail measures:
+    a tenth more than the decoded bytes, for MJML's `=` in every attribute."""
+    return len(quoted_printable(html))
+
+
 @dataclass(frozen=True, slots=True)
 class Budget:
-    """How an issue's email.html met the budget: its size in full, as written, and the
-    slugs of the articles and reports that became teasers (longest first)."""
+    """How an issue's email.html met the budget: its size in full and as written, both
+    as transmitted (`transmitted_size`), and the slugs of the articles and reports that
+    became teasers (longest first)."""
 
     issue: int
     full: int
@@ -43,7 +59,7 @@ def budget_problems(budget: Budget, issue: Issue, problems: Problems) -> None:
     folder = folder_of(issue.source.path) + "/"
     names = ", ".join(files.get(s, s).removeprefix(folder) for s in budget.shortened)
     message = (
-        f"the email of issue {issue.number} would be {budget.full:,} bytes, over the "
+        f"the email of issue {issue.number} would be {budget.full:,} bytes as sent, over the "
         f"{MAX_EMAIL_BYTES:,}-byte budget (Gmail clips an email past ~102 KB and hides its "
         "end, the unsubscribe link with it)"
     )
@@ -55,9 +71,9 @@ def budget_problems(budget: Budget, issue: Issue, problems: Problems) -> None:
         )
     if budget.over:
         message += (
-            f"; email.html is still {budget.size:,} bytes: shorten the foreword or the "
-            "schedule, which always stay whole"
+            f"; its HTML is still {budget.size:,} bytes as sent, and `send` refuses it: "
+            "shorten the foreword or the schedule, which always stay whole"
         )
     else:
-        message += f" (email.html: {budget.size:,} bytes)"
+        message += f" (its HTML as sent: {budget.size:,} bytes)"
     problems.warning(issue.source.path, None, message)

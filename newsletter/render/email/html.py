@@ -1,19 +1,18 @@
 """The HTML email of an issue: Jinja2 writes MJML, mjml-python (MRML) turns it into
 HTML, css-inline copies the CSS into style attributes.
 
-The size budget: Gmail clips a message whose HTML passes about 102 KB and hides the
-rest, the unsubscribe link with it. When the whole issue does not fit in
-`MAX_EMAIL_BYTES`, articles and reports become teasers (their summary, else their first
-paragraph) with a "Read more" link, the longest first, until it fits. The foreword and
-the schedule always stay whole.
+The size budget: Gmail clips a message whose HTML passes about 102 KB as sent
+(quoted-printable) and hides the rest, the unsubscribe link with it. When the whole
+issue does not fit in `MAX_EMAIL_BYTES` as sent, articles and reports become teasers
+(their summary, else their first paragraph) with a "Read more" link, the longest
+first, until it fits. The foreword and the schedule always stay whole.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from html import escape, unescape
+from html import escape
 from itertools import accumulate
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from markupsafe import Markup
 
 from newsletter.model import Issue, Newsletter
 from newsletter.render.email.body import email_body, first_paragraph
-from newsletter.render.email.budget import MAX_EMAIL_BYTES, Budget
+from newsletter.render.email.budget import MAX_EMAIL_BYTES, Budget, transmitted_size
 from newsletter.render.email.edition import Edition, Entry, edition
 from newsletter.render.markdown import BodyHtml
 from newsletter.render.templates import environment, render_template
@@ -107,81 +106,18 @@ class EmailRenderer:
         e = edition(self.newsletter, issue)
         bodies = Bodies(e, self.html)
         full = self.render(e, bodies, frozenset())
-        full_size = len(full.encode("utf-8"))
+        full_size = transmitted_size(full)
         order = bodies.candidates()
         if full_size <= MAX_EMAIL_BYTES or not order:
             return EmailHtml(e, full, Budget(issue.number, full_size, full_size, ()))
 
         def attempt(count: int) -> tuple[str, int]:
             html = self.render(e, bodies, frozenset(order[:count]))
-            return html, len(html.encode("utf-8"))
+            return html, transmitted_size(html)
 
-        count, html, size = _shorten(attempt, full, order, e.entries) or _fewest(
-            attempt,
-            [len(bodies.full[slug]) - len(bodies.teaser[slug]) for slug in order],
-            full_size,
-            MAX_EMAIL_BYTES,
-        )
+        savings = [len(bodies.full[slug]) - len(bodies.teaser[slug]) for slug in order]
+        count, html, size = _fewest(attempt, savings, full_size, MAX_EMAIL_BYTES)
         return EmailHtml(e, html, Budget(issue.number, full_size, size, tuple(order[:count])))
-
-
-def _shorten(
-    attempt: Callable[[int], tuple[str, int]],
-    full: str,
-    order: Sequence[str],
-    entries: Sequence[Entry],
-) -> tuple[int, str, int] | None:
-    """How many of `order` to shorten, and the email, in two renders more: the one with
-    every teaser tells what each teaser saves, so the count is known before the last
-    render. None when the layout does not allow measuring, or the sizes do not add up.
-    """
-    full_size = len(full.encode("utf-8"))
-    shortest = attempt(len(order))
-    exact = _exact_savings(full, shortest[0], entries)
-    if exact is None or full_size - sum(exact.values()) != shortest[1]:
-        return None
-    saved = [0, *accumulate(exact[slug] for slug in order)]
-    count = next(
-        (c for c in range(1, len(order)) if full_size - saved[c] <= MAX_EMAIL_BYTES), len(order)
-    )
-    html, size = shortest if count == len(order) else attempt(count)
-    return (count, html, size) if size == full_size - saved[count] else None
-
-
-_ITEM_TITLE = re.compile(r'<h3\b[^>]*>\s*<a href="([^"]*)"')
-
-
-def _exact_savings(full: str, shortest: str, entries: Sequence[Entry]) -> dict[str, int] | None:
-    """What each item's teaser saves in the final email, in bytes, or None when the
-    email's layout does not allow measuring it.
-
-    Two renders tell it all: the full email and the one with every teaser. Each item
-    starts at its linked `<h3>` title; what lies between two titles is that item alone
-    (styles are inlined per element), and everything else is the same in both.
-    """
-    urls = [entry.url for entry in entries]
-    full_parts, short_parts = _item_sizes(full, urls), _item_sizes(shortest, urls)
-    if full_parts is None or short_parts is None:
-        return None
-    return {
-        entry.slug: whole - short
-        for entry, whole, short in zip(entries, full_parts, short_parts, strict=True)
-    }
-
-
-def _item_sizes(document: str, urls: list[str]) -> list[int] | None:
-    """The bytes from each item's title to the next (the last: to the end)."""
-    found: dict[str, int] = {}
-    for match in _ITEM_TITLE.finditer(document):
-        found.setdefault(unescape(match[1]), match.start())
-    starts = [found.get(url) for url in urls]
-    if any(start is None for start in starts):
-        return None
-    bounds = [start for start in starts if start is not None]
-    if bounds != sorted(bounds):
-        return None
-    ends = [*bounds[1:], len(document)]
-    return [len(document[a:b].encode("utf-8")) for a, b in zip(bounds, ends, strict=True)]
 
 
 def _fewest(
@@ -190,11 +126,11 @@ def _fewest(
     """The fewest leading candidates to shorten for the email to fit `limit` (all of them
     when even that does not fit), and the email (html, size) with those shortened.
 
-    For a template whose items `_shorten` cannot measure. Shortening one more item never
-    makes the email bigger, so the answer is where the size crosses `limit`. What an
-    item's teaser saves in the final email is about proportional to what it saves before
-    MJML and inlining (`savings`): each count tried is predicted from the sizes measured
-    so far, a few renders instead of one per item.
+    Shortening one more item never makes the email bigger, so the answer is where the
+    size crosses `limit`. What an item's teaser saves in the email as sent is about
+    proportional to what it saves before MJML, inlining and quoted-printable
+    (`savings`): each count tried is predicted from the sizes measured so far, a few
+    renders instead of one per item.
     """
     total = [0, *accumulate(savings)]
     most = len(savings)

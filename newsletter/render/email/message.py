@@ -11,7 +11,6 @@ newsletter's address and the content, so the same content gives the same bytes.
 
 from __future__ import annotations
 
-import binascii
 import email.policy
 import hashlib
 import re
@@ -24,10 +23,12 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from newsletter.model import Issue, Settings
+from newsletter.render.email.budget import quoted_printable
 
-# Header objects fold themselves to 78 columns; headers written raw (List-Unsubscribe,
-# whose URLs encoded-words would break) keep the folding given here.
-POLICY = email.policy.SMTP.clone(refold_source="none")
+# Header objects fold themselves to 78 columns. Headers set raw (List-Unsubscribe, whose
+# URLs an encoded-word would hide from Gmail and Yahoo; text encoded by `_set_text`) are
+# written byte for byte: `_head` never lets `email` parse and fold them again.
+POLICY = email.policy.SMTP
 _NOT_ATOM = re.compile(r"[^A-Za-z0-9.-]+")
 
 
@@ -50,7 +51,7 @@ def render_message(settings: Settings, issue: Issue, text: str, html: str) -> by
     """The .eml of an issue from its email.txt and email.html."""
     message = EmailMessage(policy=POLICY)
     message["From"] = sender(settings)
-    if settings.email.reply_to:
+    if settings.email.reply_to and not _same_address(settings.email.reply_to, sender(settings)):
         message["Reply-To"] = settings.email.reply_to
     _set_text(message, "Subject", issue.title)
     zone = ZoneInfo(settings.timezone)
@@ -62,18 +63,40 @@ def render_message(settings: Settings, issue: Issue, text: str, html: str) -> by
         message.set_raw("List-Unsubscribe", ",\r\n ".join(f"<{url}>" for url in unsubscribe))
         if unsubscribe[0].startswith("https://"):
             message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if settings.email.feedback_id:
+        message["Feedback-ID"] = f"{issue.number:03d}:{settings.email.feedback_id}"
     message["MIME-Version"] = "1.0"
     boundary = f"=_newsletter_{issue.number:03d}_{_digest(text, html)}"
     message["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
-    head = b"".join(POLICY.fold_binary(name, value) for name, value in message.items())
+    head = _head(message)
     # The parts are put together here rather than by `email.generator`, which encodes
     # quoted-printable in Python, five times slower than binascii for the same bytes.
     delimiter = b"--" + boundary.encode("ascii")
     parts = [
-        delimiter + b"\r\n" + _part_headers(subtype) + b"\r\n" + _quoted_printable(content)
+        delimiter + b"\r\n" + _part_headers(subtype) + b"\r\n" + quoted_printable(content)
         for content, subtype in ((text, "plain"), (html, "html"))
     ]
     return head + b"\r\n" + b"\r\n".join(parts) + b"\r\n" + delimiter + b"--\r\n"
+
+
+def _head(message: EmailMessage) -> bytes:
+    """The header block: header objects folded by `email`, raw values as they were set.
+
+    `items()` would turn a raw value into a header object too, which folds a long URL
+    into encoded-words (`=?utf-8?q?=3Chttps...`), so `raw_items()` is read instead.
+    """
+    lines = []
+    for name, value in message.raw_items():
+        if hasattr(value, "fold"):
+            lines.append(POLICY.fold_binary(name, value))
+        else:
+            lines.append(f"{name}: {value}\r\n".encode("ascii"))
+    return b"".join(lines)
+
+
+def _same_address(one: str, other: str) -> bool:
+    first, second = getaddresses([one]), getaddresses([other])
+    return bool(first and second) and first[0][1].lower() == second[0][1].lower()
 
 
 def _part_headers(subtype: str) -> bytes:
@@ -81,13 +104,6 @@ def _part_headers(subtype: str) -> bytes:
         f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
         "Content-Transfer-Encoding: quoted-printable\r\n"
     ).encode("ascii")
-
-
-def _quoted_printable(content: str) -> bytes:
-    """UTF-8 text as quoted-printable lines of at most 76 octets, ending in CRLF."""
-    data = content.replace("\r\n", "\n").encode("utf-8")
-    encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
-    return encoded.replace(b"\n", b"\r\n")  # a CR of the content is encoded as =0D
 
 
 def _set_text(message: EmailMessage, name: str, text: str, suffix: str = "") -> None:
