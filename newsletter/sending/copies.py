@@ -124,7 +124,12 @@ class Copies:
             key = self.secret.message_key(self.issue.number, address)
         local, _, host = self._message_id.partition("@")
         # Message-ID lines within 78 characters: a long host leaves less of the key,
-        # never fewer than 12 hex digits (48 bits, unique among any issue's readers).
+        # never fewer than 12 hex digits (48 bits, unique among any issue's readers),
+        # and a very long one gives way to its domain.
+        labels = host.split(".")
+        while len(f"Message-ID: {local}.{key[:12]}@{host}") > _LINE and len(labels) > 2:
+            labels.pop(0)
+            host = ".".join(labels)
         room = _LINE - len(f"Message-ID: {local}.@{host}")
         return f"{local}.{key[: max(12, room)]}@{host}"
 

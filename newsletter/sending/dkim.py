@@ -64,8 +64,8 @@ class Signer:
         names += [name for name in OVERSIGNED if name in present]
         body_hash = base64.b64encode(hashlib.sha256(_relaxed_body(body)).digest()).decode()
         tags = (
-            f"v=1; a=rsa-sha256; c=relaxed/relaxed; d={self.domain}; s={self.selector};\r\n"
-            f" t={int(time.time())}; h={':'.join(names)};\r\n"
+            f"v=1; a=rsa-sha256; c=relaxed/relaxed;\r\n d={self.domain}; s={self.selector};\r\n"
+            f" t={int(time.time())};\r\n h={_folded(names)};\r\n"
             f" bh={body_hash};\r\n b="
         )
         header = f"DKIM-Signature: {tags}".encode("ascii")
@@ -74,6 +74,16 @@ class Signer:
         value = base64.b64encode(self.key.sign(signed, padding.PKCS1v15(), hashes.SHA256()))
         folded = b"\r\n ".join(value[i : i + 72] for i in range(0, len(value), 72))
         return header + folded + b"\r\n"
+
+
+def _folded(names: list[str]) -> str:
+    """The h= list, folded after a colon before a line passes 76 characters."""
+    lines = [""]
+    for name in names:
+        if len(lines[-1]) + len(name) + 3 > 76:
+            lines.append("  ")
+        lines[-1] += name + ":"
+    return "\r\n".join(lines)[:-1]
 
 
 def signer(root: Path, settings: Settings) -> Signer | None:
