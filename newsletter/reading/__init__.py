@@ -12,7 +12,7 @@ from newsletter.events.merge import merge_events
 from newsletter.layout import ISSUES_PATH
 from newsletter.model import EventEntry, Issue, Newsletter, Report, Settings
 from newsletter.reading.entries import check_duplicate_ids
-from newsletter.reading.issues import IssueFolder, read_issue
+from newsletter.reading.issue import IssueFolder, read_issue
 from newsletter.reading.settings import read_calendar, read_settings
 
 _ISSUE_FOLDER = re.compile(r"^\d+$")
