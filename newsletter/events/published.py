@@ -115,7 +115,7 @@ def read_record(root: Path, problems: Problems) -> Record:
         text = _text(file)
         data = load_yaml(text, RECORD_PATH)
     except ContentError as error:
-        problems.items.append(error.problem)
+        problems.add(error.problem)
         return {}
     if data is None:
         return {}

@@ -33,7 +33,7 @@ def read_issue(
     try:
         data = read_yaml_file(root, path)
     except ContentError as error:
-        problems.items.append(error.problem)
+        problems.add(error.problem)
         return None
     fields = Fields(data, path, problems, ISSUE_KEYS)
     written = fields.integer("number", required=True)

@@ -154,7 +154,7 @@ class Pages:
         try:
             return read_markdown_file(self.root, self.rel(name))
         except ContentError as error:
-            self.problems.items.append(error.problem)
+            self.problems.add(error.problem)
             return None
 
     def _documents(self, kind: str) -> list[tuple[str, str, MarkdownFile]]:

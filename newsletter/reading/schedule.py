@@ -24,7 +24,7 @@ def read_schedule(
     try:
         data = read_yaml_file(root, path)
     except ContentError as error:
-        problems.items.append(error.problem)
+        problems.add(error.problem)
         return None
     fields = Fields(data, path, problems, SCHEDULE_KEYS)
     entries = []

@@ -45,7 +45,7 @@ def read_settings(root: Path, problems: Problems) -> Settings | None:
     try:
         data = read_yaml_file(root, SETTINGS_PATH)
     except ContentError as error:
-        problems.items.append(error.problem)
+        problems.add(error.problem)
         return None
     keys = (
         "title",
@@ -115,7 +115,7 @@ def read_calendar(
     try:
         data = read_yaml_file(root, CALENDAR_PATH)
     except ContentError as error:
-        problems.items.append(error.problem)
+        problems.add(error.problem)
         return defaults, ()
     fields = Fields(
         data, CALENDAR_PATH, problems, ("name", "description", "refresh", "uid_domain", "events")
