@@ -2,9 +2,30 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pytest
 
 from newsletter.errors import ContentError, ContentErrors, Problem, Problems, Severity
+from newsletter.reading.yamlfile import load_yaml
+from tests.conftest import ARTICLE, ISSUE, MINIMAL, REPORT, SCHEDULE
+
+if TYPE_CHECKING:
+    from tests.conftest import Folder
+
+
+def text_of(name: str) -> str:
+    content = MINIMAL[name]
+    assert isinstance(content, str)
+    return content
+
+
+def only(problems: Problems, fragment: str) -> Problem:
+    """The one problem whose message holds `fragment`."""
+    found = [p for p in problems.items if fragment in p.message]
+    assert len(found) == 1, [str(p) for p in problems.items]
+    return found[0]
+
 
 # --- Problem ------------------------------------------------------------------------------
 
@@ -124,6 +145,13 @@ def test_content_error_without_a_value() -> None:
     assert ContentError("a.yaml", None, "is a binary file").problem.value is None
 
 
+def test_a_duplicate_yaml_key_is_the_value() -> None:
+    with pytest.raises(ContentError) as raised:
+        load_yaml("title: A\ntitle: B\n", "a.yaml")
+    assert raised.value.problem.value == "title"
+    assert raised.value.problem.field == "title"
+
+
 @pytest.mark.parametrize(("count", "text"), [(1, "1 error"), (2, "2 errors")])
 def test_content_errors_counts_the_errors_only(count: int, text: str) -> None:
     problems = Problems()
@@ -133,3 +161,42 @@ def test_content_errors_counts_the_errors_only(count: int, text: str) -> None:
     raised = ContentErrors(problems)
     assert str(raised) == f"{text} in the content"
     assert raised.problems is problems
+
+
+# --- What the readers give as the value ---------------------------------------------------
+
+
+def test_a_bad_date_text_is_the_value(folder: Folder) -> None:
+    schedule = text_of(SCHEDULE).replace("dates: 4-8 Nov. 2019", "dates: 3-4 Octember 2019")
+    folder.write(SCHEDULE, schedule)
+    problem = only(folder.check(), "unknown month")
+    assert problem.value == "3-4 Octember 2019"
+    assert problem.field == "dates"
+
+
+def test_a_bad_status_is_the_value(folder: Folder) -> None:
+    folder.write(REPORT, text_of(REPORT).replace("event:", "status: maybe\nevent:"))
+    assert only(folder.check(), "unknown status").value == "maybe"
+
+
+def test_an_unknown_key_is_the_value(folder: Folder) -> None:
+    folder.write(ARTICLE, text_of(ARTICLE).replace("summary:", "summmary:"))
+    problem = only(folder.check(), "unknown key")
+    assert problem.value == "summmary"
+    assert problem.severity is Severity.WARNING
+
+
+def test_a_bad_slug_is_the_value(folder: Folder) -> None:
+    folder.write(f"{ISSUE}/articles/First Article.md", text_of(ARTICLE))
+    assert only(folder.check(), "the file name is the page's URL").value == "First Article"
+
+
+def test_a_value_of_the_wrong_type_is_the_value(folder: Folder) -> None:
+    folder.write(ARTICLE, text_of(ARTICLE).replace("summary:", "order: [1, 2]\nsummary:"))
+    assert only(folder.check(), "order: must be a number").value == [1, 2]
+
+
+def test_a_missing_key_has_no_value(folder: Folder) -> None:
+    folder.write(ARTICLE, text_of(ARTICLE).replace("title:", "subtitle:"))
+    problem = only(folder.check(), "title: required key is missing")
+    assert problem.value is None

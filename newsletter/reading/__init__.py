@@ -52,14 +52,24 @@ def _read_issues(root: Path, settings: Settings | None, problems: Problems) -> l
             continue
         folder = f"{ISSUES_PATH}/{child.name}"
         if not _ISSUE_FOLDER.match(child.name):
-            problems.warning(folder, None, "ignored: issue folders are named by number, e.g. 062")
+            problems.warning(
+                folder,
+                None,
+                "ignored: issue folders are named by number, e.g. 062",
+                value=child.name,
+            )
             continue
         number = int(child.name)
         if number in numbered:
             problems.error(folder, None, f"issue {number} has two folders: {numbered[number]} too")
             continue
         if len(child.name) < 3 or (child.name.startswith("0") and len(child.name) > 3):
-            problems.warning(folder, None, f"name issue folders with three digits: {number:03d}")
+            problems.warning(
+                folder,
+                None,
+                f"name issue folders with three digits: {number:03d}",
+                value=child.name,
+            )
         numbered[number] = folder
     folders: list[IssueFolder] = []
     for number in sorted(numbered):

@@ -42,6 +42,7 @@ def read_issue(
             "number",
             f"is {written} but the folder is {(root / folder).name}; "
             f"rename the folder to {written:03d} or set number: {number}",
+            written,
         )
     issue_date = fields.date("date", required=True)
     default_title = f"{settings.title} No.{number}" if settings else f"No.{number}"
@@ -103,5 +104,5 @@ def _highlights(fields: Fields, articles: tuple[Article, ...]) -> tuple[str, ...
 
         close = get_close_matches(slug, slugs, n=1)
         hint = f"; did you mean {close[0]}?" if close else f"; the articles are: {', '.join(slugs)}"
-        fields.error("highlights", f"no article {slug!r} in this issue{hint}")
+        fields.error("highlights", f"no article {slug!r} in this issue{hint}", slug)
     return tuple(chosen)

@@ -148,6 +148,7 @@ class Pages:
                     None,
                     f"articles/{report.slug}.md has the same name; each page of an issue "
                     "needs its own file name",
+                    value=report.slug,
                 )
 
     def _markdown(self, name: str) -> MarkdownFile | None:
@@ -180,6 +181,7 @@ class Pages:
                     None,
                     f"the file name is the page's URL: use lowercase letters, digits and '-' "
                     f"(e.g. {suggestion}.md)",
+                    value=slug,
                 )
                 continue
             document = self._markdown(name)
@@ -201,11 +203,16 @@ class Pages:
         parts = urlsplit(src)
         if parts.scheme in ("http", "https"):
             if parts.scheme == "http":
-                self.problems.warning(source.path, source.line, f"image {src!r}: use an https URL")
+                self.problems.warning(
+                    source.path, source.line, f"image {src!r}: use an https URL", value=src
+                )
             return None
         if parts.scheme or parts.netloc:
             self.problems.error(
-                source.path, source.line, f"image {src[:60]!r}: only files in images/ or https URLs"
+                source.path,
+                source.line,
+                f"image {src[:60]!r}: only files in images/ or https URLs",
+                value=src,
             )
             return None
         name = posixpath.normpath(unquote(parts.path))
@@ -215,12 +222,16 @@ class Pages:
                 source.line,
                 f"image {src!r} is outside this issue's images/ folder; "
                 "put the file in images/ and write images/<name>",
+                value=src,
             )
             return None
         file = self.directory / name
         if not file.is_file():
             self.problems.error(
-                source.path, source.line, f"image {src!r} does not exist ({self.rel(name)})"
+                source.path,
+                source.line,
+                f"image {src!r} does not exist ({self.rel(name)})",
+                value=src,
             )
             return None
         if not file.resolve().is_relative_to(self.root.resolve()):
@@ -229,6 +240,7 @@ class Pages:
                 source.line,
                 f"image {src!r} is a link to a file outside the newsletter folder; "
                 "copy the file into images/",
+                value=src,
             )
             return None
         if not alt:
@@ -236,6 +248,7 @@ class Pages:
                 source.path,
                 source.line,
                 f"image {src!r} has no alt text; describe it for readers who cannot see it",
+                value=src,
             )
         image = Image(name=name.removeprefix("images/"), file=file, alt=alt, source=source)
         self.images.setdefault(image.name, image)
