@@ -42,7 +42,8 @@ from pathlib import Path
 from newsletter.layout import JOURNAL_NAME
 from newsletter.sending.copies import Copies
 from newsletter.sending.recipients import read_recipients
-from newsletter.sending.run import Request, send
+from newsletter.sending.request import Request
+from newsletter.sending.run import send
 from newsletter.sending.secret import load_secret
 from newsletter.sending.smtp import Server
 from newsletter.site import load

@@ -7,7 +7,8 @@ errors; the CLI catches `NewsletterError` once and maps it to an exit code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import PurePosixPath
 
@@ -19,13 +20,20 @@ class Severity(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Problem:
-    """One thing wrong with the content, located as precisely as it is known."""
+    """One thing wrong with the content, located as precisely as it is known.
+
+    `value` is what the editor wrote that is wrong (a date text, an unknown key), when
+    there is one value to blame. It is no part of what the problem is: the message
+    already quotes it, so equality and hashing leave it out (it may be a list).
+    """
 
     path: str
     line: int | None
     message: str
     severity: Severity = Severity.ERROR
     field: str | None = None
+    # `dataclasses.field`: the name `field` is taken by the attribute above.
+    value: object = dataclasses.field(default=None, compare=False)
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
@@ -41,17 +49,33 @@ class Problem:
 class Problems:
     """Collects every problem found while reading and checking a newsletter."""
 
-    items: list[Problem] = field(default_factory=list)
+    items: list[Problem] = dataclasses.field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        """Add a problem made elsewhere, such as the one a `ContentError` carries."""
+        self.items.append(problem)
 
     def error(
-        self, path: str | PurePosixPath, line: int | None, message: str, field: str | None = None
+        self,
+        path: str | PurePosixPath,
+        line: int | None,
+        message: str,
+        field: str | None = None,
+        value: object = None,
     ) -> None:
-        self.items.append(Problem(str(path), line, message, Severity.ERROR, field))
+        """Add an error at `path` (and `line`, when known) about `field` and its `value`."""
+        self.add(Problem(str(path), line, message, Severity.ERROR, field, value))
 
     def warning(
-        self, path: str | PurePosixPath, line: int | None, message: str, field: str | None = None
+        self,
+        path: str | PurePosixPath,
+        line: int | None,
+        message: str,
+        field: str | None = None,
+        value: object = None,
     ) -> None:
-        self.items.append(Problem(str(path), line, message, Severity.WARNING, field))
+        """Add a warning at `path` (and `line`, when known) about `field` and its `value`."""
+        self.add(Problem(str(path), line, message, Severity.WARNING, field, value))
 
     @property
     def errors(self) -> list[Problem]:
@@ -88,7 +112,7 @@ class ContentError(NewsletterError):
         field: str | None = None,
         value: object = None,
     ) -> None:
-        self.problem = Problem(path, line, message, Severity.ERROR, field)
+        self.problem = Problem(path, line, message, Severity.ERROR, field, value)
         self.value = value
         super().__init__(str(self.problem))
 

@@ -20,7 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from newsletter.errors import ContentError
 from newsletter.layout import SECRET_PATH
-from newsletter.sending.run import Request, send
+from newsletter.sending.request import Request
+from newsletter.sending.run import send
 from newsletter.sending.secret import load_secret
 from newsletter.sending.smtp import Server
 from newsletter.site import check

@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from newsletter.sending.run import Request, send
+from newsletter.sending.request import Request
+from newsletter.sending.run import send
 from newsletter.sending.smtp import Server
 from tests.conftest import ARTICLE, Folder, Run
 from tests.sendtools import (

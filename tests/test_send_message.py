@@ -19,7 +19,8 @@ import pytest
 from newsletter.layout import SECRET_PATH
 from newsletter.sending.copies import Copies
 from newsletter.sending.recipients import Recipient, clean_name
-from newsletter.sending.run import Request, send
+from newsletter.sending.request import Request
+from newsletter.sending.run import send
 from newsletter.sending.secret import load_secret
 from newsletter.sending.smtp import Server
 from newsletter.site import load

@@ -20,7 +20,7 @@ from newsletter.sending.options import make_request
 from newsletter.sending.pacing import Backoff, Pacer
 from newsletter.sending.progress import Counts, Progress, duration
 from newsletter.sending.recipients import clean_name, read_recipients
-from newsletter.sending.run import Request, in_part
+from newsletter.sending.request import Request, in_part
 from newsletter.sending.secret import load_secret, read_secret
 from newsletter.sending.smtp import Security, parse_server
 from tests.conftest import Folder, Run

@@ -115,7 +115,7 @@ def read_record(root: Path, problems: Problems) -> Record:
         text = _text(file)
         data = load_yaml(text, RECORD_PATH)
     except ContentError as error:
-        problems.items.append(error.problem)
+        problems.add(error.problem)
         return {}
     if data is None:
         return {}
@@ -197,14 +197,16 @@ def _text(file: Path) -> str:
 
 def _entry(event_id: str, entry: object, line: int, problems: Problems) -> Published | None:
     if not SLUG.match(event_id):
-        problems.error(RECORD_PATH, line, f"{event_id!r} is not an event id")
+        problems.error(RECORD_PATH, line, f"{event_id!r} is not an event id", value=event_id)
         return None
     if not isinstance(entry, YamlMap):
         problems.error(RECORD_PATH, line, f"{event_id}: must be a mapping of {', '.join(_KEYS)}")
         return None
     for key in entry:
         if key not in _KEYS:
-            problems.warning(RECORD_PATH, entry.line_of(key), f"{event_id}.{key}: unknown key")
+            problems.warning(
+                RECORD_PATH, entry.line_of(key), f"{event_id}.{key}: unknown key", value=key
+            )
     sequence: object = entry.get("sequence")
     stamp = _timestamp(entry.get("last_modified"))
     mark: object = entry.get("fingerprint")
@@ -215,6 +217,7 @@ def _entry(event_id: str, entry: object, line: int, problems: Problems) -> Publi
             RECORD_PATH,
             entry.line_of("sequence"),
             f"{event_id}.sequence: must be a whole number, 0 or more, not {sequence!r}",
+            value=sequence,
         )
     if stamp is None:
         valid = False
@@ -223,6 +226,7 @@ def _entry(event_id: str, entry: object, line: int, problems: Problems) -> Publi
             entry.line_of("last_modified"),
             f"{event_id}.last_modified: must be a UTC time such as 2018-10-15T00:00:00Z, "
             f"not {entry.get('last_modified')!r}",
+            value=entry.get("last_modified"),
         )
     if not isinstance(mark, str) or not _FINGERPRINT.match(mark):
         valid = False
@@ -230,6 +234,7 @@ def _entry(event_id: str, entry: object, line: int, problems: Problems) -> Publi
             RECORD_PATH,
             entry.line_of("fingerprint"),
             f"{event_id}.fingerprint: must be 16 hexadecimal digits, not {mark!r}",
+            value=mark,
         )
     if not valid or not isinstance(sequence, int) or not isinstance(mark, str) or stamp is None:
         return None

@@ -12,7 +12,7 @@ from newsletter.events.merge import merge_events
 from newsletter.layout import ISSUES_PATH
 from newsletter.model import EventEntry, Issue, Newsletter, Report, Settings
 from newsletter.reading.entries import check_duplicate_ids
-from newsletter.reading.issues import IssueFolder, read_issue
+from newsletter.reading.issue import IssueFolder, read_issue
 from newsletter.reading.settings import read_calendar, read_settings
 
 _ISSUE_FOLDER = re.compile(r"^\d+$")
@@ -52,14 +52,24 @@ def _read_issues(root: Path, settings: Settings | None, problems: Problems) -> l
             continue
         folder = f"{ISSUES_PATH}/{child.name}"
         if not _ISSUE_FOLDER.match(child.name):
-            problems.warning(folder, None, "ignored: issue folders are named by number, e.g. 062")
+            problems.warning(
+                folder,
+                None,
+                "ignored: issue folders are named by number, e.g. 062",
+                value=child.name,
+            )
             continue
         number = int(child.name)
         if number in numbered:
             problems.error(folder, None, f"issue {number} has two folders: {numbered[number]} too")
             continue
         if len(child.name) < 3 or (child.name.startswith("0") and len(child.name) > 3):
-            problems.warning(folder, None, f"name issue folders with three digits: {number:03d}")
+            problems.warning(
+                folder,
+                None,
+                f"name issue folders with three digits: {number:03d}",
+                value=child.name,
+            )
         numbered[number] = folder
     folders: list[IssueFolder] = []
     for number in sorted(numbered):

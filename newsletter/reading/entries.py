@@ -48,7 +48,9 @@ def read_id(fields: Fields, key: str, title: str | None, dates: DateRange | None
     explicit = fields.one_line(key)
     if explicit is not None:
         if not SLUG.match(explicit):
-            fields.error(key, f"{explicit!r} is not an id: use lowercase letters, digits and '-'")
+            fields.error(
+                key, f"{explicit!r} is not an id: use lowercase letters, digits and '-'", explicit
+            )
             return None
         return explicit
     if title is None or dates is None:
@@ -70,7 +72,7 @@ def read_status(fields: Fields, tentative: bool) -> Status | None:
         return Status(text.lower())
     except ValueError:
         fields.error(
-            "status", f"unknown status {text!r}; use one of: confirmed, tentative, cancelled"
+            "status", f"unknown status {text!r}; use one of: confirmed, tentative, cancelled", text
         )
         return None
 
@@ -80,7 +82,7 @@ def read_url(fields: Fields, key: str) -> str | None:
     if url is not None:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            fields.error(key, f"{url!r} is not an absolute http(s) URL")
+            fields.error(key, f"{url!r} is not an absolute http(s) URL", url)
             return None
     return url
 
@@ -101,7 +103,7 @@ def read_dates(fields: Fields, default_timezone: str) -> tuple[DateRange | None,
         try:
             human = parse_dates(text)
         except DateError as error:
-            fields.error("dates", f"{error.reason} in {text!r}")
+            fields.error("dates", f"{error.reason} in {text!r}", text)
             return None, False
         return DateRange(human.start, human.end), human.tentative
     if not fields.has("start"):
@@ -127,7 +129,7 @@ def read_dates(fields: Fields, default_timezone: str) -> tuple[DateRange | None,
     elif fields.has("timezone"):
         fields.warning("timezone", "ignored: `start` is a date without a time (an all-day event)")
     if end < start:
-        fields.error("end", f"{end} is before the start {start}")
+        fields.error("end", f"{end} is before the start {start}", end)
         return None, False
     return DateRange(start, end, timezone), False
 
@@ -147,7 +149,9 @@ def _iso(fields: Fields, key: str) -> date | datetime | None:
         except ValueError:
             pass
     fields.error(
-        key, f"must be an ISO date (2019-06-27) or date-time (2019-06-27T09:00), not {value!r}"
+        key,
+        f"must be an ISO date (2019-06-27) or date-time (2019-06-27T09:00), not {value!r}",
+        value,
     )
     return None
 
@@ -158,7 +162,9 @@ def _zone(fields: Fields, name: str) -> tzinfo | None:
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        fields.error("timezone", f"unknown time zone {name!r}; use an IANA name like Asia/Bangkok")
+        fields.error(
+            "timezone", f"unknown time zone {name!r}; use an IANA name like Asia/Bangkok", name
+        )
         return None
 
 
@@ -173,4 +179,5 @@ def check_duplicate_ids(entries: tuple[EventEntry, ...], problems: Problems) -> 
                 entry.source.line,
                 f"event id {entry.id!r} is used twice (first at {first.source}); "
                 "give each event its own id",
+                value=entry.id,
             )

@@ -39,7 +39,7 @@ class Fields:
                     f"; did you mean {close[0]}?" if close else f"; known keys: {', '.join(known)}"
                 )
                 self.problems.warning(
-                    path, data.line_of(key), f"{self.name(key)}: unknown key{hint}"
+                    path, data.line_of(key), f"{self.name(key)}: unknown key{hint}", value=key
                 )
 
     def name(self, key: str) -> str:
@@ -51,13 +51,15 @@ class Fields:
     def has(self, key: str) -> bool:
         return self.data.get(key) is not None
 
-    def error(self, key: str | None, message: str) -> None:
+    def error(self, key: str | None, message: str, value: object = None) -> None:
+        """An error about `key` (the whole mapping when None) and its bad `value`."""
         label = f"{self.name(key)}: " if key else ""
-        self.problems.error(self.path, self.line(key), f"{label}{message}", field=key)
+        self.problems.error(self.path, self.line(key), f"{label}{message}", key, value)
 
-    def warning(self, key: str | None, message: str) -> None:
+    def warning(self, key: str | None, message: str, value: object = None) -> None:
+        """A warning about `key` (the whole mapping when None) and its `value`."""
         label = f"{self.name(key)}: " if key else ""
-        self.problems.warning(self.path, self.line(key), f"{label}{message}", field=key)
+        self.problems.warning(self.path, self.line(key), f"{label}{message}", key, value)
 
     def _get(self, key: str, required: bool) -> Any:
         value = self.data.get(key)
@@ -70,11 +72,11 @@ class Fields:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, str | int | float | date):
-            self.error(key, f"must be text, not {_describe(value)}")
+            self.error(key, f"must be text, not {_describe(value)}", value)
             return None
         text = str(value).strip()
         if not text and required:
-            self.error(key, "must not be empty")
+            self.error(key, "must not be empty", value)
             return None
         return text or None
 
@@ -82,7 +84,7 @@ class Fields:
         """Text that will become a heading or a header: newlines are an error."""
         value = self.text(key, required)
         if value is not None and ("\n" in value or "\r" in value):
-            self.error(key, "must be on one line (it becomes a title or a mail header)")
+            self.error(key, "must be on one line (it becomes a title or a mail header)", value)
             return " ".join(value.split())
         return value
 
@@ -91,7 +93,7 @@ class Fields:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
-            self.error(key, f"must be a whole number, not {_describe(value)}")
+            self.error(key, f"must be a whole number, not {_describe(value)}", value)
             return None
         return value
 
@@ -100,7 +102,7 @@ class Fields:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float):
-            self.error(key, f"must be a number, not {_describe(value)}")
+            self.error(key, f"must be a number, not {_describe(value)}", value)
             return None
         return float(value)
 
@@ -117,7 +119,7 @@ class Fields:
                 return date.fromisoformat(value.strip())
             except ValueError:
                 pass
-        self.error(key, f"must be a date written YYYY-MM-DD, not {_describe(value)}")
+        self.error(key, f"must be a date written YYYY-MM-DD, not {_describe(value)}", value)
         return None
 
     def mapping(self, key: str, required: bool = False) -> YamlMap | None:
@@ -125,7 +127,9 @@ class Fields:
         if value is None:
             return None
         if not isinstance(value, YamlMap):
-            self.error(key, f"must be a mapping of `key: value` lines, not {_describe(value)}")
+            self.error(
+                key, f"must be a mapping of `key: value` lines, not {_describe(value)}", value
+            )
             return None
         return value
 
@@ -134,7 +138,7 @@ class Fields:
         if value is None:
             return None
         if not isinstance(value, YamlList):
-            self.error(key, f"must be a list, not {_describe(value)}")
+            self.error(key, f"must be a list, not {_describe(value)}", value)
             return None
         return value
 
@@ -151,7 +155,7 @@ class Fields:
         result = []
         for item in items:
             if isinstance(item, bool) or not isinstance(item, str | int | float):
-                self.error(key, f"every item must be text, not {_describe(item)}")
+                self.error(key, f"every item must be text, not {_describe(item)}", item)
                 continue
             result.append(str(item).strip())
         return tuple(result)
@@ -169,6 +173,7 @@ class Fields:
                     items.lines[index],
                     f"{self.name(key)}[{index + 1}]: must be a mapping of `key: value` lines, "
                     f"not {_describe(item)}",
+                    value=item,
                 )
                 continue
             yield Fields(item, self.path, self.problems, known, f"{self.name(key)}[{index + 1}].")

@@ -50,7 +50,7 @@ def read_settings(root: Path, problems: Problems) -> Settings | None:
     try:
         data = read_yaml_file(root, SETTINGS_PATH)
     except ContentError as error:
-        problems.items.append(error.problem)
+        problems.add(error.problem)
         return None
     keys = (
         "title",
@@ -69,11 +69,15 @@ def read_settings(root: Path, problems: Problems) -> Settings | None:
     base_url = _base_url(fields)
     language = fields.one_line("language") or "en"
     if not _LANGUAGE.match(language):
-        fields.error("language", f"{language!r} is not a BCP 47 language tag such as en or en-GB")
+        fields.error(
+            "language", f"{language!r} is not a BCP 47 language tag such as en or en-GB", language
+        )
     timezone = fields.one_line("timezone") or "UTC"
     if not valid_timezone(timezone):
         fields.error(
-            "timezone", f"unknown time zone {timezone!r}; use an IANA name like Asia/Bangkok"
+            "timezone",
+            f"unknown time zone {timezone!r}; use an IANA name like Asia/Bangkok",
+            timezone,
         )
         timezone = "UTC"
     email = _email(fields)
@@ -82,7 +86,7 @@ def read_settings(root: Path, problems: Problems) -> Settings | None:
     feed = fields.sub("feed", ("limit",))
     limit = feed.integer("limit") if feed else None
     if feed is not None and limit is not None and limit < 1:
-        feed.error("limit", "must be 1 or more")
+        feed.error("limit", "must be 1 or more", limit)
         limit = None
     if title is None or publisher is None or base_url is None:
         return None
@@ -120,14 +124,16 @@ def read_calendar(
     try:
         data = read_yaml_file(root, CALENDAR_PATH)
     except ContentError as error:
-        problems.items.append(error.problem)
+        problems.add(error.problem)
         return defaults, ()
     fields = Fields(
         data, CALENDAR_PATH, problems, ("name", "description", "refresh", "uid_domain", "events")
     )
     refresh = fields.one_line("refresh") or "P1D"
     if not _DURATION.match(refresh):
-        fields.error("refresh", f"{refresh!r} is not an ISO 8601 duration such as P1D or PT12H")
+        fields.error(
+            "refresh", f"{refresh!r} is not an ISO 8601 duration such as P1D or PT12H", refresh
+        )
         refresh = "P1D"
     timezone = settings.timezone if settings else "UTC"
     entries = [
@@ -163,6 +169,7 @@ def _base_url(fields: Fields) -> str | None:
             "base_url",
             f"{url!r} must be an absolute https URL where public/ is served, "
             "e.g. https://newsletter.example.org/",
+            url,
         )
         return None
     return url if url.endswith("/") else url + "/"
@@ -173,7 +180,7 @@ def _https_url(fields: Fields, key: str) -> str | None:
     if url is not None:
         parts = urlsplit(url)
         if parts.scheme != "https" or not parts.hostname:
-            fields.error(key, f"{url!r} must be an absolute https URL")
+            fields.error(key, f"{url!r} must be an absolute https URL", url)
             return None
     return url
 
@@ -189,15 +196,19 @@ def _email(fields: Fields) -> EmailSettings:
     for key in ("from", "reply_to", "unsubscribe_mailto"):
         value = email.one_line(key)
         if value is not None and not _ADDRESS.match(value):
-            email.error(key, f"{value!r} is not an email address")
+            email.error(key, f"{value!r} is not an email address", value)
     unsubscribe = email.one_line("unsubscribe_url")
     if unsubscribe is not None:
         parts = urlsplit(unsubscribe)
         if parts.scheme != "https" or not parts.hostname:
-            email.error("unsubscribe_url", f"{unsubscribe!r} must be an absolute https URL")
+            email.error(
+                "unsubscribe_url", f"{unsubscribe!r} must be an absolute https URL", unsubscribe
+            )
         elif "{token}" not in unsubscribe:
             email.warning(
-                "unsubscribe_url", "has no {token} placeholder: every reader gets the same link"
+                "unsubscribe_url",
+                "has no {token} placeholder: every reader gets the same link",
+                unsubscribe,
             )
     return EmailSettings(
         sender=email.one_line("from"),
@@ -278,4 +289,5 @@ def read_people(fields: Fields, key: str, known: tuple[str, ...]) -> Iterator[Pe
                 fields.path,
                 items.lines[index] if items else None,
                 f"{label}: must be a name or a mapping with `name:`",
+                value=item,
             )

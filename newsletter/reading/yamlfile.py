@@ -100,7 +100,11 @@ class _Builder:
                 key = str(key_node.value)
                 if key in mapping:
                     raise ContentError(
-                        self.path, self.line(key_node), f"{key}: duplicate key", field=key
+                        self.path,
+                        self.line(key_node),
+                        f"{key}: duplicate key",
+                        field=key,
+                        value=key,
                     )
                 mapping[key] = self.build(value_node)
                 mapping.lines[key] = self.line(key_node)

@@ -140,7 +140,7 @@ def new_issue(root: Path, on: date | None = None) -> NewIssue:
 
 def _read_issue(root: Path, number: int, folder: str) -> Issue:
     """The latest issue, read in full; refuses to go on from an issue with errors."""
-    from newsletter.reading.issues import read_issue
+    from newsletter.reading.issue import read_issue
     from newsletter.reading.settings import read_settings
 
     problems = Problems()

@@ -177,7 +177,12 @@ def _row(
     try:
         when = parse_dates(columns["dates"])
     except DateError as error:
-        problems.error(path, number, f"cannot read the dates ({error.reason}) in {_quote(line)}")
+        problems.error(
+            path,
+            number,
+            f"cannot read the dates ({error.reason}) in {_quote(line)}",
+            value=columns["dates"],
+        )
         return None
     return TableRow(number, title, columns["dates"], columns["venue"], when)
 

@@ -174,6 +174,7 @@ def envelope_sender(settings: Settings) -> str:
             "email.from must be set to the address the newsletter is sent from "
             '(e.g. "Newsletter <news@example.org>") before sending',
             field="email.from",
+            value=value,
         )
     return address
 

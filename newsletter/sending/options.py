@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from newsletter.errors import UsageError
-from newsletter.sending.run import Request
+from newsletter.sending.request import Request
 from newsletter.sending.smtp import Security, Server, parse_server
 
 PASSWORD_VARIABLE = "NEWSLETTER_SMTP_PASSWORD"

@@ -1,0 +1,40 @@
+"""An issue's schedule.yaml: the coming events the issue lists, each a calendar entry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsletter.errors import ContentError, Problems
+from newsletter.model import Origin, Schedule
+from newsletter.reading.entries import EVENT_KEYS, read_entry
+from newsletter.reading.fields import Fields
+from newsletter.reading.files import read_yaml_file
+
+SCHEDULE_KEYS = ("title", "period", "note", "events")
+
+
+def read_schedule(
+    root: Path, folder: str, number: int, timezone: str, problems: Problems
+) -> Schedule | None:
+    """`folder/schedule.yaml` of issue `number`; None when the issue has none or it cannot
+    be read. Event times without a zone are in `timezone`."""
+    if not (root / folder / "schedule.yaml").is_file():
+        return None
+    path = f"{folder}/schedule.yaml"
+    try:
+        data = read_yaml_file(root, path)
+    except ContentError as error:
+        problems.add(error.problem)
+        return None
+    fields = Fields(data, path, problems, SCHEDULE_KEYS)
+    entries = []
+    for item in fields.mappings("events", EVENT_KEYS):
+        entry = read_entry(item, Origin.SCHEDULE, number, timezone)
+        if entry is not None:
+            entries.append(entry)
+    return Schedule(
+        title=fields.one_line("title"),
+        period=fields.one_line("period"),
+        note=fields.text("note"),
+        entries=tuple(entries),
+    )
