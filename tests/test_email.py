@@ -301,6 +301,25 @@ def test_dark_mode_color_scheme_and_no_web_fonts(site: Path, slug: str) -> None:
     assert "font-family:-apple-system, BlinkMacSystemFont" in html
 
 
+MSO_FONTS = (
+    "<!--[if mso]><style>body, table, td, p, a, h1, h2, h3 "
+    "{font-family: Arial, sans-serif !important;}</style><![endif]-->"
+)
+
+
+@pytest.mark.parametrize("slug", ISSUES)
+def test_head_tells_clients_not_to_reformat(site: Path, slug: str) -> None:
+    html = html_of(site, slug)
+    head = html[: html.index("</head>")]
+    metas = {m.get("name"): m.get("content") for m in elements(parse(html), "meta")}
+    # Apple Mail: no shrinking of the layout; iOS: no phone numbers, dates or addresses
+    # turned into blue links that ignore the email's colours.
+    assert "x-apple-disable-message-reformatting" in metas
+    assert metas["format-detection"] == "telephone=no, date=no, address=no, email=no, url=no"
+    # Outlook for Windows (Word) knows none of the system fonts and would use Times.
+    assert head.count(MSO_FONTS) == 1
+
+
 @pytest.mark.parametrize("slug", ISSUES)
 def test_body_is_600_px_wide(site: Path, slug: str) -> None:
     html = html_of(site, slug)
