@@ -100,6 +100,22 @@ class Browser:
         result = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
         return result["result"].get("value")
 
+    def emulate(self, width: int, color_scheme: str = "light", height: int = 900) -> None:
+        """Lay pages out `width` px wide (no scrollbar taking a part of it), with
+        `prefers-color-scheme: color_scheme`."""
+        self.call("Emulation.setScrollbarsHidden", hidden=True)
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            width=width,
+            height=height,
+            deviceScaleFactor=1,
+            mobile=False,
+        )
+        self.call(
+            "Emulation.setEmulatedMedia",
+            features=[{"name": "prefers-color-scheme", "value": color_scheme}],
+        )
+
     def open(self, url: str) -> None:
         """Navigate and wait until the page has loaded."""
         self.call("Page.enable")

@@ -234,8 +234,13 @@ def test_footer_has_contact_staff_links_and_unsubscribe(site: Path, sample: News
 def test_preheader_is_hidden_short_and_from_the_highlights(site: Path) -> None:
     body = parse(html_of(site, "062")).find(f"{NS}body")
     assert body is not None
-    first = body.find(f"{NS}div")
-    assert first is not None and "display:none" in (first.get("style") or "")
+    # The first text in the body, whatever wraps it: what inboxes show after the subject.
+    first = next(element for element in body.iter() if (element.text or "").strip())
+    style = first.get("style") or ""
+    assert first.tag == f"{NS}div" and "display:none" in style and "mso-hide:all" in style
+    # Hidden without a tiny font or a colour: SpamAssassin scores those (see
+    # test_spamassassin.py).
+    assert "font-size" not in style and "color" not in style
     preheader = text_of(first)
     assert len(preheader) <= 100
     assert preheader.startswith("In this issue: Essay on Combating Environmental Crime")
@@ -299,6 +304,25 @@ def test_dark_mode_color_scheme_and_no_web_fonts(site: Path, slug: str) -> None:
     assert elements(document, "link") == []
     assert "googleapis" not in html and "@import" not in html
     assert "font-family:-apple-system, BlinkMacSystemFont" in html
+
+
+MSO_FONTS = (
+    "<!--[if mso]><style>body, table, td, p, a, h1, h2, h3 "
+    "{font-family: Arial, sans-serif !important;}</style><![endif]-->"
+)
+
+
+@pytest.mark.parametrize("slug", ISSUES)
+def test_head_tells_clients_not_to_reformat(site: Path, slug: str) -> None:
+    html = html_of(site, slug)
+    head = html[: html.index("</head>")]
+    metas = {m.get("name"): m.get("content") for m in elements(parse(html), "meta")}
+    # Apple Mail: no shrinking of the layout; iOS: no phone numbers, dates or addresses
+    # turned into blue links that ignore the email's colours.
+    assert "x-apple-disable-message-reformatting" in metas
+    assert metas["format-detection"] == "telephone=no, date=no, address=no, email=no, url=no"
+    # Outlook for Windows (Word) knows none of the system fonts and would use Times.
+    assert head.count(MSO_FONTS) == 1
 
 
 @pytest.mark.parametrize("slug", ISSUES)
