@@ -17,9 +17,13 @@ side on the same server:
   composing each copy as it goes; and the whole call, which also reads the content,
   renders the issue, reads the list and opens the journal.
 
-It prints messages a second for each, the best and the median of the rounds, and the
-ratio ours / smtplib against performance.md's target (>= 80%). It reports; it is not a
-test: it exits 0 whatever the figures are.
+- `newsletter send` again with DKIM signing on (`email.dkim`, a 2048-bit key).
+
+It prints messages a second for each, the best and the median of the rounds, the
+ratio ours / smtplib against performance.md's target (>= 80%), and signed / unsigned
+against the deliverability issue's (>= 70%); then what signing one copy costs, ours
+(the `cryptography` package's RSA) beside dkimpy's own `dkim.sign` (pure-Python RSA).
+It reports; it is not a test: it exits 0 whatever the figures are.
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ from newsletter.site import load
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TARGET = 0.80
+DKIM_TARGET = 0.70
+SELECTOR = "bench"
 _START_SECONDS = 15.0
 
 
@@ -91,6 +97,57 @@ def make_folder(work: Path, messages: int) -> Path:
     rows = [f"reader{n:05d}@example.org,Reader {n}" for n in range(messages)]
     recipients.write_text("email,name\n" + "\n".join(rows) + "\n", encoding="utf-8")
     return recipients
+
+
+def with_dkim(work: Path, key_folder: Path) -> Path:
+    """A second folder like `work`, its settings with `email.dkim` and a fresh key."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    signed = work.parent / "signed"
+    shutil.copytree(work, signed)
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key_file = key_folder / "dkim.pem"
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    key_file.write_bytes(pem)
+    key_file.chmod(0o600)
+    settings = signed / "content/newsletter.yaml"
+    text = settings.read_text("utf-8")
+    block = f"  dkim:\n    selector: {SELECTOR}\n    key_file: {key_file}\n"
+    settings.write_text(text.replace("email:\n", "email:\n" + block, 1), "utf-8")
+    return signed
+
+
+def signing_cost(signed: Path, issue: int, count: int = 200) -> tuple[float, float]:
+    """Milliseconds to sign one copy: ours, and dkimpy's `dkim.sign`."""
+    import dkim
+
+    from newsletter.sending.dkim import SIGNED, signer
+
+    newsletter, _ = load(signed)
+    found = newsletter.issue(issue)
+    assert found is not None
+    ours = signer(signed, newsletter.settings)
+    assert ours is not None
+    copies = Copies(newsletter, signed, found, load_secret(signed))
+    data = copies.copy(read_recipients(signed / "list.csv").recipients[0]).data
+    start = time.perf_counter()
+    for _ in range(count):
+        ours.signature(data)
+    mine = (time.perf_counter() - start) * 1000 / count
+    settings = newsletter.settings.email.dkim
+    assert settings is not None
+    pem = Path(settings.key_file).read_bytes()
+    headers = [name.encode() for name in SIGNED]
+    start = time.perf_counter()
+    for _ in range(count // 10):
+        dkim.sign(data, SELECTOR.encode(), b"example.org", pem, include_headers=headers)
+    theirs = (time.perf_counter() - start) * 1000 / (count // 10)
+    return mine, theirs
 
 
 def plain_copies(work: Path, issue: int, recipients: Path) -> tuple[str, list[tuple[str, bytes]]]:
@@ -136,27 +193,34 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as folder, sink_server() as port:
-        work = Path(folder)
+        work = Path(folder) / "plain"
+        work.mkdir()
+        keys = Path(folder) / "keys"
+        keys.mkdir()
         recipients = make_folder(work, args.messages)
+        signed = with_dkim(work, keys)
         sender, messages = plain_copies(work, args.issue, recipients)
         size = statistics.mean(len(data) for _, data in messages)
         print(f"{args.messages:,} messages of issue {args.issue}, {size / 1000:.0f} KB each")
         print("to aiosmtpd's Sink on 127.0.0.1, in a process of its own\n")
-        plain, ours, whole = [], [], []
+        plain, ours, whole, dkim_ours = [], [], [], []
         for round_number in range(1, args.rounds + 1):
             plain.append(time_plain(port, sender, messages))
             delivering, overall = time_ours(work, port, args.issue, recipients)
             ours.append(delivering)
             whole.append(overall)
+            dkim_ours.append(time_ours(signed, port, args.issue, signed / "list.csv")[0])
             print(
                 f"round {round_number}: smtplib {plain[-1]:6.0f}/s   ours {ours[-1]:6.0f}/s "
-                f"(whole call {whole[-1]:.0f}/s)"
+                f"(whole call {whole[-1]:.0f}/s)   ours with DKIM {dkim_ours[-1]:6.0f}/s"
             )
+        mine, dkimpy = signing_cost(signed, args.issue)
     print()
     for label, figures in (
         ("plain smtplib", plain),
         ("newsletter send (delivering)", ours),
         ("newsletter send (whole call)", whole),
+        ("newsletter send, DKIM-signed", dkim_ours),
     ):
         best, median = max(figures), statistics.median(figures)
         print(f"{label:30} best {best:6.0f}/s   median {median:6.0f}/s")
@@ -165,6 +229,14 @@ def main(argv: list[str] | None = None) -> None:
     verdict = "ok" if ratio >= TARGET else "MISSED"
     print(f"\nours / smtplib (medians): {ratio:.0%} delivering, {ratio_whole:.0%} whole call")
     print(f"target >= {TARGET:.0%} with the journal on: {verdict}")
+    signed_ratio = statistics.median(dkim_ours) / statistics.median(ours)
+    verdict = "ok" if signed_ratio >= DKIM_TARGET else "MISSED"
+    print(
+        f"signed / unsigned (medians): {signed_ratio:.0%}, target >= {DKIM_TARGET:.0%}: {verdict}"
+    )
+    print(
+        f"signing one copy: ours {mine:.2f} ms (cryptography), dkimpy's dkim.sign {dkimpy:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -398,3 +398,24 @@ def test_send_refuses_an_email_gmail_would_clip(
             FAST,
         )
     assert f"{ISSUE}/issue.yaml" in str(check(folder.root).warnings)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"",
+        b"\r\n",
+        b"\r\n\r\n",
+        b"one line",
+        b"a  b \t c  \r\n\r\n\r\n",
+        b"x \r\n y\r\n\t\r\n",
+        b"=3D  soft=\r\nbreak \r\nend",
+        " ünïcode  text \r\n".encode(),
+    ],
+)
+def test_body_canonicalisation_is_dkimpys(body: bytes) -> None:
+    from dkim.canonicalization import Relaxed
+
+    from newsletter.sending.dkim import _relaxed_body
+
+    assert _relaxed_body(body) == Relaxed.canonicalize_body(body)
