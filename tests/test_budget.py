@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from newsletter import cache
 from newsletter.cache import EmailKeys, read_cache
 from newsletter.layout import BUDGET_CACHE
 from newsletter.site import build, check, load
@@ -150,3 +151,26 @@ def test_build_of_one_issue_renders_the_others_when_their_emails_are_missing(
     build(copy, out, (61,))
     for number in ("061", "062"):
         assert (out / f"issues/{number}/email.eml").is_file()
+
+
+def test_changing_any_module_changes_the_key(
+    copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The key covers the installed package as a whole, not a list of module names that
+    # would go stale when a module moves: each module is changed in turn in a copy.
+    package = tmp_path / "package"
+    shutil.copytree(
+        Path(cache.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__")
+    )
+    monkeypatch.setattr(cache, "PACKAGE", package)
+    modules = sorted(package.rglob("*.py"))
+    assert len(modules) > 40 and package / "render/email/html.py" in modules
+    first = EmailKeys(copy).shared
+    keys = {first}
+    for module in modules:
+        original = module.read_bytes()
+        module.write_bytes(original + b"\n# changed\n")
+        keys.add(EmailKeys(copy).shared)
+        module.write_bytes(original)
+    assert len(keys) == len(modules) + 1
+    assert EmailKeys(copy).shared == first  # every module back as it was
