@@ -84,6 +84,15 @@ class EmailSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AudienceSettings:
+    """The `audience:` block: the subscription service and bounce handling."""
+
+    service_url: str | None = None  # https, ending in "/": where `subscribers serve` runs
+    double_opt_in: bool = True
+    bounce_address: str | None = None  # VERP: bounces+TOKEN@domain
+
+
+@dataclass(frozen=True, slots=True)
 class FeedSettings:
     """The `feed:` block of newsletter.yaml."""
 
@@ -100,6 +109,7 @@ class Settings:
     language: str = "en"
     timezone: str = "UTC"
     email: EmailSettings = field(default_factory=EmailSettings)
+    audience: AudienceSettings = field(default_factory=AudienceSettings)
     contact: Contact | None = None
     staff: tuple[Person, ...] = ()
     feed: FeedSettings = field(default_factory=FeedSettings)

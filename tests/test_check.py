@@ -204,6 +204,41 @@ def test_base_url_must_be_absolute_https(
         assert repr(value) in problem.message  # quotes what the editor wrote
 
 
+AUDIENCE = "title: T\npublisher: P\nbase_url: https://a.example/\naudience:\n"
+
+
+@pytest.mark.parametrize(
+    ("block", "line", "message"),
+    [
+        ("  service_url: http://lists.example.org/\n", 5, "audience.service_url: "),
+        ("  service_url: https://lists.example.org/?x=1\n", 5, "must be the https URL where"),
+        ("  double_opt_in: sometimes\n", 5, "audience.double_opt_in: must be true or false"),
+        ("  bounce_address: Bounces <b@example.org>\n", 5, "must be a plain address"),
+        ("  bounce_adress: b@example.org\n", 5, "audience.bounce_adress: unknown key"),
+    ],
+)
+def test_audience_settings(
+    folder: Folder, run_cli: RunCli, block: str, line: int, message: str
+) -> None:
+    folder.write(SETTINGS, AUDIENCE + block)
+    unknown = "unknown key" in message
+    problem = reported(folder, run_cli, SETTINGS, line, message, code=0 if unknown else 1)
+    assert problem.message.startswith("audience.")
+
+
+def test_audience_settings_read(folder: Folder) -> None:
+    from newsletter.site import load
+
+    block = "  service_url: https://lists.example.org\n  double_opt_in: false\n"
+    folder.write(SETTINGS, AUDIENCE + block + "  bounce_address: bounces@example.org\n")
+    audience = load(folder.root)[0].settings.audience
+    assert audience.service_url == "https://lists.example.org/"
+    assert audience.double_opt_in is False
+    assert audience.bounce_address == "bounces@example.org"
+    folder.write(SETTINGS, AUDIENCE.removesuffix("audience:\n"))
+    assert load(folder.root)[0].settings.audience.double_opt_in is True
+
+
 # --- Events ------------------------------------------------------------------------------
 
 

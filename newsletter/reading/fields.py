@@ -97,6 +97,16 @@ class Fields:
             return None
         return value
 
+    def boolean(self, key: str) -> bool | None:
+        """`true` or `false`; None when the key is absent."""
+        value = self._get(key, False)
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            self.error(key, f"must be true or false, not {_describe(value)}", value)
+            return None
+        return value
+
     def number(self, key: str) -> float | None:
         value = self._get(key, False)
         if value is None:

@@ -12,8 +12,6 @@ from newsletter.layout import CALENDAR_PATH, SETTINGS_PATH
 from newsletter.model import (
     CalendarSettings,
     Contact,
-    DkimSettings,
-    EmailSettings,
     EventEntry,
     FeedSettings,
     Origin,
@@ -23,17 +21,13 @@ from newsletter.model import (
 from newsletter.reading.entries import EVENT_KEYS, read_entry
 from newsletter.reading.fields import Fields
 from newsletter.reading.files import read_yaml_file
+from newsletter.reading.mail import read_audience, read_email
 from newsletter.reading.yamlfile import YamlMap
 
-_ADDRESS = re.compile(r"^(?:[^<>@]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 _DURATION = re.compile(
     r"^P(?!$)(?:\d+W|(?:\d+Y)?(?:\d+M)?(?:\d+D)?(?:T(?=\d)(?:\d+H)?(?:\d+M)?(?:\d+S)?)?)$"
 )
-_FEEDBACK_ID = re.compile(r"^[A-Za-z0-9._-]+(?::[A-Za-z0-9._-]+){0,2}$")
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_DNS_LABELS = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(?:\.{_LABEL})*$")
-_BASE64 = re.compile(r"^[A-Za-z0-9+/]{40,}={0,2}$")
 
 
 def read_settings(root: Path, problems: Problems) -> Settings | None:
@@ -62,6 +56,7 @@ def read_settings(root: Path, problems: Problems) -> Settings | None:
         "contact",
         "staff",
         "feed",
+        "audience",
     )
     fields = Fields(data, SETTINGS_PATH, problems, keys)
     title = fields.one_line("title", required=True)
@@ -80,7 +75,8 @@ def read_settings(root: Path, problems: Problems) -> Settings | None:
             timezone,
         )
         timezone = "UTC"
-    email = _email(fields)
+    email = read_email(fields)
+    audience = read_audience(fields)
     contact = fields.sub("contact", ("address", "phone", "email", "website"))
     staff = tuple(read_people(fields, "staff", ("name", "role")))
     feed = fields.sub("feed", ("limit",))
@@ -97,6 +93,7 @@ def read_settings(root: Path, problems: Problems) -> Settings | None:
         language=language,
         timezone=timezone,
         email=email,
+        audience=audience,
         contact=Contact(
             address=contact.text("address"),
             phone=contact.one_line("phone"),
@@ -183,90 +180,6 @@ def _https_url(fields: Fields, key: str) -> str | None:
             fields.error(key, f"{url!r} must be an absolute https URL", url)
             return None
     return url
-
-
-def _email(fields: Fields) -> EmailSettings:
-    keys = (
-        *("from", "reply_to", "list_id", "unsubscribe_url", "unsubscribe_mailto"),
-        *("feedback_id", "dkim"),
-    )
-    email = fields.sub("email", keys)
-    if email is None:
-        return EmailSettings()
-    for key in ("from", "reply_to", "unsubscribe_mailto"):
-        value = email.one_line(key)
-        if value is not None and not _ADDRESS.match(value):
-            email.error(key, f"{value!r} is not an email address", value)
-    unsubscribe = email.one_line("unsubscribe_url")
-    if unsubscribe is not None:
-        parts = urlsplit(unsubscribe)
-        if parts.scheme != "https" or not parts.hostname:
-            email.error(
-                "unsubscribe_url", f"{unsubscribe!r} must be an absolute https URL", unsubscribe
-            )
-        elif "{token}" not in unsubscribe:
-            email.warning(
-                "unsubscribe_url",
-                "has no {token} placeholder: every reader gets the same link",
-                unsubscribe,
-            )
-    return EmailSettings(
-        sender=email.one_line("from"),
-        reply_to=email.one_line("reply_to"),
-        list_id=email.one_line("list_id"),
-        unsubscribe_url=unsubscribe,
-        unsubscribe_mailto=email.one_line("unsubscribe_mailto"),
-        feedback_id=_feedback_id(email),
-        dkim=_dkim(email),
-    )
-
-
-def _feedback_id(email: Fields) -> str | None:
-    value = email.one_line("feedback_id")
-    if value is not None and not _FEEDBACK_ID.match(value):
-        email.error(
-            "feedback_id",
-            f"{value!r} must be one to three identifiers separated by colons, ending with "
-            "your sender id (letters, digits, . _ -), e.g. newsletter:rocb-ap; the issue "
-            "number is put first",
-        )
-        return None
-    return value
-
-
-def _dkim(email: Fields) -> DkimSettings | None:
-    dkim = email.sub("dkim", ("selector", "key_file", "domain", "public_key"))
-    if dkim is None:
-        return None
-    selector = dkim.one_line("selector", required=True)
-    key_file = dkim.one_line("key_file", required=True)
-    domain = dkim.one_line("domain")
-    if selector is not None and not _DNS_LABELS.match(selector):
-        dkim.error("selector", f"{selector!r} is not a DNS name such as news2026")
-    if domain is not None and not _DNS_LABELS.match(domain):
-        dkim.error("domain", f"{domain!r} is not a domain name such as example.org")
-    public_key = dkim.text("public_key")
-    if public_key is not None:
-        public_key = public_key_value(public_key)
-        if public_key is None:
-            dkim.error(
-                "public_key",
-                "must be the p= value of the DNS record (base64), or the whole record "
-                '"v=DKIM1; k=rsa; p=..."',
-            )
-    if selector is None or key_file is None:
-        return None
-    return DkimSettings(selector, key_file, domain, public_key)
-
-
-def public_key_value(record: str) -> str | None:
-    """The base64 key of a DKIM DNS record ("v=DKIM1; k=rsa; p=MIIB...", quoted or in
-    pieces as DNS tools print it), or of a bare p= value; None when there is none."""
-    text = "".join(part.strip().strip('"') for part in record.split())
-    if "=" in text.rstrip("="):
-        tags = dict(tag.split("=", 1) for tag in text.split(";") if "=" in tag)
-        text = tags.get("p", "")
-    return text if _BASE64.match(text) else None
 
 
 def read_people(fields: Fields, key: str, known: tuple[str, ...]) -> Iterator[Person]:
