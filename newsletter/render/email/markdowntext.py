@@ -1,8 +1,9 @@
 """Markdown as plain text for the text edition: paragraphs wrapped, lists and quotes
 indented, tables as aligned columns, links as numbered references `[3]`.
 
-Written from the Markdown's tokens (the same parser as the HTML), never from the HTML.
-Raw HTML in the Markdown gives its text only.
+Written from the Markdown's syntax tree (markdown-it-py's `SyntaxTreeNode`, from the
+parser the HTML is written with), never from the HTML. Raw HTML in the Markdown gives
+its text only.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import cache
 from html.parser import HTMLParser
 from urllib.parse import urljoin
 
-from markdown_it.token import Token
+from markdown_it.tree import SyntaxTreeNode
 
 from newsletter.render.markdown import parse_markdown
 
@@ -170,7 +171,7 @@ class MarkdownText:
     def text(self, markdown: str, page_url: str) -> list[str]:
         """The whole body as lines (blank lines between blocks)."""
         self.page_url = page_url
-        return _join(self._blocks(parse_markdown(markdown), WIDTH))
+        return _join(self._blocks(_tree(markdown).children, WIDTH))
 
     def first_paragraph(self, markdown: str, page_url: str) -> list[str]:
         """The first paragraph that has words, for a teaser.
@@ -185,82 +186,80 @@ class MarkdownText:
         count = 1
         while True:
             head = "\n\n".join(chunks[:count])
-            tokens = parse_markdown(head + "\n\n" + definitions)
-            for index, token in enumerate(tokens):
-                if token.type == "paragraph_open" and token.level == 0:
-                    inline = tokens[index + 1]
+            for block in _tree(head + "\n\n" + definitions).children:
+                if block.type == "paragraph":
+                    inline = block.children[0]
                     if self._inline(inline, dry=True).strip():
                         return wrap(self._inline(inline))
             if count >= len(chunks):
                 return []
             count *= 2
 
-    def _blocks(self, tokens: Sequence[Token], width: int) -> list[list[str]]:
+    def _blocks(self, nodes: Sequence[SyntaxTreeNode], width: int) -> list[list[str]]:
         blocks: list[list[str]] = []
-        index = 0
-        while index < len(tokens):
-            token = tokens[index]
-            kind = token.type
-            end = _close(tokens, index)
-            if kind == "paragraph_open":
-                block = wrap(self._inline(tokens[index + 1]), width)
+        for node in nodes:
+            kind = node.type
+            if kind == "paragraph":
+                block = wrap(self._inline(node.children[0]), width)
                 if block:
                     blocks.append(block)
-            elif kind == "heading_open":
-                title = wrap(self._inline(tokens[index + 1]), width)
+            elif kind == "heading":
+                title = wrap(self._inline(node.children[0]), width)
                 if title:
                     blocks.append([*title, "-" * min(width, max(len(line) for line in title))])
-            elif kind in ("bullet_list_open", "ordered_list_open"):
-                blocks.append(self._list(tokens[index + 1 : end], token, width))
-            elif kind == "blockquote_open":
-                inner = _join(self._blocks(tokens[index + 1 : end], width - 2))
+            elif kind in ("bullet_list", "ordered_list"):
+                blocks.append(self._list(node, width))
+            elif kind == "blockquote":
+                inner = _join(self._blocks(node.children, width - 2))
                 blocks.append([f"> {line}" if line else ">" for line in inner])
             elif kind in ("fence", "code_block"):
-                blocks.append(["    " + line for line in token.content.rstrip("\n").split("\n")])
+                blocks.append(["    " + line for line in node.content.rstrip("\n").split("\n")])
             elif kind == "hr":
                 blocks.append(["-" * 20])
-            elif kind == "table_open":
-                blocks.append(columns(self._table(tokens[index + 1 : end]), width))
+            elif kind == "table":
+                blocks.append(columns(self._table(node), width))
             elif kind == "html_block":
-                text = html_text(token.content)
+                text = html_text(node.content)
                 if text:
                     blocks.append(wrap(text, width))
-            index = end + 1
         return blocks
 
-    def _list(self, tokens: Sequence[Token], opening: Token, width: int) -> list[str]:
-        ordered = opening.type == "ordered_list_open"
-        number = int(opening.attrGet("start") or 1) if ordered else 0
+    def _list(self, node: SyntaxTreeNode, width: int) -> list[str]:
+        ordered = node.type == "ordered_list"
+        number = int(node.attrGet("start") or 1) if ordered else 0
         items: list[list[str]] = []
         loose = False
-        index = 0
-        while index < len(tokens):
-            end = _close(tokens, index)
-            if tokens[index].type == "list_item_open":
-                inner = tokens[index + 1 : end]
-                loose = loose or any(t.type == "paragraph_open" and not t.hidden for t in inner)
-                marker = f"{number}. " if ordered else "- "
-                number += 1
-                body = _join(self._blocks(inner, width - len(marker)), blank=False)
-                pad = " " * len(marker)
-                lines = [(marker if i == 0 else pad) + line for i, line in enumerate(body)]
-                items.append([line.rstrip() for line in lines] or [marker.rstrip()])
-            index = end + 1
+        for item in node.children:
+            # A visible paragraph anywhere inside, nested lists too, makes the list loose.
+            loose = loose or any(
+                n.type == "paragraph" and not n.hidden for n in item.walk(include_self=False)
+            )
+            marker = f"{number}. " if ordered else "- "
+            number += 1
+            body = _join(self._blocks(item.children, width - len(marker)), blank=False)
+            pad = " " * len(marker)
+            lines = [(marker if i == 0 else pad) + line for i, line in enumerate(body)]
+            items.append([line.rstrip() for line in lines] or [marker.rstrip()])
         return _join(items, blank=loose)
 
-    def _table(self, tokens: Sequence[Token]) -> list[list[str]]:
+    def _table(self, node: SyntaxTreeNode) -> list[list[str]]:
         rows: list[list[str]] = []
-        for token in tokens:
-            if token.type == "tr_open":
+        for part in node.walk():
+            if part.type == "tr":
                 rows.append([])
-            elif token.type == "inline" and rows:
-                rows[-1].append(self._inline(token).replace(_GLUE, " "))
+            elif part.type == "inline" and rows:
+                rows[-1].append(self._inline(part).replace(_GLUE, " "))
         return rows
 
-    def _inline(self, token: Token, dry: bool = False) -> str:
+    def _inline(self, node: SyntaxTreeNode, dry: bool = False) -> str:
         parts: list[str] = []
-        links: list[tuple[str, int]] = []
-        for child in token.children or ():
+        self._collect(node, parts, dry)
+        return "".join(parts)
+
+    def _collect(self, node: SyntaxTreeNode, parts: list[str], dry: bool) -> None:
+        """The text of `node`'s children appended to `parts`, links marked `[n]`;
+        `dry` counts no reference and leaves images out (they are no words)."""
+        for child in node.children:
             kind = child.type
             if kind in ("text", "code_inline"):
                 parts.append(child.content)
@@ -268,18 +267,20 @@ class MarkdownText:
                 parts.append(" ")
             elif kind == "hardbreak":
                 parts.append("\n")
-            elif kind == "image" and not dry:  # an image alone is no paragraph of words
+            elif kind == "image":
                 alt = child.content.strip()
-                parts.append(f"[{alt}]" if alt else "")
-            elif kind == "link_open":
-                links.append((str(child.attrGet("href") or ""), len(parts)))
-            elif kind == "link_close" and links:
-                href, start = links.pop()
+                if not dry:
+                    parts.append(f"[{alt}]" if alt else "")
+            elif kind == "link":
+                start = len(parts)
+                self._collect(child, parts, dry)
+                href = str(child.attrGet("href") or "")
                 label = "".join(parts[start:]).strip()
                 url = self._absolute(href)
                 if url and not dry and label not in (url, href, url.removeprefix("mailto:")):
                     parts.append(f"{_GLUE}[{self.references.add(url)}]")
-        return "".join(parts)
+            else:  # emphasis, strong, strikethrough: their text; raw inline HTML: nothing
+                self._collect(child, parts, dry)
 
     def _absolute(self, href: str) -> str:
         if not href:
@@ -291,17 +292,9 @@ class MarkdownText:
         return urljoin(self.issue_url, href)
 
 
-def _close(tokens: Sequence[Token], index: int) -> int:
-    """The index of the token that closes the one at `index` (itself when it is a leaf)."""
-    token = tokens[index]
-    if token.nesting != 1:
-        return index
-    depth = 0
-    for position in range(index, len(tokens)):
-        depth += tokens[position].nesting
-        if depth == 0:
-            return position
-    return len(tokens) - 1
+def _tree(markdown: str) -> SyntaxTreeNode:
+    """The syntax tree of a Markdown text, from the parser the HTML is written with."""
+    return SyntaxTreeNode(parse_markdown(markdown))
 
 
 def _join(blocks: Sequence[Sequence[str]], blank: bool = True) -> list[str]:
