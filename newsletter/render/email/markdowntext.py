@@ -1,5 +1,6 @@
-"""Markdown as plain text for the text edition: paragraphs wrapped, lists and quotes
-indented, tables as aligned columns, links as numbered references `[3]`.
+"""Markdown as plain text for the text edition: one line per paragraph (the edition is
+sent format=flowed, see `flowed`), lists and quotes marked, tables as one block per
+row, links as numbered references `[3]`.
 
 Written from the Markdown's syntax tree (markdown-it-py's `SyntaxTreeNode`, from the
 parser the HTML is written with), never from the HTML. Raw HTML in the Markdown gives
@@ -9,19 +10,18 @@ its text only.
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Sequence
-from functools import cache
 from html.parser import HTMLParser
+from itertools import zip_longest
 from urllib.parse import urljoin
 
 from markdown_it.tree import SyntaxTreeNode
 
+from newsletter.render.email.flowed import WIDTH, display_width, flow
 from newsletter.render.markdown import parse_markdown
 
-WIDTH = 76
-_GLUE = "\u00a0"  # keeps a reference mark on the line of the word it follows
-_SPACES = re.compile(r"[ \t\r\f\v]+")  # what textwrap breaks at: not the glue
+_GLUE = "\u00a0"  # no-break space: `flow` keeps a reference mark with its word
+_SPACES = re.compile(r"[ \t\r\f\v]+")  # white space between words: not the glue
 _DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:.*$", re.M)  # link reference definitions
 
 
@@ -48,84 +48,47 @@ class References:
         return lines
 
 
-def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = None) -> list[str]:
-    """`text` wrapped to `width` columns, each hard line break kept; long words (URLs) stay
-    whole and may run over. Lines break at spaces only, never at hyphens: what
-    `textwrap.wrap` does with these options, done by one regular expression per line
-    length, several times faster (an issue's text is mostly wrapping).
+def lines(text: str, indent: str = "", first: str | None = None) -> list[str]:
+    """The hard lines of `text`, each a paragraph with its runs of white space made one
+    space; `first` (default: `indent`) opens the first line and `indent` the others.
+    Lines without words are left out. `flowed.flow` wraps them when the text is sent.
     """
-    lines: list[str] = []
+    result: list[str] = []
     prefix = indent if first is None else first
     for hard_line in text.split("\n"):
-        words = " ".join(_SPACES.split(hard_line)).strip(" ")
-        opening = _line(max(1, width - len(prefix))).match(words)
-        if opening is None:
-            continue
-        lines.append(prefix + opening.group())
-        rest = _line(max(1, width - len(indent))).findall(words, opening.end())
-        lines += [indent + line for line in rest]
-        prefix = indent
-    return [line.replace(_GLUE, " ") for line in lines]
+        words = _words(hard_line)
+        if words:
+            result.append(prefix + words)
+            prefix = indent
+    return result
 
 
-@cache
-def _line(width: int) -> re.Pattern[str]:
-    """The most words that fit in `width` columns, else one word too long to fit."""
-    return re.compile(rf"[^ ].{{0,{width - 1}}}(?= |$)|[^ ]+")
+def underline(title: Sequence[str], character: str, width: int = WIDTH) -> str:
+    """A line of `character` as long as the longest line `title` flows into (wide
+    characters count two columns), at most `width` long."""
+    flowed = flow("\n".join(title)).split("\n")
+    longest = max((display_width(line.rstrip()) for line in flowed), default=0)
+    return character * min(width, longest)
 
 
-def columns(rows: Sequence[Sequence[str]], width: int = WIDTH, header: bool = True) -> list[str]:
-    """Rows as aligned columns that fit `width`, each cell wrapped within its column;
-    with `header`, the first row is underlined. When cells wrap, rows are set apart by
-    blank lines."""
-    count = max((len(row) for row in rows), default=0)
-    if not count:
-        return []
-    cells = [[" ".join(str(c).split()) for c in row] + [""] * (count - len(row)) for row in rows]
-    natural = [max(len(row[i]) for row in cells) for i in range(count)]
-    widths = _fit(cells, width - 2 * (count - 1))
-    spaced = widths != natural  # some cell wraps: a blank line shows where each row ends
-    lines: list[str] = []
-    for index, row in enumerate(cells):
-        parts = [
-            textwrap.wrap(cell, w, break_long_words=True, break_on_hyphens=False) or [""]
-            for cell, w in zip(row, widths, strict=True)
-        ]
-        for depth in range(max(len(p) for p in parts)):
-            line = "  ".join(
-                (p[depth] if depth < len(p) else "").ljust(w)
-                for p, w in zip(parts, widths, strict=True)
-            )
-            lines.append(line.rstrip())
-        if header and index == 0:
-            lines.append("  ".join("-" * w for w in widths))
-        elif spaced and index < len(cells) - 1:
-            lines.append("")
-    return lines
+def records(rows: Sequence[Sequence[str]]) -> list[str]:
+    """A table as one block per row, a line `Heading: cell` for each cell with words,
+    blank lines between the blocks. Columns side by side come apart in a proportional
+    font, and a screen reader reads them across the row."""
+    if len(rows) < 2:
+        return [words for words in map(_words, rows[0] if rows else ()) if words]
+    header = [_words(cell) for cell in rows[0]]
+    blocks = []
+    for row in rows[1:]:
+        cells = zip_longest(header, map(_words, row), fillvalue="")
+        block = [f"{label}: {text}" if label else text for label, text in cells if text]
+        if block:
+            blocks.append(block)
+    return _join(blocks)
 
 
-def _fit(cells: list[list[str]], room: int) -> list[int]:
-    """Column widths within `room`: the natural ones when they fit. Else each column
-    starts from what nine cells in ten need (an outlier wraps), the widest is cut down
-    until the row fits, and room left over goes to the columns that still wrap."""
-    least = 8
-    count = len(cells[0])
-    lengths = [sorted(len(row[i]) for row in cells) for i in range(count)]
-    natural = [max(1, column[-1]) for column in lengths]
-    if sum(natural) <= room:
-        return natural
-    widths = [max(1, column[int(0.9 * (len(column) - 1))]) for column in lengths]
-    while sum(widths) > room:
-        widest = max(range(count), key=lambda i: widths[i])
-        if widths[widest] <= least:
-            break
-        widths[widest] -= 1
-    while sum(widths) < room:
-        short = max(range(count), key=lambda i: natural[i] - widths[i])
-        if natural[short] <= widths[short]:
-            break
-        widths[short] += 1
-    return widths
+def _words(text: str) -> str:
+    return " ".join(_SPACES.split(text)).strip(" ")
 
 
 class _HtmlText(HTMLParser):
@@ -190,7 +153,7 @@ class MarkdownText:
                 if block.type == "paragraph":
                     inline = block.children[0]
                     if self._inline(inline, dry=True).strip():
-                        return wrap(self._inline(inline))
+                        return lines(self._inline(inline))
             if count >= len(chunks):
                 return []
             count *= 2
@@ -200,13 +163,13 @@ class MarkdownText:
         for node in nodes:
             kind = node.type
             if kind == "paragraph":
-                block = wrap(self._inline(node.children[0]), width)
+                block = lines(self._inline(node.children[0]))
                 if block:
                     blocks.append(block)
             elif kind == "heading":
-                title = wrap(self._inline(node.children[0]), width)
+                title = lines(self._inline(node.children[0]))
                 if title:
-                    blocks.append([*title, "-" * min(width, max(len(line) for line in title))])
+                    blocks.append([*title, underline(title, "-", width)])
             elif kind in ("bullet_list", "ordered_list"):
                 blocks.append(self._list(node, width))
             elif kind == "blockquote":
@@ -217,11 +180,11 @@ class MarkdownText:
             elif kind == "hr":
                 blocks.append(["-" * 20])
             elif kind == "table":
-                blocks.append(columns(self._table(node), width))
+                blocks.append(records(self._table(node)))
             elif kind == "html_block":
                 text = html_text(node.content)
                 if text:
-                    blocks.append(wrap(text, width))
+                    blocks.append(lines(text))
         return blocks
 
     def _list(self, node: SyntaxTreeNode, width: int) -> list[str]:
@@ -238,8 +201,8 @@ class MarkdownText:
             number += 1
             body = _join(self._blocks(item.children, width - len(marker)), blank=False)
             pad = " " * len(marker)
-            lines = [(marker if i == 0 else pad) + line for i, line in enumerate(body)]
-            items.append([line.rstrip() for line in lines] or [marker.rstrip()])
+            marked = [(marker if i == 0 else pad) + line for i, line in enumerate(body)]
+            items.append([line.rstrip() for line in marked] or [marker.rstrip()])
         return _join(items, blank=loose)
 
     def _table(self, node: SyntaxTreeNode) -> list[list[str]]:
@@ -248,7 +211,7 @@ class MarkdownText:
             if part.type == "tr":
                 rows.append([])
             elif part.type == "inline" and rows:
-                rows[-1].append(self._inline(part).replace(_GLUE, " "))
+                rows[-1].append(self._inline(part))
         return rows
 
     def _inline(self, node: SyntaxTreeNode, dry: bool = False) -> str:
