@@ -419,3 +419,14 @@ def test_body_canonicalisation_is_dkimpys(body: bytes) -> None:
     from newsletter.sending.dkim import _relaxed_body
 
     assert _relaxed_body(body) == Relaxed.canonicalize_body(body)
+
+
+def test_the_text_part_is_sent_format_flowed(tmp_path: Path) -> None:
+    (delivery,) = deliver(send_folder(tmp_path / "news"), READERS[:1])
+    assert (
+        b'Content-Type: text/plain; charset="utf-8"; format=flowed; delsp=no\r\n' in delivery.data
+    )
+    assert b'Content-Type: text/html; charset="utf-8"\r\n' in delivery.data
+    # Every line within 78 but List-Unsubscribe's, which is folded between its URLs only.
+    lines = delivery.data.split(b"\r\n")
+    assert max(len(line) for line in lines if not line.startswith(b"List-Unsubscribe:")) <= 78

@@ -1,4 +1,4 @@
-"""Image sizes read from PNG, GIF and JPEG headers."""
+"""Image sizes read from PNG, GIF, JPEG and WebP headers; anything else has none."""
 
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ def jpeg(width: int, height: int, frame: int = 0xC0) -> bytes:
     app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
     sof = bytes([0xFF, frame]) + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
     return b"\xff\xd8" + app0 + b"\xff" + sof + b"\xff\xda"
+
+
+def webp(chunk: bytes, payload: bytes) -> bytes:
+    """A RIFF WebP file holding one chunk."""
+    body = b"WEBP" + chunk + struct.pack("<I", len(payload)) + payload
+    return b"RIFF" + struct.pack("<I", len(body)) + body
 
 
 def test_png() -> None:
@@ -42,6 +48,17 @@ def test_jpeg_after_a_large_segment(tmp_path: Path) -> None:
     assert file_image_size(file) == (640, 480)  # past the first 64 KB read
 
 
+def test_webp_lossy_lossless_and_extended(tmp_path: Path) -> None:
+    lossy = b"\x30\x01\x00\x9d\x01\x2a" + struct.pack("<HH", 400, 300) + b"\x00" * 8
+    assert image_size(webp(b"VP8 ", lossy)) == (400, 300)
+    bits = (640 - 1) | (480 - 1) << 14
+    assert image_size(webp(b"VP8L", b"\x2f" + struct.pack("<I", bits) + b"\x00" * 8)) == (640, 480)
+    extended = b"\x00" * 4 + (1999).to_bytes(3, "little") + (999).to_bytes(3, "little")
+    file = tmp_path / "photo.webp"
+    file.write_bytes(webp(b"VP8X", extended))
+    assert file_image_size(file) == (2000, 1000)
+
+
 @pytest.mark.parametrize(
     "data",
     [
@@ -52,6 +69,9 @@ def test_jpeg_after_a_large_segment(tmp_path: Path) -> None:
         b"\xff\xd8\xff\xe0\x00",  # truncated JPEG
         b"\xff\xd8\x00\x00\x00\x00",  # JPEG without markers
         jpeg(0, 10),
+        b"RIFF\x00\x00\x00\x00WEBPVP8?" + b"\x00" * 20,  # unknown WebP chunk
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="5"></svg>',  # no raster
+        b"https://example.org/a.png",  # bytes are data here, never a file name or URL
     ],
 )
 def test_unreadable_data_has_no_size(data: bytes) -> None:
@@ -60,3 +80,4 @@ def test_unreadable_data_has_no_size(data: bytes) -> None:
 
 def test_a_missing_file_has_no_size(tmp_path: Path) -> None:
     assert file_image_size(tmp_path / "nowhere.png") is None
+    assert file_image_size(tmp_path) is None  # a folder

@@ -1,68 +1,37 @@
-"""The pixel size of a PNG, GIF or JPEG, read from the file's header.
+"""The pixel size of an image (PNG, GIF, JPEG, WebP and what else `imagesize` reads).
 
 The email gives every image a `width` attribute (Outlook ignores CSS widths), so the
-size is needed; reading a few header bytes is enough and needs no imaging library.
+size is needed; the `imagesize` package reads it from the file's header.
 """
 
 from __future__ import annotations
 
-import struct
+import io
 from pathlib import Path
+from typing import BinaryIO
 
-_PNG = b"\x89PNG\r\n\x1a\n"
-# JPEG start-of-frame markers carry the size; C4, C8 and CC are other segments.
-_JPEG_FRAMES = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
-_JPEG_SCAN_LIMIT = 1_000_000  # a frame header after this many bytes means a broken file
+import imagesize
 
 
 def image_size(data: bytes) -> tuple[int, int] | None:
-    """(width, height) in pixels, or None when the data is no PNG, GIF or JPEG we can read."""
-    if data.startswith(_PNG) and data[12:16] == b"IHDR" and len(data) >= 24:
-        width, height = struct.unpack(">II", data[16:24])
-        return _positive(width, height)
-    if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
-        width, height = struct.unpack("<HH", data[6:10])
-        return _positive(width, height)
-    if data.startswith(b"\xff\xd8"):
-        return _jpeg_size(data)
-    return None
+    """(width, height) in pixels, or None when the data is no image we can read."""
+    return _size(io.BytesIO(data))
 
 
 def file_image_size(file: Path) -> tuple[int, int] | None:
-    """`image_size` of a file, reading only as much of it as needed."""
+    """`image_size` of a file, reading only as much of it as needed; None when unreadable."""
     try:
         with file.open("rb") as stream:
-            head = stream.read(64 * 1024)
-            size = image_size(head)
-            if size is None and head.startswith(b"\xff\xd8"):
-                size = image_size(head + stream.read(_JPEG_SCAN_LIMIT))
-            return size
+            return _size(stream)
     except OSError:
         return None
 
 
-def _jpeg_size(data: bytes) -> tuple[int, int] | None:
-    index = 2
-    end = min(len(data), _JPEG_SCAN_LIMIT)
-    while index + 4 <= end:
-        if data[index] != 0xFF:
-            return None
-        marker = data[index + 1]
-        if marker == 0xFF:  # fill byte
-            index += 1
-            continue
-        if marker in (0x01, *range(0xD0, 0xD9)):  # markers without a length
-            index += 2
-            continue
-        (length,) = struct.unpack(">H", data[index + 2 : index + 4])
-        if marker in _JPEG_FRAMES:
-            if index + 9 > len(data):
-                return None
-            height, width = struct.unpack(">HH", data[index + 5 : index + 9])
-            return _positive(width, height)
-        index += 2 + length
+def _size(stream: BinaryIO) -> tuple[int, int] | None:
+    # A stream, never a name: `imagesize.get` fetches a str that starts with https://.
+    # exif_rotation=False: the size as stored, what the width attributes always had.
+    # (-1, -1) means unreadable; an SVG's lengths are floats, no <img width>.
+    width, height = imagesize.get(stream, exif_rotation=False)
+    if isinstance(width, int) and isinstance(height, int) and width > 0 and height > 0:
+        return width, height
     return None
-
-
-def _positive(width: int, height: int) -> tuple[int, int] | None:
-    return (width, height) if width > 0 and height > 0 else None

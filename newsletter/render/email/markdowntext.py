@@ -1,26 +1,27 @@
-"""Markdown as plain text for the text edition: paragraphs wrapped, lists and quotes
-indented, tables as aligned columns, links as numbered references `[3]`.
+"""Markdown as plain text for the text edition: one line per paragraph (the edition is
+sent format=flowed, see `flowed`), lists and quotes marked, tables as one block per
+row, links as numbered references `[3]`.
 
-Written from the Markdown's tokens (the same parser as the HTML), never from the HTML.
-Raw HTML in the Markdown gives its text only.
+Written from the Markdown's syntax tree (markdown-it-py's `SyntaxTreeNode`, from the
+parser the HTML is written with), never from the HTML. Raw HTML in the Markdown gives
+its text only.
 """
 
 from __future__ import annotations
 
 import re
-import textwrap
 from collections.abc import Sequence
-from functools import cache
 from html.parser import HTMLParser
+from itertools import zip_longest
 from urllib.parse import urljoin
 
-from markdown_it.token import Token
+from markdown_it.tree import SyntaxTreeNode
 
+from newsletter.render.email.flowed import WIDTH, display_width, flow
 from newsletter.render.markdown import parse_markdown
 
-WIDTH = 76
-_GLUE = "\u00a0"  # keeps a reference mark on the line of the word it follows
-_SPACES = re.compile(r"[ \t\r\f\v]+")  # what textwrap breaks at: not the glue
+_GLUE = "\u00a0"  # no-break space: `flow` keeps a reference mark with its word
+_SPACES = re.compile(r"[ \t\r\f\v]+")  # white space between words: not the glue
 _DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:.*$", re.M)  # link reference definitions
 
 
@@ -47,84 +48,47 @@ class References:
         return lines
 
 
-def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = None) -> list[str]:
-    """`text` wrapped to `width` columns, each hard line break kept; long words (URLs) stay
-    whole and may run over. Lines break at spaces only, never at hyphens: what
-    `textwrap.wrap` does with these options, done by one regular expression per line
-    length, several times faster (an issue's text is mostly wrapping).
+def lines(text: str, indent: str = "", first: str | None = None) -> list[str]:
+    """The hard lines of `text`, each a paragraph with its runs of white space made one
+    space; `first` (default: `indent`) opens the first line and `indent` the others.
+    Lines without words are left out. `flowed.flow` wraps them when the text is sent.
     """
-    lines: list[str] = []
+    result: list[str] = []
     prefix = indent if first is None else first
     for hard_line in text.split("\n"):
-        words = " ".join(_SPACES.split(hard_line)).strip(" ")
-        opening = _line(max(1, width - len(prefix))).match(words)
-        if opening is None:
-            continue
-        lines.append(prefix + opening.group())
-        rest = _line(max(1, width - len(indent))).findall(words, opening.end())
-        lines += [indent + line for line in rest]
-        prefix = indent
-    return [line.replace(_GLUE, " ") for line in lines]
+        words = _words(hard_line)
+        if words:
+            result.append(prefix + words)
+            prefix = indent
+    return result
 
 
-@cache
-def _line(width: int) -> re.Pattern[str]:
-    """The most words that fit in `width` columns, else one word too long to fit."""
-    return re.compile(rf"[^ ].{{0,{width - 1}}}(?= |$)|[^ ]+")
+def underline(title: Sequence[str], character: str, width: int = WIDTH) -> str:
+    """A line of `character` as long as the longest line `title` flows into (wide
+    characters count two columns), at most `width` long."""
+    flowed = flow("\n".join(title)).split("\n")
+    longest = max((display_width(line.rstrip()) for line in flowed), default=0)
+    return character * min(width, longest)
 
 
-def columns(rows: Sequence[Sequence[str]], width: int = WIDTH, header: bool = True) -> list[str]:
-    """Rows as aligned columns that fit `width`, each cell wrapped within its column;
-    with `header`, the first row is underlined. When cells wrap, rows are set apart by
-    blank lines."""
-    count = max((len(row) for row in rows), default=0)
-    if not count:
-        return []
-    cells = [[" ".join(str(c).split()) for c in row] + [""] * (count - len(row)) for row in rows]
-    natural = [max(len(row[i]) for row in cells) for i in range(count)]
-    widths = _fit(cells, width - 2 * (count - 1))
-    spaced = widths != natural  # some cell wraps: a blank line shows where each row ends
-    lines: list[str] = []
-    for index, row in enumerate(cells):
-        parts = [
-            textwrap.wrap(cell, w, break_long_words=True, break_on_hyphens=False) or [""]
-            for cell, w in zip(row, widths, strict=True)
-        ]
-        for depth in range(max(len(p) for p in parts)):
-            line = "  ".join(
-                (p[depth] if depth < len(p) else "").ljust(w)
-                for p, w in zip(parts, widths, strict=True)
-            )
-            lines.append(line.rstrip())
-        if header and index == 0:
-            lines.append("  ".join("-" * w for w in widths))
-        elif spaced and index < len(cells) - 1:
-            lines.append("")
-    return lines
+def records(rows: Sequence[Sequence[str]]) -> list[str]:
+    """A table as one block per row, a line `Heading: cell` for each cell with words,
+    blank lines between the blocks. Columns side by side come apart in a proportional
+    font, and a screen reader reads them across the row."""
+    if len(rows) < 2:
+        return [words for words in map(_words, rows[0] if rows else ()) if words]
+    header = [_words(cell) for cell in rows[0]]
+    blocks = []
+    for row in rows[1:]:
+        cells = zip_longest(header, map(_words, row), fillvalue="")
+        block = [f"{label}: {text}" if label else text for label, text in cells if text]
+        if block:
+            blocks.append(block)
+    return _join(blocks)
 
 
-def _fit(cells: list[list[str]], room: int) -> list[int]:
-    """Column widths within `room`: the natural ones when they fit. Else each column
-    starts from what nine cells in ten need (an outlier wraps), the widest is cut down
-    until the row fits, and room left over goes to the columns that still wrap."""
-    least = 8
-    count = len(cells[0])
-    lengths = [sorted(len(row[i]) for row in cells) for i in range(count)]
-    natural = [max(1, column[-1]) for column in lengths]
-    if sum(natural) <= room:
-        return natural
-    widths = [max(1, column[int(0.9 * (len(column) - 1))]) for column in lengths]
-    while sum(widths) > room:
-        widest = max(range(count), key=lambda i: widths[i])
-        if widths[widest] <= least:
-            break
-        widths[widest] -= 1
-    while sum(widths) < room:
-        short = max(range(count), key=lambda i: natural[i] - widths[i])
-        if natural[short] <= widths[short]:
-            break
-        widths[short] += 1
-    return widths
+def _words(text: str) -> str:
+    return " ".join(_SPACES.split(text)).strip(" ")
 
 
 class _HtmlText(HTMLParser):
@@ -170,7 +134,7 @@ class MarkdownText:
     def text(self, markdown: str, page_url: str) -> list[str]:
         """The whole body as lines (blank lines between blocks)."""
         self.page_url = page_url
-        return _join(self._blocks(parse_markdown(markdown), WIDTH))
+        return _join(self._blocks(_tree(markdown).children, WIDTH))
 
     def first_paragraph(self, markdown: str, page_url: str) -> list[str]:
         """The first paragraph that has words, for a teaser.
@@ -185,82 +149,80 @@ class MarkdownText:
         count = 1
         while True:
             head = "\n\n".join(chunks[:count])
-            tokens = parse_markdown(head + "\n\n" + definitions)
-            for index, token in enumerate(tokens):
-                if token.type == "paragraph_open" and token.level == 0:
-                    inline = tokens[index + 1]
+            for block in _tree(head + "\n\n" + definitions).children:
+                if block.type == "paragraph":
+                    inline = block.children[0]
                     if self._inline(inline, dry=True).strip():
-                        return wrap(self._inline(inline))
+                        return lines(self._inline(inline))
             if count >= len(chunks):
                 return []
             count *= 2
 
-    def _blocks(self, tokens: Sequence[Token], width: int) -> list[list[str]]:
+    def _blocks(self, nodes: Sequence[SyntaxTreeNode], width: int) -> list[list[str]]:
         blocks: list[list[str]] = []
-        index = 0
-        while index < len(tokens):
-            token = tokens[index]
-            kind = token.type
-            end = _close(tokens, index)
-            if kind == "paragraph_open":
-                block = wrap(self._inline(tokens[index + 1]), width)
+        for node in nodes:
+            kind = node.type
+            if kind == "paragraph":
+                block = lines(self._inline(node.children[0]))
                 if block:
                     blocks.append(block)
-            elif kind == "heading_open":
-                title = wrap(self._inline(tokens[index + 1]), width)
+            elif kind == "heading":
+                title = lines(self._inline(node.children[0]))
                 if title:
-                    blocks.append([*title, "-" * min(width, max(len(line) for line in title))])
-            elif kind in ("bullet_list_open", "ordered_list_open"):
-                blocks.append(self._list(tokens[index + 1 : end], token, width))
-            elif kind == "blockquote_open":
-                inner = _join(self._blocks(tokens[index + 1 : end], width - 2))
+                    blocks.append([*title, underline(title, "-", width)])
+            elif kind in ("bullet_list", "ordered_list"):
+                blocks.append(self._list(node, width))
+            elif kind == "blockquote":
+                inner = _join(self._blocks(node.children, width - 2))
                 blocks.append([f"> {line}" if line else ">" for line in inner])
             elif kind in ("fence", "code_block"):
-                blocks.append(["    " + line for line in token.content.rstrip("\n").split("\n")])
+                blocks.append(["    " + line for line in node.content.rstrip("\n").split("\n")])
             elif kind == "hr":
                 blocks.append(["-" * 20])
-            elif kind == "table_open":
-                blocks.append(columns(self._table(tokens[index + 1 : end]), width))
+            elif kind == "table":
+                blocks.append(records(self._table(node)))
             elif kind == "html_block":
-                text = html_text(token.content)
+                text = html_text(node.content)
                 if text:
-                    blocks.append(wrap(text, width))
-            index = end + 1
+                    blocks.append(lines(text))
         return blocks
 
-    def _list(self, tokens: Sequence[Token], opening: Token, width: int) -> list[str]:
-        ordered = opening.type == "ordered_list_open"
-        number = int(opening.attrGet("start") or 1) if ordered else 0
+    def _list(self, node: SyntaxTreeNode, width: int) -> list[str]:
+        ordered = node.type == "ordered_list"
+        number = int(node.attrGet("start") or 1) if ordered else 0
         items: list[list[str]] = []
         loose = False
-        index = 0
-        while index < len(tokens):
-            end = _close(tokens, index)
-            if tokens[index].type == "list_item_open":
-                inner = tokens[index + 1 : end]
-                loose = loose or any(t.type == "paragraph_open" and not t.hidden for t in inner)
-                marker = f"{number}. " if ordered else "- "
-                number += 1
-                body = _join(self._blocks(inner, width - len(marker)), blank=False)
-                pad = " " * len(marker)
-                lines = [(marker if i == 0 else pad) + line for i, line in enumerate(body)]
-                items.append([line.rstrip() for line in lines] or [marker.rstrip()])
-            index = end + 1
+        for item in node.children:
+            # A visible paragraph anywhere inside, nested lists too, makes the list loose.
+            loose = loose or any(
+                n.type == "paragraph" and not n.hidden for n in item.walk(include_self=False)
+            )
+            marker = f"{number}. " if ordered else "- "
+            number += 1
+            body = _join(self._blocks(item.children, width - len(marker)), blank=False)
+            pad = " " * len(marker)
+            marked = [(marker if i == 0 else pad) + line for i, line in enumerate(body)]
+            items.append([line.rstrip() for line in marked] or [marker.rstrip()])
         return _join(items, blank=loose)
 
-    def _table(self, tokens: Sequence[Token]) -> list[list[str]]:
+    def _table(self, node: SyntaxTreeNode) -> list[list[str]]:
         rows: list[list[str]] = []
-        for token in tokens:
-            if token.type == "tr_open":
+        for part in node.walk():
+            if part.type == "tr":
                 rows.append([])
-            elif token.type == "inline" and rows:
-                rows[-1].append(self._inline(token).replace(_GLUE, " "))
+            elif part.type == "inline" and rows:
+                rows[-1].append(self._inline(part))
         return rows
 
-    def _inline(self, token: Token, dry: bool = False) -> str:
+    def _inline(self, node: SyntaxTreeNode, dry: bool = False) -> str:
         parts: list[str] = []
-        links: list[tuple[str, int]] = []
-        for child in token.children or ():
+        self._collect(node, parts, dry)
+        return "".join(parts)
+
+    def _collect(self, node: SyntaxTreeNode, parts: list[str], dry: bool) -> None:
+        """The text of `node`'s children appended to `parts`, links marked `[n]`;
+        `dry` counts no reference and leaves images out (they are no words)."""
+        for child in node.children:
             kind = child.type
             if kind in ("text", "code_inline"):
                 parts.append(child.content)
@@ -268,18 +230,20 @@ class MarkdownText:
                 parts.append(" ")
             elif kind == "hardbreak":
                 parts.append("\n")
-            elif kind == "image" and not dry:  # an image alone is no paragraph of words
+            elif kind == "image":
                 alt = child.content.strip()
-                parts.append(f"[{alt}]" if alt else "")
-            elif kind == "link_open":
-                links.append((str(child.attrGet("href") or ""), len(parts)))
-            elif kind == "link_close" and links:
-                href, start = links.pop()
+                if not dry:
+                    parts.append(f"[{alt}]" if alt else "")
+            elif kind == "link":
+                start = len(parts)
+                self._collect(child, parts, dry)
+                href = str(child.attrGet("href") or "")
                 label = "".join(parts[start:]).strip()
                 url = self._absolute(href)
                 if url and not dry and label not in (url, href, url.removeprefix("mailto:")):
                     parts.append(f"{_GLUE}[{self.references.add(url)}]")
-        return "".join(parts)
+            else:  # emphasis, strong, strikethrough: their text; raw inline HTML: nothing
+                self._collect(child, parts, dry)
 
     def _absolute(self, href: str) -> str:
         if not href:
@@ -291,17 +255,9 @@ class MarkdownText:
         return urljoin(self.issue_url, href)
 
 
-def _close(tokens: Sequence[Token], index: int) -> int:
-    """The index of the token that closes the one at `index` (itself when it is a leaf)."""
-    token = tokens[index]
-    if token.nesting != 1:
-        return index
-    depth = 0
-    for position in range(index, len(tokens)):
-        depth += tokens[position].nesting
-        if depth == 0:
-            return position
-    return len(tokens) - 1
+def _tree(markdown: str) -> SyntaxTreeNode:
+    """The syntax tree of a Markdown text, from the parser the HTML is written with."""
+    return SyntaxTreeNode(parse_markdown(markdown))
 
 
 def _join(blocks: Sequence[Sequence[str]], blank: bool = True) -> list[str]:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from newsletter.model import Issue, Settings
 from newsletter.render.email.budget import quoted_printable
+from newsletter.render.email.flowed import FLOWED_PARAMS
 
 # Header objects fold themselves to 78 columns. Headers set raw (List-Unsubscribe, whose
 # URLs an encoded-word would hide from Gmail and Yahoo; text encoded by `_set_text`) are
@@ -100,8 +101,11 @@ def _same_address(one: str, other: str) -> bool:
 
 
 def _part_headers(subtype: str) -> bytes:
+    # The text is written format=flowed (render/email/flowed.py): say so, or mail
+    # programs show its lines as they are instead of rewrapping paragraphs.
+    flowed = "".join(f"; {k}={v}" for k, v in FLOWED_PARAMS.items()) if subtype == "plain" else ""
     return (
-        f'Content-Type: text/{subtype}; charset="utf-8"\r\n'
+        f'Content-Type: text/{subtype}; charset="utf-8"{flowed}\r\n'
         "Content-Transfer-Encoding: quoted-printable\r\n"
     ).encode("ascii")
 

@@ -3,18 +3,22 @@
 The layout is a template (`text/issue.txt`); this module prepares what it shows, in
 reading order so that link references are numbered down the page: each body's text
 with the references it cites, teasers for the items the HTML email shortened, and the
-schedule as aligned rows.
+schedule as one block per event. The template's lines are paragraphs; the result is
+flowed (`flowed.flow`), so email.txt is what the message's text part carries, to be
+sent as `text/plain; format=flowed; delsp=no` (`flowed.FLOWED_PARAMS`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsletter.render.email.edition import Edition, Entry
-from newsletter.render.email.markdowntext import WIDTH, MarkdownText, References, columns, wrap
+from newsletter.model import Status
+from newsletter.render.email.edition import Edition, Entry, Row
+from newsletter.render.email.flowed import flow
+from newsletter.render.email.markdowntext import MarkdownText, References, lines, underline
 from newsletter.render.templates import environment, render_template
 
 TEMPLATE = "text/issue.txt"
@@ -23,7 +27,7 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 
 @dataclass(frozen=True, slots=True)
 class Section:
-    """Text lines and the `[n] url` references they cite."""
+    """Text lines (each a paragraph) and the `[n] url` references they cite."""
 
     lines: tuple[str, ...]
     references: tuple[str, ...] = ()
@@ -34,7 +38,8 @@ class Section:
 
 
 def render_text(root: Path, e: Edition, shortened: Collection[str]) -> str:
-    """email.txt of an issue; `shortened` items appear as teasers, as in the HTML."""
+    """email.txt of an issue, format=flowed; `shortened` items appear as teasers, as in
+    the HTML."""
     references = References()
     converter = MarkdownText(references, e.url)
     foreword = e.issue.foreword
@@ -45,14 +50,9 @@ def render_text(root: Path, e: Edition, shortened: Collection[str]) -> str:
     )
     bodies = {}
     for entry in e.entries:
-        lines = _entry_lines(converter, entry, entry.slug in shortened)
-        bodies[entry.slug] = Section(tuple(lines), tuple(references.flush()))
-    rows: list[list[str]] = [["Event", "Dates", "Venue"]]
-    for row in e.rows:
-        mark = references.add(row.calendar_url)
-        status = f" ({row.status})" if row.status != "confirmed" else ""
-        rows.append([f"{row.title} [{mark}]", row.dates + status, row.venue])
-    schedule = Section(tuple(columns(rows)) if e.rows else (), tuple(references.flush()))
+        body = _entry_lines(converter, entry, entry.slug in shortened)
+        bodies[entry.slug] = Section(tuple(body), tuple(references.flush()))
+    schedule = Section(tuple(_schedule_lines(e.rows, references)), tuple(references.flush()))
     env = environment(root)
     env.filters.update(wrap=_wrap_filter, underline=_underline, link=_link)
     text = render_template(
@@ -66,8 +66,27 @@ def render_text(root: Path, e: Edition, shortened: Collection[str]) -> str:
             "schedule": schedule,
         },
     )
-    lines = [line.rstrip() for line in text.strip("\n").split("\n")]
-    return _BLANK_RUNS.sub("\n\n", "\n".join(lines)) + "\n"
+    paragraphs = [line.rstrip() for line in text.strip("\n").split("\n")]
+    return flow(_BLANK_RUNS.sub("\n\n", "\n".join(paragraphs)) + "\n")
+
+
+def _schedule_lines(rows: Sequence[Row], references: References) -> list[str]:
+    """One block per event, blank lines between: its title, then dates (and status
+    unless confirmed) · venue, then its calendar file as a numbered reference.
+
+    Never columns: in a proportional font, and to a screen reader reading line by
+    line, a row of three wrapped cells reads as the cells' pieces interleaved.
+    """
+    result: list[str] = []
+    for row in rows:
+        dates = row.dates if row.status == Status.CONFIRMED else f"{row.dates} ({row.status})"
+        when = " · ".join(part for part in (dates, row.venue) if part.strip())
+        if result:
+            result.append("")
+        result += lines(row.title)
+        result += lines(when)
+        result.append(f"Add to calendar [{references.add(row.calendar_url)}]")
+    return result
 
 
 def _entry_lines(converter: MarkdownText, entry: Entry, short: bool) -> list[str]:
@@ -75,21 +94,22 @@ def _entry_lines(converter: MarkdownText, entry: Entry, short: bool) -> list[str
     if not short:
         return converter.text(item.body.markdown, entry.url)
     if item.summary:
-        return wrap(item.summary)
+        return lines(item.summary)
     return converter.first_paragraph(item.body.markdown, entry.url)
 
 
 def _wrap_filter(text: str, hanging: str = "") -> str:
-    """Wrapped text; `hanging` indents every line but the first."""
-    return "\n".join(wrap(str(text), WIDTH, hanging, first=""))
+    """`text` as paragraphs, one a line (`flow` wraps them); `hanging` opens every hard
+    line but the first."""
+    return "\n".join(lines(str(text), hanging, first=""))
 
 
 def _link(url: str, label: str) -> str:
-    """`label: url` on one line when it fits, else the URL alone on the next line."""
-    line = f"{label}: {url}"
-    return line if len(line) <= WIDTH else f"{label}:\n{url}"
+    """`label: url`; when the line is too long, `flow` breaks it before the URL."""
+    return f"{label}: {url}"
 
 
 def _underline(text: str, character: str = "=") -> str:
-    lines = wrap(str(text))
-    return "\n".join([*lines, character * max((len(line) for line in lines), default=0)])
+    """`text` and, under it, a line of `character` as long as its longest line."""
+    title = lines(str(text))
+    return "\n".join([*title, underline(title, character)])

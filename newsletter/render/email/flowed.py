@@ -1,0 +1,90 @@
+"""The plain-text edition as `text/plain; format=flowed` (RFC 3676).
+
+Phone mail apps show text/plain in a proportional font at their own width, so a text
+wrapped at 76 columns breaks again on the screen, every other line a stub. A flowed
+text says which line breaks are soft: a line that ends in a space continues in the
+next one, and a reader that knows format=flowed joins such lines into a paragraph and
+wraps it to its window; a reader that does not shows the lines as they are, each at
+most `WIDTH` columns. Lines are broken at spaces only (DelSp=no), so a word, a URL or a
+title never comes apart; a word longer than a line stays whole on its own line.
+
+The text is written with `\\n` line ends, as email.txt; the message serialises its
+parts with CRLF, as RFC 3676 wants on the wire.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+WIDTH = 76  # columns of a line, its soft-break space included
+LIMIT = 78  # RFC 3676 4.2: at most 78 characters, unless one word is longer
+# The Content-Type parameters of a text part written by `flow`.
+FLOWED_PARAMS = {"format": "flowed", "delsp": "no"}
+
+_SIGNATURE = "-- "  # a line of just this is the signature separator, never a soft break
+
+
+def flow(text: str, width: int = WIDTH) -> str:
+    """`text`, each of whose lines is a paragraph, as format=flowed lines of at most
+    `width` columns: long paragraphs broken after a space (a soft break, the space kept
+    at the line's end), every paragraph's last line without trailing spaces (a hard
+    break), and lines that begin with a space, ">" or "From " space-stuffed.
+
+    A no-break space (U+00A0) is kept and never broken at. Wide characters (CJK) count
+    two columns. Unfolding the result as RFC 3676 says gives back the lines of `text`,
+    less their trailing spaces.
+    """
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        lines += _paragraph_lines(paragraph.rstrip(" "), width)
+    return "\n".join(lines)
+
+
+def display_width(text: str) -> int:
+    """How many columns `text` takes in a fixed-width font: wide characters take two."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _paragraph_lines(paragraph: str, width: int) -> list[str]:
+    lines: list[str] = []
+    rest = paragraph
+    while True:
+        stuffing = " " if rest[:1] in (" ", ">") or rest.startswith("From ") else ""
+        room = width - len(stuffing)
+        fitting = _fitting(rest, room)
+        if fitting == len(rest):
+            lines.append(stuffing + rest)
+            return lines
+        cut = _break(rest, fitting)
+        if cut == 0:  # nothing to break at: the rest is one word
+            lines.append(stuffing + rest)
+            return lines
+        lines.append(stuffing + rest[:cut])
+        rest = rest[cut:]
+
+
+def _break(text: str, fitting: int) -> int:
+    """Where to break `text`, of which `fitting` characters fit the line: after its last
+    space that fits, else after the first space at all (a long word runs over); 0 when
+    there is no space to break at after the first word."""
+    start = len(text) - len(text.lstrip(" "))  # stuffed indentation is no break
+    cut = text.rfind(" ", start + 1, fitting) + 1
+    if cut == 0:
+        cut = text.find(" ", max(start + 1, fitting)) + 1
+    if text[:cut] == _SIGNATURE:
+        cut = text.find(" ", cut) + 1
+    return cut
+
+
+def _fitting(text: str, room: int) -> int:
+    """How many leading characters of `text` fit in `room` columns."""
+    if text.isascii():
+        return min(len(text), room)
+    used = 0
+    for index, character in enumerate(text):
+        used += 2 if unicodedata.east_asian_width(character) in "WF" else 1
+        if used > room:
+            return index
+    return len(text)
