@@ -11,6 +11,7 @@ import jinja2
 
 from newsletter.errors import TemplateError
 from newsletter.layout import packaged_templates
+from newsletter.render import filters
 from newsletter.render.links import event_file, format_dates, format_day
 
 
@@ -27,6 +28,7 @@ def environment(root: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.globals.update(format_dates=format_dates, format_day=format_day, event_file=event_file)
+    env.filters.update(wrap=filters.wrap, underline=filters.underline_filter, link=filters.link)
     return env
 
 

@@ -22,7 +22,8 @@ def quoted_printable(content: str) -> bytes:
     # b2a_qp writes a space that ends a line (every soft break of format=flowed) as =20
     # past the 76th octet: such a line gets a soft break before that =20.
     lines = [
-        line[:-3] + b"=\r\n" + line[-3:] if len(line) > 76 else line for line in encoded.split(b"\n")
+        line[:-3] + b"=\r\n" + line[-3:] if len(line) > 76 else line
+        for line in encoded.split(b"\n")
     ]
     return b"\r\n".join(lines)  # a CR of the content is encoded as =0D
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from newsletter.model import Status
 from newsletter.render.email.edition import Edition, Entry, Row
 from newsletter.render.email.flowed import flow
-from newsletter.render.email.markdowntext import MarkdownText, References, lines, underline
+from newsletter.render.email.markdowntext import MarkdownText, References, lines
 from newsletter.render.templates import environment, render_template
 
 TEMPLATE = "text/issue.txt"
@@ -53,10 +53,8 @@ def render_text(root: Path, e: Edition, shortened: Collection[str]) -> str:
         body = _entry_lines(converter, entry, entry.slug in shortened)
         bodies[entry.slug] = Section(tuple(body), tuple(references.flush()))
     schedule = Section(tuple(_schedule_lines(e.rows, references)), tuple(references.flush()))
-    env = environment(root)
-    env.filters.update(wrap=_wrap_filter, underline=_underline, link=_link)
     text = render_template(
-        env,
+        environment(root),
         TEMPLATE,
         {
             "e": e,
@@ -96,20 +94,3 @@ def _entry_lines(converter: MarkdownText, entry: Entry, short: bool) -> list[str
     if item.summary:
         return lines(item.summary)
     return converter.first_paragraph(item.body.markdown, entry.url)
-
-
-def _wrap_filter(text: str, hanging: str = "") -> str:
-    """`text` as paragraphs, one a line (`flow` wraps them); `hanging` opens every hard
-    line but the first."""
-    return "\n".join(lines(str(text), hanging, first=""))
-
-
-def _link(url: str, label: str) -> str:
-    """`label: url`; when the line is too long, `flow` breaks it before the URL."""
-    return f"{label}: {url}"
-
-
-def _underline(text: str, character: str = "=") -> str:
-    """`text` and, under it, a line of `character` as long as its longest line."""
-    title = lines(str(text))
-    return "\n".join([*title, underline(title, character)])
