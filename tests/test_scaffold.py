@@ -103,6 +103,21 @@ def test_new_defaults_to_today(root: Path, run_cli: Cli) -> None:
     assert events_of(root, f"{ISSUES}/063/schedule.yaml") == []
 
 
+def test_new_keeps_the_schedule_comments_when_no_event_is_left(root: Path, run_cli: Cli) -> None:
+    schedule = root / SCHEDULE_62
+    head = "# The schedule as the editor keeps it\n"
+    text = schedule.read_text().replace("\nevents:\n", "\nevents:  # by date\n")
+    schedule.write_text(head + text)
+    assert run_cli("new", "--date", "2030-01-02", "--root", str(root)).code == 0
+    carried = (root / ISSUES / "063/schedule.yaml").read_text()
+    assert carried == (
+        f"{head}title: WCO A/P CB/TA Programs and Meetings Schedule\n"
+        "period: October 2018 and onwards (Indicative)\n"
+        "note: Official invitation will be circulated in due course\n"
+        "events: []  # by date\n"
+    )
+
+
 def test_new_refuses_a_date_before_the_latest_issue(root: Path, run_cli: Cli) -> None:
     before = tree(root)
     result = run_cli("new", "--date", "2018-10-14", "--root", str(root))
@@ -350,6 +365,22 @@ def test_import_keeps_hand_added_fields_comments_and_order(root: Path, run_cli: 
     assert "2 added, 1 changed, 0 unchanged" in result.out
     assert "1 event of the schedule not in the table: kept" in result.out
     assert errors_of(root) == []
+
+
+def test_import_into_a_schedule_without_entries_keeps_its_comments(
+    root: Path, run_cli: Cli
+) -> None:
+    head = "# Issue 62's schedule, to come\ntitle: Schedule  # as printed\n"
+    (root / SCHEDULE_62).write_text(head + "events: []  # none yet\n")
+    table = tmp_table(root, "WCO Council Sessions\t26-28 Jun. 2019\tBrussels, Belgium\n")
+    assert run_cli("import-schedule", str(table), "--root", str(root)).code == 0
+    assert (root / SCHEDULE_62).read_text() == (
+        f"{head}events:  # none yet\n"
+        "  - id: wco-council-sessions-2019\n"
+        "    title: WCO Council Sessions\n"
+        "    dates: 26-28 Jun. 2019\n"
+        "    venue: Brussels, Belgium\n"
+    )
 
 
 def test_import_updates_values_in_place(root: Path, run_cli: Cli) -> None:

@@ -30,7 +30,8 @@ from newsletter.layout import ISSUES_PATH, RESERVED_SLUGS, SETTINGS_PATH, check_
 from newsletter.model import Event, Issue
 from newsletter.reading.files import read_text, read_yaml_file
 from newsletter.scaffold.merge import Merge, carry_forward
-from newsletter.scaffold.yamledit import dump_yaml, yaml_scalar
+from newsletter.scaffold.yamledit import dump_yaml
+from newsletter.scaffold.yamltext import yaml_scalar
 from newsletter.slugs import slugify
 from newsletter.writer import atomic_write
 
