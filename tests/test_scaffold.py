@@ -65,6 +65,37 @@ def test_new_starts_the_next_issue(root: Path, run_cli: Cli) -> None:
     assert newsletter is not None and newsletter.issues[-1].number == 63
 
 
+def test_new_writes_the_skeletons_byte_for_byte(root: Path, run_cli: Cli) -> None:
+    issue_62 = root / ISSUES / "062/issue.yaml"
+    sections = "sections:\n  articles: 'Feature: \"stories\" & more'\n  schedule: 'yes'\n"
+    issue_62.write_text(issue_62.read_text() + sections)
+    assert run_cli("new", "--date", "2018-12-06", "--root", str(root)).code == 0
+    assert (root / ISSUES / "063/issue.yaml").read_text() == (
+        "number: 63\n"
+        "date: 2018-12-06\n"
+        "# title: ROCB E-Newsletter No.63  (the default)\n"
+        "# period: the quarter or months this issue covers (issue 62: 1st quarter FY2018/19)\n"
+        "# highlights: [article-slug, ...]  (default: every article, in order)\n" + sections
+    )
+
+
+def test_new_first_issue_skeletons(tmp_path: Path, run_cli: Cli) -> None:
+    root = tmp_path / "fresh"
+    (root / "content").mkdir(parents=True)
+    (root / "content/newsletter.yaml").write_text("title: Fresh\n")
+    assert run_cli("new", "--date", "2020-02-01", "--root", str(root)).code == 0
+    assert (root / ISSUES / "001/issue.yaml").read_text() == (
+        "number: 1\n"
+        "date: 2020-02-01\n"
+        "# title: Fresh No.1  (the default)\n"
+        "# period: the quarter or months this issue covers\n"
+        "# highlights: [article-slug, ...]  (default: every article, in order)\n"
+    )
+    assert (root / ISSUES / "001/foreword.md").read_text() == (
+        "---\n# author: Full Name\n# role: Their title\n---\n"
+    )
+
+
 def test_new_carries_the_schedule_forward_without_ended_events(root: Path, run_cli: Cli) -> None:
     before = events_of(root, SCHEDULE_62)
     result = run_cli("new", "--date", "2018-12-06", "--root", str(root))
@@ -215,6 +246,63 @@ def test_add_article(root: Path, run_cli: Cli) -> None:
     assert "customs-the-next-10-years" in [a.slug for a in issue.articles]
 
 
+ARTICLE_TAIL = (
+    "# authors:\n"
+    "#   - name: Full NAME\n"
+    "#     role: Their role\n"
+    "#     organisation: Their organisation\n"
+    "# summary: one or two sentences for the issue page, the email and the feeds\n"
+    "# order: 1\n"
+    "---\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "line"),
+    [
+        ("Customs: the next 10 years", "title: 'Customs: the next 10 years'"),
+        ('"Quoted" title', "title: '\"Quoted\" title'"),
+        ("It's #1 & <more>", "title: 'It''s #1 & <more>'"),
+        ("Tea & <cakes> at 5", "title: Tea & <cakes> at 5"),
+        ("a: b # c", "title: 'a: b # c'"),
+        ("Réunion – 日本語", "title: Réunion – 日本語"),
+        ("yes", "title: 'yes'"),
+        ("12:30", "title: '12:30'"),
+    ],
+)
+def test_add_article_skeleton_quotes_the_title_for_yaml(
+    root: Path, run_cli: Cli, title: str, line: str
+) -> None:
+    result = run_cli("add", "article", title, "--root", str(root))
+    assert result.code == 0, result.output
+    text = Path(result.out.strip()).read_text()
+    assert text == f"---\n{line}\n" + ARTICLE_TAIL
+    assert yaml.safe_load(text.split("---\n")[1]) == {"title": title}
+
+
+def test_a_newsletter_overrides_a_skeleton(root: Path, run_cli: Cli) -> None:
+    own = root / "templates/scaffold/article.md"
+    own.parent.mkdir(parents=True)
+    own.write_text("---\ntitle: {{ title|yaml }}\n# issue {{ issue }}: {{ title }}\n---\n")
+    result = run_cli("add", "article", "Tea & <cakes>: 'a' #1", "--root", str(root))
+    assert result.code == 0, result.output
+    text = Path(result.out.strip()).read_text()
+    assert text == "---\ntitle: 'Tea & <cakes>: ''a'' #1'\n# issue 62: Tea & <cakes>: 'a' #1\n---\n"
+    report = run_cli("add", "report", "Not overridden", "--root", str(root))
+    assert "\n# venue: City, Country   (required)\n" in Path(report.out.strip()).read_text()
+
+
+def test_a_broken_skeleton_is_reported_and_nothing_written(root: Path, run_cli: Cli) -> None:
+    own = root / "templates/scaffold/report.md"
+    own.parent.mkdir(parents=True)
+    own.write_text("---\ntitle: {{ title|yaml }\n---\n")
+    before = tree(root)
+    result = run_cli("add", "report", "A report", "--root", str(root))
+    assert result.code == 1
+    assert "scaffold/report.md:2: template error" in result.err
+    assert tree(root) == before
+
+
 def test_add_never_overwrites(root: Path, run_cli: Cli) -> None:
     first = run_cli("add", "article", "Environmental crime", "--root", str(root))
     (root / ISSUES / "062/articles/environmental-crime-2.md").write_text("---\ntitle: Mine\n---\n")
@@ -247,6 +335,48 @@ def test_add_report_has_commented_placeholders(root: Path, run_cli: Cli) -> None
     filled = filled.replace("# venue: City, Country ", "venue: City, Country #")
     filled = filled.replace("# event: ", "event: ").replace("   (the event's", "  # (the event's")
     Path(result.out.strip()).write_text(filled)
+    assert errors_of(root) == []
+
+
+def test_add_report_skeleton_byte_for_byte(root: Path, run_cli: Cli) -> None:
+    result = run_cli("add", "report", "Old news", "--issue", "61", "--root", str(root))
+    assert Path(result.out.strip()).read_text() == (
+        "---\n"
+        "title: Old news\n"
+        "# dates: 2-6 July 2018   (required: when it took place)\n"
+        "# venue: City, Country   (required)\n"
+        "# event: old-news-2018   (the event's id: the title's slug and the start year; "
+        "keep it once published)\n"
+        "# summary: one or two sentences for the issue page, the email and the feeds\n"
+        "# order: 1\n"
+        "---\n"
+    )
+
+
+def test_add_report_of_a_timed_event(root: Path, run_cli: Cli) -> None:
+    schedule = root / SCHEDULE_62
+    schedule.write_text(
+        schedule.read_text() + "  - id: a-timed-meeting-2018\n"
+        "    title: 'A timed meeting: day one'\n"
+        "    start: 2018-10-10T09:00:00\n"
+        "    end: 2018-10-10T17:00:00\n"
+        "    timezone: Asia/Tokyo\n"
+        "    venue: 'Tokyo: HQ'\n"
+    )
+    assert run_cli("new", "--date", "2018-12-10", "--root", str(root)).code == 0
+    result = run_cli("add", "report", "A timed meeting: day one", "--root", str(root))
+    assert Path(result.out.strip()).read_text() == (
+        "---\n"
+        "title: 'A timed meeting: day one'\n"
+        "start: 2018-10-10T09:00:00+09:00  # as announced in issue 62\n"
+        "end: 2018-10-10T17:00:00+09:00\n"
+        "timezone: Asia/Tokyo\n"
+        "venue: 'Tokyo: HQ'\n"
+        "event: a-timed-meeting-2018  # the announced event's id: keep it\n"
+        "# summary: one or two sentences for the issue page, the email and the feeds\n"
+        "# order: 1\n"
+        "---\n"
+    )
     assert errors_of(root) == []
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from newsletter.dates import format_range
 from newsletter.errors import ContentError, NewsletterError, UsageError
 from newsletter.layout import ISSUE_FILE, RESERVED_SLUGS
 from newsletter.model import Event
 from newsletter.reading.files import read_yaml_file
+from newsletter.scaffold import skeletons
 from newsletter.scaffold.folders import issue_folder, newsletter_root
-from newsletter.scaffold.yamltext import yaml_scalar
+from newsletter.scaffold.skeletons import render_skeleton
 from newsletter.slugs import slugify
 from newsletter.writer import atomic_write
 
@@ -30,7 +31,10 @@ def add_page(root: Path, kind: Kind, title: str, issue: int | None = None) -> st
     if not title:
         raise UsageError("the title is empty")
     number, folder = issue_folder(root, issue)
-    text = _article(title) if kind == "article" else _report(root, number, title)
+    if kind == "article":
+        text = render_skeleton(root, skeletons.ARTICLE, {"title": title, "issue": number})
+    else:
+        text = _report(root, number, title)
     directory = root / folder / f"{kind}s"
     directory.mkdir(exist_ok=True)
     slug = slugify(title) or kind
@@ -54,57 +58,30 @@ def _slug_taken(issue: Path, slug: str) -> bool:
     return any((issue / kind / f"{slug}.md").exists() for kind in ("articles", "reports"))
 
 
-_SUMMARY = "# summary: one or two sentences for the issue page, the email and the feeds"
-
-
-def _article(title: str) -> str:
-    return "\n".join(
-        [
-            "---",
-            f"title: {yaml_scalar(title)}",
-            "# authors:",
-            "#   - name: Full NAME",
-            "#     role: Their role",
-            "#     organisation: Their organisation",
-            _SUMMARY,
-            "# order: 1",
-            "---",
-            "",
-        ]
-    )
-
-
 def _report(root: Path, number: int, title: str) -> str:
     """A report's front matter; dates, venue and id come from the schedule that announced
     the event, when one did (same title), so the report and the event are linked."""
     announced = _announced(root, number, title)
-    lines = ["---", f"title: {yaml_scalar(title)}"]
+    event: dict[str, Any] | None = None
     if announced is not None:
+        dates = announced.dates
         where = f"issue {announced.announced_in}" if announced.announced_in else "calendar.yaml"
-        lines += [
-            *_event_dates(announced, f"as announced in {where}"),
-            f"venue: {yaml_scalar(announced.venue)}",
-            f"event: {announced.id}  # the announced event's id: keep it",
-        ]
-    else:
-        year = _issue_year(root, number)
-        lines += [
-            "# dates: 2-6 July 2018   (required: when it took place)",
-            "# venue: City, Country   (required)",
-            f"# event: {slugify(title) or 'event'}-{year}   "
-            "(the event's id: the title's slug and the start year; keep it once published)",
-        ]
-    lines += [_SUMMARY, "# order: 1", "---", ""]
-    return "\n".join(lines)
-
-
-def _event_dates(event: Event, note: str) -> list[str]:
-    dates = event.dates
-    if dates.all_day:
-        text = format_range(dates.start_date, dates.end_date)
-        return [f"dates: {yaml_scalar(text)}  # {note}"]
-    lines = [f"start: {dates.start.isoformat()}  # {note}", f"end: {dates.end.isoformat()}"]
-    return [*lines, f"timezone: {dates.timezone}"] if dates.timezone else lines
+        event = {
+            "id": announced.id,
+            "dates": format_range(dates.start_date, dates.end_date) if dates.all_day else None,
+            "start": dates.start.isoformat(),
+            "end": dates.end.isoformat(),
+            "timezone": dates.timezone,
+            "venue": announced.venue,
+            "announced_in": where,
+        }
+    context = {
+        "title": title,
+        "issue": number,
+        "event": event,
+        "event_id": f"{slugify(title) or 'event'}-{_issue_year(root, number)}",
+    }
+    return render_skeleton(root, skeletons.REPORT, context)
 
 
 def _announced(root: Path, number: int, title: str) -> Event | None:

@@ -17,10 +17,10 @@ from newsletter.model import Issue
 from newsletter.reading.files import read_text, read_yaml_file
 from newsletter.reading.issues import read_issue
 from newsletter.reading.settings import read_settings
+from newsletter.scaffold import skeletons
 from newsletter.scaffold.folders import create_folder, folder_named, issue_folders, newsletter_root
 from newsletter.scaffold.merge import carry_forward
-from newsletter.scaffold.yamledit import dump_yaml
-from newsletter.scaffold.yamltext import yaml_scalar
+from newsletter.scaffold.skeletons import render_skeleton
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,7 +71,7 @@ def new_issue(root: Path, on: date | None = None) -> NewIssue:
         )
 
     files = {ISSUE_FILE: _issue_yaml(root, number, on, folders.get(number - 1))}
-    files["foreword.md"] = _foreword(previous)
+    files["foreword.md"] = _foreword(root, previous)
     carried = dropped = 0
     if previous is not None and (root / folders[previous.number] / "schedule.yaml").is_file():
         path = f"{folders[previous.number]}/schedule.yaml"
@@ -97,30 +97,22 @@ def _read_issue(root: Path, number: int, folder: str) -> Issue:
 
 
 def _issue_yaml(root: Path, number: int, on: date, previous_folder: str | None) -> str:
-    lines = [f"number: {number}", f"date: {on.isoformat()}"]
     previous = read_yaml_file(root, f"{previous_folder}/{ISSUE_FILE}") if previous_folder else {}
     title = read_yaml_file(root, SETTINGS_PATH).get("title")
-    default = f"{title} No.{number}" if isinstance(title, str) else f"No.{number}"
-    lines.append(f"# title: {default}  (the default)")
     period = previous.get("period")
-    hint = f" (issue {number - 1}: {period})" if isinstance(period, str) else ""
-    lines.append(f"# period: the quarter or months this issue covers{hint}")
-    lines.append("# highlights: [article-slug, ...]  (default: every article, in order)")
     sections = previous.get("sections")
-    text = "\n".join(lines) + "\n"
-    if isinstance(sections, dict):
-        text += dump_yaml({"sections": sections})
-    return text
+    context = {
+        "number": number,
+        "date": on.isoformat(),
+        "default_title": f"{title} No.{number}" if isinstance(title, str) else f"No.{number}",
+        "previous_period": period if isinstance(period, str) else None,
+        "sections": sections if isinstance(sections, dict) else None,
+    }
+    return render_skeleton(root, skeletons.ISSUE, context)
 
 
-def _foreword(previous: Issue | None) -> str:
+def _foreword(root: Path, previous: Issue | None) -> str:
     foreword = previous.foreword if previous else None
-    lines = ["---"]
-    if foreword is not None and foreword.author:
-        lines.append(f"author: {yaml_scalar(foreword.author)}")
-        if foreword.role:
-            lines.append(f"role: {yaml_scalar(foreword.role)}")
-    else:
-        lines += ["# author: Full Name", "# role: Their title"]
-    lines.append("---")
-    return "\n".join(lines) + "\n"
+    author = foreword.author if foreword is not None else None
+    role = foreword.role if foreword is not None else None
+    return render_skeleton(root, skeletons.FOREWORD, {"author": author, "role": role})
