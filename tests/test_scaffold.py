@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import yaml
 
 from newsletter.dates import parse_dates
+from newsletter.errors import ContentErrors, UsageError
 from newsletter.reading import read_newsletter
+from newsletter.scaffold.add import add_page
+from newsletter.scaffold.new import new_issue
+from newsletter.scaffold.schedule import import_schedule
 from newsletter.site import check
 from tests.conftest import Run
 from tests.sample import FIXTURES, copy_sample
@@ -171,9 +176,15 @@ def test_new_refuses_to_go_on_from_an_issue_with_errors(root: Path, run_cli: Cli
     (root / SCHEDULE_62).write_text("events:\n  - title: [unclosed\n")
     result = run_cli("new", "--date", "2019-01-15", "--root", str(root))
     assert result.code == 1
-    assert "issue 62 has errors; fix them before starting the next issue:\n" in result.err
-    assert "\ncontent/issues/062/schedule.yaml:3: invalid YAML" in result.err
+    # The problems as `check` prints them: one a line, then the count.
+    lines = result.err.splitlines()
+    assert lines[0].startswith("content/issues/062/schedule.yaml:3: invalid YAML: ")
+    assert lines[1:] == ["1 error, 0 warnings."]
     assert not (root / ISSUES / "063").exists()
+    with pytest.raises(ContentErrors) as raised:
+        new_issue(root, date(2019, 1, 15))
+    [problem] = raised.value.problems.items
+    assert (problem.path, problem.line) == ("content/issues/062/schedule.yaml", 3)
 
 
 def test_new_first_issue_of_a_new_newsletter(tmp_path: Path, run_cli: Cli) -> None:
@@ -217,12 +228,35 @@ def test_root_before_the_command(root: Path, run_cli: Cli) -> None:
     assert result.out.strip() == f"{root}/content/issues/062/articles/before-the-command.md"
 
 
+USAGE_MISTAKES: list[tuple[str, Callable[[Path], object], str]] = [
+    ("kind", lambda root: add_page(root, cast(Any, "essay"), "T"), "cannot add 'essay': add an"),
+    ("issue", lambda root: add_page(root, "article", "T", 99), "no issue 99; the issues are 61"),
+    ("file", lambda root: import_schedule(root, "no-such-file.txt"), "cannot read no-such-file"),
+    ("folder", lambda root: import_schedule(root, str(root)), "cannot read "),
+    ("into", lambda root: import_schedule(root, str(SEED_TABLE), 99), "no issue 99; the issues"),
+    ("root", lambda root: new_issue(root / "content"), "content is not a newsletter folder"),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"), [m[1:] for m in USAGE_MISTAKES], ids=[m[0] for m in USAGE_MISTAKES]
+)
+def test_usage_mistakes_are_usage_errors(
+    root: Path, call: Callable[[Path], object], message: str
+) -> None:
+    before = tree(root)
+    with pytest.raises(UsageError, match=re.escape(message)) as raised:
+        call(root)
+    assert raised.value.exit_code == 2
+    assert tree(root) == before
+
+
 @pytest.mark.parametrize("command", [("new",), ("add", "article", "T"), ("import-schedule", "-")])
 def test_refuses_a_folder_that_is_not_a_newsletter(
     tmp_path: Path, run_cli: Cli, command: tuple[str, ...]
 ) -> None:
     result = run_cli(*command, "--root", str(tmp_path))
-    assert result.code == 1
+    assert result.code == 2
     assert "is not a newsletter folder: it has no content/newsletter.yaml" in result.err
     assert list(tmp_path.iterdir()) == []
 
@@ -555,6 +589,55 @@ def test_unreadable_lines_are_reported_and_nothing_is_written(root: Path, run_cl
     assert tree(root) == before
 
 
+def test_a_schedule_that_is_not_valid_yaml_is_a_content_error(root: Path, run_cli: Cli) -> None:
+    (root / SCHEDULE_62).write_text("title: Schedule\nevents:\n  - title: [unclosed\n")
+    before = tree(root)
+    table = tmp_table(root, "A new workshop\t1-2 Jul. 2019\tApia, Samoa\n")
+    result = run_cli("import-schedule", str(table), "--root", str(root))
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert lines[0].startswith(f"{SCHEDULE_62}:4: invalid YAML: ")
+    assert lines[1:] == ["1 error, 0 warnings."]
+    assert tree(root) == before
+    with pytest.raises(ContentErrors) as raised:
+        import_schedule(root, str(table))
+    [problem] = raised.value.problems.items
+    assert (problem.path, problem.line) == (SCHEDULE_62, 4)
+
+
+def test_bad_rows_are_content_errors_with_their_line_and_column(root: Path) -> None:
+    table = tmp_table(
+        root,
+        "No.\tEvent\tDates\tVenue\tRemarks\n"
+        "1\tA good row\t4-8 Mar. 2019\tKashiwa, Japan\t\n"
+        "2\tNo year\t4-8 Mar.\tKashiwa, Japan\t\n"
+        "3\tNo dates\t\tKashiwa, Japan\t\n"
+        "4\t\t4-8 Mar. 2019\t\tNo event, no venue\n"
+        "Notes\n",
+    )
+    before = tree(root)
+    with pytest.raises(ContentErrors) as raised:
+        import_schedule(root, str(table))
+    found = [(p.path, p.line, p.field) for p in raised.value.problems.sorted()]
+    assert found == [
+        (str(table), 3, "dates"),
+        (str(table), 4, "dates"),
+        (str(table), 5, "event"),
+        (str(table), 6, None),
+    ]
+    assert tree(root) == before
+
+
+def test_new_with_settings_that_are_not_valid_yaml(root: Path, run_cli: Cli) -> None:
+    (root / "content/newsletter.yaml").write_text("title: [unclosed\n")
+    result = run_cli("new", "--date", "2019-01-15", "--root", str(root))
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert lines[0].startswith("content/newsletter.yaml:2: invalid YAML: ")
+    assert lines[1:] == ["1 error, 0 warnings."]
+    assert not (root / ISSUES / "063").exists()
+
+
 def test_import_from_standard_input(
     root: Path, run_cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -577,6 +660,9 @@ def test_import_reports_text_that_is_not_utf8(root: Path, run_cli: Cli) -> None:
     result = run_cli("import-schedule", str(table), "--root", str(root))
     assert result.code == 1
     assert f"{table}:2: is not UTF-8 text (byte 0xe9)" in result.err
+    with pytest.raises(ContentErrors) as raised:
+        import_schedule(root, str(table))
+    assert [(p.path, p.line) for p in raised.value.problems.items] == [(str(table), 2)]
 
 
 def tmp_table(root: Path, text: str) -> Path:

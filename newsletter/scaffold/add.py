@@ -18,14 +18,18 @@ from newsletter.slugs import slugify
 from newsletter.writer import atomic_write
 
 Kind = Literal["article", "report"]
+KINDS: tuple[Kind, ...] = ("article", "report")
 
 
 def add_page(root: Path, kind: Kind, title: str, issue: int | None = None) -> str:
     """Create an article or a report titled `title` in the issue; its path from the root.
 
     The file is named by the title's slug, `-2`, `-3`... when the name is taken; an
-    existing file is never overwritten.
+    existing file is never overwritten. Another `kind`, an empty title or an issue that
+    is not there is a `UsageError`.
     """
+    if kind not in KINDS:
+        raise UsageError(f"cannot add {kind!r}: add an article or a report")
     root = newsletter_root(root)
     title = " ".join(title.split())
     if not title:

@@ -12,10 +12,11 @@ from newsletter.layout import ISSUE_FILE, ISSUES_PATH, SETTINGS_PATH, check_root
 
 
 def newsletter_root(root: Path) -> Path:
-    """The resolved root; refuses a folder that is not a newsletter (no newsletter.yaml)."""
+    """The resolved root; a folder that is not a newsletter (no newsletter.yaml) is a
+    `UsageError`."""
     root = check_root(root)
     if not (root / SETTINGS_PATH).is_file():
-        raise NewsletterError(
+        raise UsageError(
             f"{root} is not a newsletter folder: it has no {SETTINGS_PATH} "
             "(give the newsletter folder with --root)"
         )

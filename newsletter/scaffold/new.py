@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from newsletter.errors import NewsletterError, Problems, Severity
+from newsletter.errors import ContentError, ContentErrors, NewsletterError, Problems, Severity
 from newsletter.layout import ISSUE_FILE, SETTINGS_PATH
 from newsletter.layout import issue_folder as new_folder
 from newsletter.model import Issue
@@ -51,10 +51,17 @@ def new_issue(root: Path, on: date | None = None) -> NewIssue:
     """Start the issue after the latest one, dated `on` (default: today).
 
     The foreword keeps the previous author; the schedule is carried forward without
-    the events that ended before `on`, every id written out.
+    the events that ended before `on`, every id written out. A latest issue with errors
+    (or unreadable settings) is `ContentErrors`, and nothing is made.
     """
     root = newsletter_root(root)
-    on = on or date.today()
+    try:
+        return _new_issue(root, on or date.today())
+    except ContentError as error:
+        raise ContentErrors.of(error) from None
+
+
+def _new_issue(root: Path, on: date) -> NewIssue:
     folders = issue_folders(root)
     previous = _read_issue(root, max(folders), folders[max(folders)]) if folders else None
     number = previous.number + 1 if previous else 1
@@ -89,10 +96,10 @@ def _read_issue(root: Path, number: int, folder: str) -> Issue:
     settings = read_settings(root, Problems())
     found = read_issue(root, folder, number, settings, problems)
     if found is None or problems.errors:
-        listed = "\n".join(str(p) for p in problems.sorted() if p.severity is Severity.ERROR)
-        raise NewsletterError(
-            f"issue {number} has errors; fix them before starting the next issue:\n{listed}"
-        )
+        errors = Problems([p for p in problems.items if p.severity is Severity.ERROR])
+        if not errors.items:
+            errors.error(f"{folder}/{ISSUE_FILE}", None, f"issue {number} cannot be read")
+        raise ContentErrors(errors)
     return found.issue
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from newsletter.errors import ContentErrors, NewsletterError, Problems, UsageError
+from newsletter.errors import ContentError, ContentErrors, NewsletterError, Problems, UsageError
 from newsletter.reading.files import read_text
 from newsletter.scaffold.folders import issue_folder, newsletter_root, umask
 from newsletter.scaffold.merge import Merge, merge_rows
@@ -57,17 +57,21 @@ def import_schedule(
     root: Path, source: str, issue: int | None = None, stdin: BinaryIO | None = None
 ) -> ScheduleImport:
     """Merge the table in `source` (a file, or `-` for standard input) into the issue's
-    schedule.yaml. Any line that is not a row: `ContentErrors`, and nothing written."""
+    schedule.yaml. Any line that is not a row, or a schedule.yaml that cannot be read, is
+    `ContentErrors`, and nothing is written; a source that cannot be read, a `UsageError`."""
     root = newsletter_root(root)
     number, folder = issue_folder(root, issue)
     name, data = _pasted(source, stdin)
-    problems = Problems()
-    rows = read_table(decode_pasted(data, name), name, problems)
-    if problems.errors:
-        raise ContentErrors(problems)
     path = f"{folder}/schedule.yaml"
-    old = read_text(root, path) if (root / path).is_file() else None
-    merge = merge_rows(old, path, rows, number)
+    try:
+        problems = Problems()
+        rows = read_table(decode_pasted(data, name), name, problems)
+        if problems.errors:
+            raise ContentErrors(problems)
+        old = read_text(root, path) if (root / path).is_file() else None
+        merge = merge_rows(old, path, rows, number)
+    except ContentError as error:
+        raise ContentErrors.of(error) from None
     if merge.text != old:
         _replace(root / path, merge.text)
     return ScheduleImport(path, len(rows), merge, merge.text != old)
