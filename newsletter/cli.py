@@ -90,7 +90,7 @@ _ISSUE_HELP = "The issue's number (default: the latest issue)."
 @_root_option
 def new(on: datetime | None, root: Path | None) -> None:
     """Start the next issue: its number, date, foreword and the schedule carried forward."""
-    from newsletter.scaffold.issues import new_issue
+    from newsletter.scaffold.new import new_issue
 
     for line in new_issue(_root(root), on.date() if on else None).describe():
         click.echo(line)
@@ -105,7 +105,7 @@ def add(
     kind: Literal["article", "report"], title: str, issue: int | None, root: Path | None
 ) -> None:
     """Create an article or a report titled TITLE in the issue and print its path."""
-    from newsletter.scaffold.issues import add_page
+    from newsletter.scaffold.add import add_page
 
     click.echo(_root(root) / add_page(_root(root), kind, title, issue))
 
@@ -120,7 +120,7 @@ def import_schedule(source: str, issue: int | None, root: Path | None) -> None:
     FILE holds the rows (event, dates, venue), separated by tabs or |; - reads
     standard input.
     """
-    from newsletter.scaffold.issues import import_schedule as merge_table
+    from newsletter.scaffold.schedule import import_schedule as merge_table
 
     for line in merge_table(_root(root), source, issue).describe():
         click.echo(line)

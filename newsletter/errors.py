@@ -125,6 +125,14 @@ class ContentErrors(NewsletterError):
         count = len(problems.errors)
         super().__init__(f"{count} error{'s' if count != 1 else ''} in the content")
 
+    @classmethod
+    def of(cls, error: ContentError) -> ContentErrors:
+        """One `ContentError` as a list of one, for a command that reports a list."""
+        problems = Problems()
+        problem = error.problem
+        problems.error(problem.path, problem.line, problem.message, problem.field)
+        return cls(problems)
+
 
 class TemplateError(NewsletterError):
     """A template that cannot be rendered: a syntax error, an unknown name."""

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import io
+import re
 import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import yaml
 
 from newsletter.dates import parse_dates
+from newsletter.errors import ContentErrors, UsageError
 from newsletter.reading import read_newsletter
+from newsletter.scaffold.add import add_page
+from newsletter.scaffold.new import new_issue
+from newsletter.scaffold.schedule import import_schedule
 from newsletter.site import check
 from tests.conftest import Run
 from tests.sample import FIXTURES, copy_sample
@@ -65,6 +70,37 @@ def test_new_starts_the_next_issue(root: Path, run_cli: Cli) -> None:
     assert newsletter is not None and newsletter.issues[-1].number == 63
 
 
+def test_new_writes_the_skeletons_byte_for_byte(root: Path, run_cli: Cli) -> None:
+    issue_62 = root / ISSUES / "062/issue.yaml"
+    sections = "sections:\n  articles: 'Feature: \"stories\" & more'\n  schedule: 'yes'\n"
+    issue_62.write_text(issue_62.read_text() + sections)
+    assert run_cli("new", "--date", "2018-12-06", "--root", str(root)).code == 0
+    assert (root / ISSUES / "063/issue.yaml").read_text() == (
+        "number: 63\n"
+        "date: 2018-12-06\n"
+        "# title: ROCB E-Newsletter No.63  (the default)\n"
+        "# period: the quarter or months this issue covers (issue 62: 1st quarter FY2018/19)\n"
+        "# highlights: [article-slug, ...]  (default: every article, in order)\n" + sections
+    )
+
+
+def test_new_first_issue_skeletons(tmp_path: Path, run_cli: Cli) -> None:
+    root = tmp_path / "fresh"
+    (root / "content").mkdir(parents=True)
+    (root / "content/newsletter.yaml").write_text("title: Fresh\n")
+    assert run_cli("new", "--date", "2020-02-01", "--root", str(root)).code == 0
+    assert (root / ISSUES / "001/issue.yaml").read_text() == (
+        "number: 1\n"
+        "date: 2020-02-01\n"
+        "# title: Fresh No.1  (the default)\n"
+        "# period: the quarter or months this issue covers\n"
+        "# highlights: [article-slug, ...]  (default: every article, in order)\n"
+    )
+    assert (root / ISSUES / "001/foreword.md").read_text() == (
+        "---\n# author: Full Name\n# role: Their title\n---\n"
+    )
+
+
 def test_new_carries_the_schedule_forward_without_ended_events(root: Path, run_cli: Cli) -> None:
     before = events_of(root, SCHEDULE_62)
     result = run_cli("new", "--date", "2018-12-06", "--root", str(root))
@@ -103,6 +139,21 @@ def test_new_defaults_to_today(root: Path, run_cli: Cli) -> None:
     assert events_of(root, f"{ISSUES}/063/schedule.yaml") == []
 
 
+def test_new_keeps_the_schedule_comments_when_no_event_is_left(root: Path, run_cli: Cli) -> None:
+    schedule = root / SCHEDULE_62
+    head = "# The schedule as the editor keeps it\n"
+    text = schedule.read_text().replace("\nevents:\n", "\nevents:  # by date\n")
+    schedule.write_text(head + text)
+    assert run_cli("new", "--date", "2030-01-02", "--root", str(root)).code == 0
+    carried = (root / ISSUES / "063/schedule.yaml").read_text()
+    assert carried == (
+        f"{head}title: WCO A/P CB/TA Programs and Meetings Schedule\n"
+        "period: October 2018 and onwards (Indicative)\n"
+        "note: Official invitation will be circulated in due course\n"
+        "events: []  # by date\n"
+    )
+
+
 def test_new_refuses_a_date_before_the_latest_issue(root: Path, run_cli: Cli) -> None:
     before = tree(root)
     result = run_cli("new", "--date", "2018-10-14", "--root", str(root))
@@ -125,9 +176,15 @@ def test_new_refuses_to_go_on_from_an_issue_with_errors(root: Path, run_cli: Cli
     (root / SCHEDULE_62).write_text("events:\n  - title: [unclosed\n")
     result = run_cli("new", "--date", "2019-01-15", "--root", str(root))
     assert result.code == 1
-    assert "issue 62 has errors; fix them before starting the next issue:\n" in result.err
-    assert "\ncontent/issues/062/schedule.yaml:3: invalid YAML" in result.err
+    # The problems as `check` prints them: one a line, then the count.
+    lines = result.err.splitlines()
+    assert lines[0].startswith("content/issues/062/schedule.yaml:3: invalid YAML: ")
+    assert lines[1:] == ["1 error, 0 warnings."]
     assert not (root / ISSUES / "063").exists()
+    with pytest.raises(ContentErrors) as raised:
+        new_issue(root, date(2019, 1, 15))
+    [problem] = raised.value.problems.items
+    assert (problem.path, problem.line) == ("content/issues/062/schedule.yaml", 3)
 
 
 def test_new_first_issue_of_a_new_newsletter(tmp_path: Path, run_cli: Cli) -> None:
@@ -171,12 +228,35 @@ def test_root_before_the_command(root: Path, run_cli: Cli) -> None:
     assert result.out.strip() == f"{root}/content/issues/062/articles/before-the-command.md"
 
 
+USAGE_MISTAKES: list[tuple[str, Callable[[Path], object], str]] = [
+    ("kind", lambda root: add_page(root, cast(Any, "essay"), "T"), "cannot add 'essay': add an"),
+    ("issue", lambda root: add_page(root, "article", "T", 99), "no issue 99; the issues are 61"),
+    ("file", lambda root: import_schedule(root, "no-such-file.txt"), "cannot read no-such-file"),
+    ("folder", lambda root: import_schedule(root, str(root)), "cannot read "),
+    ("into", lambda root: import_schedule(root, str(SEED_TABLE), 99), "no issue 99; the issues"),
+    ("root", lambda root: new_issue(root / "content"), "content is not a newsletter folder"),
+]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"), [m[1:] for m in USAGE_MISTAKES], ids=[m[0] for m in USAGE_MISTAKES]
+)
+def test_usage_mistakes_are_usage_errors(
+    root: Path, call: Callable[[Path], object], message: str
+) -> None:
+    before = tree(root)
+    with pytest.raises(UsageError, match=re.escape(message)) as raised:
+        call(root)
+    assert raised.value.exit_code == 2
+    assert tree(root) == before
+
+
 @pytest.mark.parametrize("command", [("new",), ("add", "article", "T"), ("import-schedule", "-")])
 def test_refuses_a_folder_that_is_not_a_newsletter(
     tmp_path: Path, run_cli: Cli, command: tuple[str, ...]
 ) -> None:
     result = run_cli(*command, "--root", str(tmp_path))
-    assert result.code == 1
+    assert result.code == 2
     assert "is not a newsletter folder: it has no content/newsletter.yaml" in result.err
     assert list(tmp_path.iterdir()) == []
 
@@ -198,6 +278,63 @@ def test_add_article(root: Path, run_cli: Cli) -> None:
     issue = newsletter.issue(62)
     assert issue is not None
     assert "customs-the-next-10-years" in [a.slug for a in issue.articles]
+
+
+ARTICLE_TAIL = (
+    "# authors:\n"
+    "#   - name: Full NAME\n"
+    "#     role: Their role\n"
+    "#     organisation: Their organisation\n"
+    "# summary: one or two sentences for the issue page, the email and the feeds\n"
+    "# order: 1\n"
+    "---\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("title", "line"),
+    [
+        ("Customs: the next 10 years", "title: 'Customs: the next 10 years'"),
+        ('"Quoted" title', "title: '\"Quoted\" title'"),
+        ("It's #1 & <more>", "title: 'It''s #1 & <more>'"),
+        ("Tea & <cakes> at 5", "title: Tea & <cakes> at 5"),
+        ("a: b # c", "title: 'a: b # c'"),
+        ("Réunion – 日本語", "title: Réunion – 日本語"),
+        ("yes", "title: 'yes'"),
+        ("12:30", "title: '12:30'"),
+    ],
+)
+def test_add_article_skeleton_quotes_the_title_for_yaml(
+    root: Path, run_cli: Cli, title: str, line: str
+) -> None:
+    result = run_cli("add", "article", title, "--root", str(root))
+    assert result.code == 0, result.output
+    text = Path(result.out.strip()).read_text()
+    assert text == f"---\n{line}\n" + ARTICLE_TAIL
+    assert yaml.safe_load(text.split("---\n")[1]) == {"title": title}
+
+
+def test_a_newsletter_overrides_a_skeleton(root: Path, run_cli: Cli) -> None:
+    own = root / "templates/scaffold/article.md"
+    own.parent.mkdir(parents=True)
+    own.write_text("---\ntitle: {{ title|yaml }}\n# issue {{ issue }}: {{ title }}\n---\n")
+    result = run_cli("add", "article", "Tea & <cakes>: 'a' #1", "--root", str(root))
+    assert result.code == 0, result.output
+    text = Path(result.out.strip()).read_text()
+    assert text == "---\ntitle: 'Tea & <cakes>: ''a'' #1'\n# issue 62: Tea & <cakes>: 'a' #1\n---\n"
+    report = run_cli("add", "report", "Not overridden", "--root", str(root))
+    assert "\n# venue: City, Country   (required)\n" in Path(report.out.strip()).read_text()
+
+
+def test_a_broken_skeleton_is_reported_and_nothing_written(root: Path, run_cli: Cli) -> None:
+    own = root / "templates/scaffold/report.md"
+    own.parent.mkdir(parents=True)
+    own.write_text("---\ntitle: {{ title|yaml }\n---\n")
+    before = tree(root)
+    result = run_cli("add", "report", "A report", "--root", str(root))
+    assert result.code == 1
+    assert "scaffold/report.md:2: template error" in result.err
+    assert tree(root) == before
 
 
 def test_add_never_overwrites(root: Path, run_cli: Cli) -> None:
@@ -232,6 +369,48 @@ def test_add_report_has_commented_placeholders(root: Path, run_cli: Cli) -> None
     filled = filled.replace("# venue: City, Country ", "venue: City, Country #")
     filled = filled.replace("# event: ", "event: ").replace("   (the event's", "  # (the event's")
     Path(result.out.strip()).write_text(filled)
+    assert errors_of(root) == []
+
+
+def test_add_report_skeleton_byte_for_byte(root: Path, run_cli: Cli) -> None:
+    result = run_cli("add", "report", "Old news", "--issue", "61", "--root", str(root))
+    assert Path(result.out.strip()).read_text() == (
+        "---\n"
+        "title: Old news\n"
+        "# dates: 2-6 July 2018   (required: when it took place)\n"
+        "# venue: City, Country   (required)\n"
+        "# event: old-news-2018   (the event's id: the title's slug and the start year; "
+        "keep it once published)\n"
+        "# summary: one or two sentences for the issue page, the email and the feeds\n"
+        "# order: 1\n"
+        "---\n"
+    )
+
+
+def test_add_report_of_a_timed_event(root: Path, run_cli: Cli) -> None:
+    schedule = root / SCHEDULE_62
+    schedule.write_text(
+        schedule.read_text() + "  - id: a-timed-meeting-2018\n"
+        "    title: 'A timed meeting: day one'\n"
+        "    start: 2018-10-10T09:00:00\n"
+        "    end: 2018-10-10T17:00:00\n"
+        "    timezone: Asia/Tokyo\n"
+        "    venue: 'Tokyo: HQ'\n"
+    )
+    assert run_cli("new", "--date", "2018-12-10", "--root", str(root)).code == 0
+    result = run_cli("add", "report", "A timed meeting: day one", "--root", str(root))
+    assert Path(result.out.strip()).read_text() == (
+        "---\n"
+        "title: 'A timed meeting: day one'\n"
+        "start: 2018-10-10T09:00:00+09:00  # as announced in issue 62\n"
+        "end: 2018-10-10T17:00:00+09:00\n"
+        "timezone: Asia/Tokyo\n"
+        "venue: 'Tokyo: HQ'\n"
+        "event: a-timed-meeting-2018  # the announced event's id: keep it\n"
+        "# summary: one or two sentences for the issue page, the email and the feeds\n"
+        "# order: 1\n"
+        "---\n"
+    )
     assert errors_of(root) == []
 
 
@@ -352,6 +531,22 @@ def test_import_keeps_hand_added_fields_comments_and_order(root: Path, run_cli: 
     assert errors_of(root) == []
 
 
+def test_import_into_a_schedule_without_entries_keeps_its_comments(
+    root: Path, run_cli: Cli
+) -> None:
+    head = "# Issue 62's schedule, to come\ntitle: Schedule  # as printed\n"
+    (root / SCHEDULE_62).write_text(head + "events: []  # none yet\n")
+    table = tmp_table(root, "WCO Council Sessions\t26-28 Jun. 2019\tBrussels, Belgium\n")
+    assert run_cli("import-schedule", str(table), "--root", str(root)).code == 0
+    assert (root / SCHEDULE_62).read_text() == (
+        f"{head}events:  # none yet\n"
+        "  - id: wco-council-sessions-2019\n"
+        "    title: WCO Council Sessions\n"
+        "    dates: 26-28 Jun. 2019\n"
+        "    venue: Brussels, Belgium\n"
+    )
+
+
 def test_import_updates_values_in_place(root: Path, run_cli: Cli) -> None:
     schedule = root / SCHEDULE_62
     schedule.write_text(
@@ -394,6 +589,55 @@ def test_unreadable_lines_are_reported_and_nothing_is_written(root: Path, run_cl
     assert tree(root) == before
 
 
+def test_a_schedule_that_is_not_valid_yaml_is_a_content_error(root: Path, run_cli: Cli) -> None:
+    (root / SCHEDULE_62).write_text("title: Schedule\nevents:\n  - title: [unclosed\n")
+    before = tree(root)
+    table = tmp_table(root, "A new workshop\t1-2 Jul. 2019\tApia, Samoa\n")
+    result = run_cli("import-schedule", str(table), "--root", str(root))
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert lines[0].startswith(f"{SCHEDULE_62}:4: invalid YAML: ")
+    assert lines[1:] == ["1 error, 0 warnings."]
+    assert tree(root) == before
+    with pytest.raises(ContentErrors) as raised:
+        import_schedule(root, str(table))
+    [problem] = raised.value.problems.items
+    assert (problem.path, problem.line) == (SCHEDULE_62, 4)
+
+
+def test_bad_rows_are_content_errors_with_their_line_and_column(root: Path) -> None:
+    table = tmp_table(
+        root,
+        "No.\tEvent\tDates\tVenue\tRemarks\n"
+        "1\tA good row\t4-8 Mar. 2019\tKashiwa, Japan\t\n"
+        "2\tNo year\t4-8 Mar.\tKashiwa, Japan\t\n"
+        "3\tNo dates\t\tKashiwa, Japan\t\n"
+        "4\t\t4-8 Mar. 2019\t\tNo event, no venue\n"
+        "Notes\n",
+    )
+    before = tree(root)
+    with pytest.raises(ContentErrors) as raised:
+        import_schedule(root, str(table))
+    found = [(p.path, p.line, p.field) for p in raised.value.problems.sorted()]
+    assert found == [
+        (str(table), 3, "dates"),
+        (str(table), 4, "dates"),
+        (str(table), 5, "event"),
+        (str(table), 6, None),
+    ]
+    assert tree(root) == before
+
+
+def test_new_with_settings_that_are_not_valid_yaml(root: Path, run_cli: Cli) -> None:
+    (root / "content/newsletter.yaml").write_text("title: [unclosed\n")
+    result = run_cli("new", "--date", "2019-01-15", "--root", str(root))
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert lines[0].startswith("content/newsletter.yaml:2: invalid YAML: ")
+    assert lines[1:] == ["1 error, 0 warnings."]
+    assert not (root / ISSUES / "063").exists()
+
+
 def test_import_from_standard_input(
     root: Path, run_cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -416,6 +660,9 @@ def test_import_reports_text_that_is_not_utf8(root: Path, run_cli: Cli) -> None:
     result = run_cli("import-schedule", str(table), "--root", str(root))
     assert result.code == 1
     assert f"{table}:2: is not UTF-8 text (byte 0xe9)" in result.err
+    with pytest.raises(ContentErrors) as raised:
+        import_schedule(root, str(table))
+    assert [(p.path, p.line) for p in raised.value.problems.items] == [(str(table), 2)]
 
 
 def tmp_table(root: Path, text: str) -> Path:

@@ -22,7 +22,8 @@ from newsletter.reading.entries import EVENT_KEYS, read_entry
 from newsletter.reading.fields import Fields
 from newsletter.reading.yamlfile import YamlMap
 from newsletter.scaffold.table import TableRow
-from newsletter.scaffold.yamledit import ListEditor, dump_yaml, plain
+from newsletter.scaffold.yamledit import ListEditor, dump_yaml
+from newsletter.scaffold.yamltext import plain
 from newsletter.slugs import default_event_id, slugify
 
 TABLE_KEYS = ("title", "dates", "venue")

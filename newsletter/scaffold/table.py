@@ -171,18 +171,15 @@ def _row(
         return None
     empty = [c for c in COLUMNS if not columns[c]]
     if empty:
-        problems.error(path, number, f"no {' and no '.join(empty)} in {_quote(line)}")
+        message = f"no {' and no '.join(empty)} in {_quote(line)}"
+        problems.error(path, number, message, field=empty[0])
         return None
     title = _SPLIT_ORDINAL.sub(r"\1\2", columns["event"])
     try:
         when = parse_dates(columns["dates"])
     except DateError as error:
-        problems.error(
-            path,
-            number,
-            f"cannot read the dates ({error.reason}) in {_quote(line)}",
-            value=columns["dates"],
-        )
+        message = f"cannot read the dates ({error.reason}) in {_quote(line)}"
+        problems.error(path, number, message, field="dates", value=columns["dates"])
         return None
     return TableRow(number, title, columns["dates"], columns["venue"], when)
 
