@@ -13,8 +13,8 @@ import pytest
 from newsletter.cache import read_cache
 from newsletter.model import Newsletter
 from newsletter.render.email.markdowntext import MarkdownText, References, columns, wrap
-from tests.conftest import REPO
 from tests.emailtools import BASE, issue_of, words
+from tests.golden import BuiltSample
 
 ISSUES = ("061", "062")
 LONE_URL = re.compile(r"(\[\d+\] |[A-Z][A-Za-z ]*: )?https?://\S+|mailto:\S+")
@@ -73,9 +73,12 @@ def test_everything_of_the_issue_is_there(site: Path, sample: Newsletter) -> Non
         assert person.name in flat
 
 
-def test_the_same_items_are_shortened_as_in_the_html(site: Path, sample: Newsletter) -> None:
+def test_the_same_items_are_shortened_as_in_the_html(
+    built_sample: BuiltSample, sample: Newsletter
+) -> None:
+    site = built_sample.out
     issue = issue_of(sample, "062")
-    shortened = read_cache(REPO)[62][1].shortened  # what build recorded for the HTML
+    shortened = read_cache(built_sample.root)[62][1].shortened  # what build recorded for the HTML
     assert shortened
     text = text_of(site, "062")
     for item in (*issue.articles, *issue.reports):
