@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import struct
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,11 +16,30 @@ from newsletter.cli import main
 from newsletter.errors import Problems
 from newsletter.model import Newsletter
 from newsletter.site import check
+from tests.checkout import CheckoutGuard
 
 if TYPE_CHECKING:
     from tests.golden import BuiltSample
 
 REPO = Path(__file__).resolve().parent.parent  # the repository root is a sample newsletter
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _checkout_guard() -> Iterator[CheckoutGuard]:
+    """The checkout's fingerprint, taken before any other fixture of the session."""
+    guard = CheckoutGuard(REPO)
+    yield guard
+    guard.check("the teardown of the session's fixtures")
+
+
+@pytest.fixture(autouse=True)
+def _checkout_unchanged(
+    _checkout_guard: CheckoutGuard, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    """Fail the test that wrote into the checkout (see tests/checkout.py)."""
+    yield
+    # Module-scoped fixtures are torn down after this: their writes are blamed on the next test.
+    _checkout_guard.check(f"{request.node.nodeid} (or a fixture it uses)")
 
 
 def tiny_png() -> bytes:
