@@ -111,6 +111,28 @@ def test_an_import_under_type_checking_is_no_cycle(
     assert (code, out[0][:10]) == (0, "Layout OK:")
 
 
+def test_type_checking_imports_can_be_shown_as_lazy_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = package(
+        tmp_path,
+        {
+            "a.py": "def f():\n    from pkg.b import B\n",
+            "b.py": "import typing\nif typing.TYPE_CHECKING:\n    from pkg.a import A\n",
+        },
+    )
+    assert run(root, capsys)[0] == 0
+    assert run(root, capsys, "--type-checking") == (
+        1,
+        [
+            "Import cycles closed by a function-level (lazy) or TYPE_CHECKING import: 1",
+            "  pkg.a -> pkg.b -> pkg.a",
+            "    pkg/a.py:2: pkg.a imports lazily pkg.b",
+            "    pkg/b.py:3: pkg.b imports for type checking pkg.a",
+        ],
+    )
+
+
 def test_the_else_of_type_checking_runs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = package(
         tmp_path,

@@ -14,7 +14,9 @@ Imports at module level (including inside `try:`, `if` and class bodies, which r
 import time) are checked for cycles. Imports under `if TYPE_CHECKING:` never run and do
 not count. Imports inside a function run later, when it is called: a cycle that only
 such a lazy import closes is reported in a list of its own and fails as well, since the
-lazy import hides the cycle rather than removing it.
+lazy import hides the cycle rather than removing it. With `--type-checking`, imports
+under `if TYPE_CHECKING:` count as lazy ones too, which shows the modules that need
+each other's types (not a failure of the default check).
 
 Standard library only (ast), so it runs before anything is installed.
 """
@@ -35,17 +37,21 @@ DEFAULT_PACKAGE = Path(__file__).resolve().parent.parent / "newsletter"
 
 @dataclass(frozen=True, order=True)
 class Edge:
-    """One import: `source` needs `target`, at `path:line`; `lazy` inside a function."""
+    """One import: `source` needs `target`, at `path:line`; `lazy` inside a function (or,
+    when they count, under `if TYPE_CHECKING:`, which `typing` says)."""
 
     source: str
     target: str
     path: str
     line: int
     lazy: bool
+    typing: bool = False
 
     def describe(self) -> str:
-        """`path:line: source imports target` (with `lazily` for a function-level import)."""
+        """`path:line: source imports target`, saying how when it is not at module level."""
         how = "imports lazily" if self.lazy else "imports"
+        if self.typing:
+            how = "imports for type checking"
         return f"{self.path}:{self.line}: {self.source} {how} {self.target}"
 
 
@@ -77,38 +83,47 @@ def module_names(package: Path) -> dict[str, Path]:
 
 
 def imports(
-    name: str, file: Path, source: str, modules: dict[str, Path], display: str
+    name: str,
+    file: Path,
+    source: str,
+    modules: dict[str, Path],
+    display: str,
+    type_checking: bool = False,
 ) -> Iterator[Edge]:
     """Every import of another module of the package by module `name` (`source`, the text
-    of `file`); `display` is how messages name the file."""
+    of `file`); `display` is how messages name the file. Imports under `if
+    TYPE_CHECKING:` are left out, or with `type_checking` count as lazy ones."""
     tree = ast.parse(source, str(file))
     is_package = file.name == "__init__.py"
-    for node, lazy in _import_nodes(tree.body, lazy=False):
+    for node, lazy, typing in _import_nodes(tree.body, False, False, type_checking):
         for target in dict.fromkeys(_targets(node, name, is_package, modules)):
             if target != name:
-                yield Edge(name, target, display, node.lineno, lazy)
+                yield Edge(name, target, display, node.lineno, lazy or typing, typing)
 
 
 def _import_nodes(
-    body: Iterable[ast.stmt], lazy: bool
-) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool]]:
-    """The import statements in `body` and below, each with whether it runs lazily."""
+    body: Iterable[ast.stmt], lazy: bool, typing: bool, type_checking: bool
+) -> Iterator[tuple[ast.Import | ast.ImportFrom, bool, bool]]:
+    """The import statements in `body` and below, each with whether it runs lazily and
+    whether it is under `if TYPE_CHECKING:` (only those with `type_checking`)."""
     for node in body:
         if isinstance(node, ast.Import | ast.ImportFrom):
-            yield node, lazy
+            yield node, lazy, typing
         elif isinstance(node, ast.If) and _is_type_checking(node.test):
-            yield from _import_nodes(node.orelse, lazy)  # the `else:` does run
+            if type_checking:
+                yield from _import_nodes(node.body, lazy, True, type_checking)
+            yield from _import_nodes(node.orelse, lazy, typing, type_checking)  # this runs
         elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-            yield from _import_nodes(node.body, lazy=True)
+            yield from _import_nodes(node.body, True, typing, type_checking)
         else:
             for field in ("body", "orelse", "finalbody", "handlers", "cases"):
                 children = getattr(node, field, None)
                 if isinstance(children, list):
                     for child in children:
                         if isinstance(child, ast.ExceptHandler | ast.match_case):
-                            yield from _import_nodes(child.body, lazy)
+                            yield from _import_nodes(child.body, lazy, typing, type_checking)
                         elif isinstance(child, ast.stmt):
-                            yield from _import_nodes([child], lazy)
+                            yield from _import_nodes([child], lazy, typing, type_checking)
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -259,8 +274,9 @@ def _shortest_path(graph: dict[str, dict[str, Edge]], start: str, goal: str) -> 
     return None
 
 
-def check(package: Path, max_lines: int = MAX_LINES) -> Report:
-    """Read every module of the package at `package` and find what breaks the layout."""
+def check(package: Path, max_lines: int = MAX_LINES, type_checking: bool = False) -> Report:
+    """Read every module of the package at `package` and find what breaks the layout;
+    `type_checking` counts imports under `if TYPE_CHECKING:` as lazy ones."""
     package = package.resolve()
     modules = module_names(package)
     base = package.parent
@@ -269,7 +285,7 @@ def check(package: Path, max_lines: int = MAX_LINES) -> Report:
     for name, file in modules.items():
         display = file.relative_to(base).as_posix()
         source = file.read_text("utf-8")
-        edges.extend(imports(name, file, source, modules, display))
+        edges.extend(imports(name, file, source, modules, display, type_checking))
         lines = len(source.splitlines())
         if lines > max_lines:
             long_modules.append((display, lines))
@@ -283,9 +299,11 @@ def format_report(report: Report, max_lines: int = MAX_LINES) -> list[str]:
             f"Layout OK: {report.modules} modules, no import cycles, none over {max_lines} lines."
         ]
     lines = []
+    typing = any(edge.typing for cycle in report.lazy_cycles for edge in cycle)
+    lazy = "function-level (lazy) or TYPE_CHECKING" if typing else "function-level (lazy)"
     for title, cycles in (
         ("Import cycles (module-level imports)", report.cycles),
-        ("Import cycles closed by a function-level (lazy) import", report.lazy_cycles),
+        (f"Import cycles closed by a {lazy} import", report.lazy_cycles),
     ):
         if cycles:
             lines.append(f"{title}: {len(cycles)}")
@@ -303,10 +321,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("package", nargs="?", type=Path, default=DEFAULT_PACKAGE)
     parser.add_argument("--max-lines", type=int, default=MAX_LINES, metavar="N")
+    parser.add_argument(
+        "--type-checking",
+        action="store_true",
+        help="count imports under `if TYPE_CHECKING:` as lazy ones (to look, not to gate)",
+    )
     args = parser.parse_args(argv)
     if not args.package.is_dir():
         parser.error(f"{args.package} is not a folder")
-    report = check(args.package, args.max_lines)
+    report = check(args.package, args.max_lines, args.type_checking)
     for line in format_report(report, args.max_lines):
         print(line)
     return 0 if report.ok else 1
