@@ -17,6 +17,7 @@ SCRIPT = REPO / "tools" / "check_layout.py"
 
 
 def load_tool() -> ModuleType:
+    """tools/check_layout.py as a module (tools/ is not a package)."""
     spec = importlib.util.spec_from_file_location("check_layout", SCRIPT)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -38,6 +39,7 @@ def package(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def run(root: Path, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[str]]:
+    """The tool's exit code on the package at `root`, and the lines it printed."""
     code = tool.main([str(root), *args])
     return code, capsys.readouterr().out.splitlines()
 

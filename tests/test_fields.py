@@ -23,6 +23,7 @@ def fields(text: str, known: tuple[str, ...] = (), prefix: str = "") -> tuple[Fi
 
 
 def only(problems: Problems) -> Problem:
+    """The one problem reported."""
     assert len(problems.items) == 1, [str(p) for p in problems.items]
     return problems.items[0]
 

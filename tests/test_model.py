@@ -33,15 +33,18 @@ JULY = DateRange(date(2018, 7, 2), date(2018, 7, 6))
 
 
 def article(slug: str, issue: int = 62) -> Article:
+    """An article whose body is its slug."""
     return Article(issue, slug, slug.title(), (), None, None, Body(slug), Source("a.md"))
 
 
 def report(slug: str) -> Report:
+    """A report of issue 62 whose body and event id are its slug."""
     source = Source("r.md")
     return Report(62, slug, slug.title(), JULY, "Brussels", slug, None, None, Body(slug), source)
 
 
 def issue(number: int, on: date, **fields: object) -> Issue:
+    """An empty issue, but for `fields`."""
     values: dict[str, object] = {
         "number": number,
         "date": on,
@@ -61,6 +64,7 @@ def issue(number: int, on: date, **fields: object) -> Issue:
 
 
 def newsletter(*issues: Issue) -> Newsletter:
+    """A newsletter of `issues` and no events."""
     return Newsletter(SETTINGS, CalendarSettings("Events"), issues, ())
 
 

@@ -66,6 +66,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
+        """True when nothing breaks the layout."""
         return not (self.cycles or self.lazy_cycles or self.long_modules)
 
 
