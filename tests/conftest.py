@@ -5,9 +5,10 @@ from __future__ import annotations
 import shutil
 import struct
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,8 +16,30 @@ from newsletter.cli import main
 from newsletter.errors import Problems
 from newsletter.model import Newsletter
 from newsletter.site import check
+from tests.checkout import CheckoutGuard
+
+if TYPE_CHECKING:
+    from tests.golden import BuiltSample
 
 REPO = Path(__file__).resolve().parent.parent  # the repository root is a sample newsletter
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _checkout_guard() -> Iterator[CheckoutGuard]:
+    """The checkout's fingerprint, taken before any other fixture of the session."""
+    guard = CheckoutGuard(REPO)
+    yield guard
+    guard.check("the teardown of the session's fixtures")
+
+
+@pytest.fixture(autouse=True)
+def _checkout_unchanged(
+    _checkout_guard: CheckoutGuard, request: pytest.FixtureRequest
+) -> Iterator[None]:
+    """Fail the test that wrote into the checkout (see tests/checkout.py)."""
+    yield
+    # Module-scoped fixtures are torn down after this: their writes are blamed on the next test.
+    _checkout_guard.check(f"{request.node.nodeid} (or a fixture it uses)")
 
 
 def tiny_png() -> bytes:
@@ -152,23 +175,29 @@ def run_cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The repository's own sample newsletter, built once for the whole session.
+def built_sample(tmp_path_factory: pytest.TempPathFactory) -> BuiltSample:
+    """A copy of the repository's sample newsletter, built once for the whole session.
 
-    Tests read it and never change it; a test that needs to change a build makes its own
-    (a module may define its own `site` fixture for that).
+    The copy, not the checkout: a build writes calendar/published.yaml and
+    .newsletter-cache/ into the folder it builds. Tests read it and never change it; a
+    test that needs to change a build makes its own (a module may define its own `site`
+    fixture for that).
     """
     from tests.golden import build_sample
 
-    out = tmp_path_factory.mktemp("sample") / "public"
-    build_sample(out)
-    return out
+    return build_sample(tmp_path_factory.mktemp("sample"))
 
 
 @pytest.fixture(scope="session")
-def sample() -> Newsletter:
-    """The sample newsletter's model, read once for the whole session."""
+def site(built_sample: BuiltSample) -> Path:
+    """The output folder of the session's build of the sample."""
+    return built_sample.out
+
+
+@pytest.fixture(scope="session")
+def sample(built_sample: BuiltSample) -> Newsletter:
+    """The model of the session's copy of the sample, read once for the whole session."""
     from newsletter.site import load
 
-    newsletter, _ = load(REPO)
+    newsletter, _ = load(built_sample.root)
     return newsletter

@@ -20,7 +20,7 @@ SHOTS = ((375, 1600), (640, 1400))  # width, height of the part shown
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as temp:
-        files = build_sample(Path(temp) / "public")
+        files = build_sample(Path(temp)).files
     html = files[f"issues/{ISSUE}/email.html"].decode("utf-8")
     for width, height in SHOTS:
         out = REPOSITORY / "docs" / f"email-{width}.png"

@@ -16,7 +16,8 @@ from newsletter.cache import EmailKeys, read_cache
 from newsletter.layout import BUDGET_CACHE
 from newsletter.site import build, check, load
 from newsletter.writer import read_existing
-from tests.conftest import REPO, Run
+from tests.conftest import Run
+from tests.sample import copy_sample
 
 RunCli = Callable[..., Run]
 CLIPPED = "content/issues/062/issue.yaml: warning: the email of issue 62 would be"
@@ -32,10 +33,7 @@ SHORTENED = (
 @pytest.fixture
 def copy(tmp_path: Path) -> Path:
     """The sample newsletter, copied without any cache or output."""
-    root = tmp_path / "sample"
-    for name in ("content", "calendar"):
-        shutil.copytree(REPO / name, root / name)
-    return root
+    return copy_sample(tmp_path / "sample")
 
 
 def budget_warnings(root: Path) -> list[str]:

@@ -12,7 +12,6 @@ import random
 import time
 import tracemalloc
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -64,7 +63,7 @@ def test_minimal_folder_has_no_problems(folder: Folder, run_cli: RunCli) -> None
     assert "No problems found." in result.err
 
 
-# --- YAML and text files ------------------------------------------------------------------
+# --- YAML and text files -----------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -493,30 +492,7 @@ def test_errors_and_warnings_together_exit_1(folder: Folder, run_cli: RunCli) ->
     assert "1 error, 1 warning." in result.err
 
 
-# --- The root folder and reporting everything --------------------------------------------
-
-
-@pytest.mark.parametrize("order", ["group", "command"])
-def test_missing_root_is_a_usage_error(tmp_path: Path, run_cli: RunCli, order: str) -> None:
-    missing = str(tmp_path / "no-such-folder")
-    args = ("--root", missing, "check") if order == "group" else ("check", "--root", missing)
-    result = run_cli(*args)
-    assert result.code == 2
-    assert result.out == ""
-    lines = result.err.strip().splitlines()
-    assert len(lines) == 1
-    assert "does not exist" in lines[0]
-    assert missing in lines[0]
-    assert "Traceback" not in result.output
-
-
-def test_root_that_is_a_file_is_a_usage_error(tmp_path: Path, run_cli: RunCli) -> None:
-    file = tmp_path / "file.txt"
-    file.write_text("not a folder")
-    result = run_cli("check", "--root", str(file))
-    assert result.code == 2
-    assert len(result.err.strip().splitlines()) == 1
-    assert "is not a folder" in result.err
+# --- Reporting everything ----------------------------------------------------------------
 
 
 def test_all_problems_are_reported_at_once(folder: Folder, run_cli: RunCli) -> None:

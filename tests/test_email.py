@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +17,8 @@ from newsletter.render.email.html import Bodies, EmailRenderer, _fewest
 from newsletter.site import load
 from tests.conftest import REPO
 from tests.emailtools import BASE, NS, elements, headings, issue_of, parse, text_of, words
+from tests.golden import BuiltSample
+from tests.sample import copy_sample
 
 ISSUES = ("061", "062")
 
@@ -42,9 +43,12 @@ def test_email_is_well_formed_html5(site: Path, slug: str) -> None:
 # --- the size budget ------------------------------------------------------------------
 
 
-def test_issue_062_is_shortened_to_the_budget(site: Path, sample: Newsletter) -> None:
+def test_issue_062_is_shortened_to_the_budget(
+    built_sample: BuiltSample, sample: Newsletter
+) -> None:
+    site = built_sample.out
     issue = issue_of(sample, "062")
-    renderer = EmailRenderer(sample, REPO)
+    renderer = EmailRenderer(sample, built_sample.root)
     fitted = renderer.fit(issue)
     written = (site / "issues/062/email.html").read_bytes()
     assert transmitted_size(written.decode()) <= MAX_EMAIL_BYTES
@@ -58,9 +62,9 @@ def test_issue_062_is_shortened_to_the_budget(site: Path, sample: Newsletter) ->
     assert set(fitted.budget.shortened) > {a.slug for a in issue.articles}
 
 
-def test_no_fewer_teasers_would_fit(sample: Newsletter) -> None:
+def test_no_fewer_teasers_would_fit(built_sample: BuiltSample, sample: Newsletter) -> None:
     issue = issue_of(sample, "062")
-    renderer = EmailRenderer(sample, REPO)
+    renderer = EmailRenderer(sample, built_sample.root)
     shortened = renderer.fit(issue).budget.shortened
     e = edition(sample, issue)
     one_fewer = renderer.render(e, Bodies(e, renderer.html), frozenset(shortened[:-1]))
@@ -68,9 +72,7 @@ def test_no_fewer_teasers_would_fit(sample: Newsletter) -> None:
 
 
 def test_a_template_that_hides_the_items_still_gets_the_fewest_teasers(tmp_path: Path) -> None:
-    root = tmp_path / "sample"
-    for name in ("content", "calendar"):
-        shutil.copytree(REPO / name, root / name)
+    root = copy_sample(tmp_path / "sample")
     template = (REPO / "templates/email/issue.mjml").read_text("utf-8")
     changed = template.replace('<h3><a href="{{ entry.url }}">', '<h3>• <a href="{{ entry.url }}">')
     assert changed.count("<h3>• <a") == 2

@@ -73,7 +73,7 @@ def test_message_ids_are_stable_and_unique(site: Path, tmp_path: Path) -> None:
     ids = [read((site / f"issues/{slug}/email.eml").read_bytes())["Message-ID"] for slug in ISSUES]
     assert len(set(ids)) == 2
     assert all(i.startswith("<newsletter.") and i.endswith("@newsletter.example.org>") for i in ids)
-    again = build_sample(tmp_path / "again")
+    again = build_sample(tmp_path / "again").files
     for slug in ISSUES:
         for name in ("email.html", "email.txt", "email.eml"):
             path = f"issues/{slug}/{name}"

@@ -19,6 +19,7 @@ from newsletter.render.email.markdowntext import MarkdownText, References, recor
 from newsletter.render.email.text import render_text
 from tests.conftest import ARTICLE, ISSUE, REPO, SCHEDULE
 from tests.emailtools import BASE, build_folder, issue_of, words
+from tests.golden import BuiltSample
 from tests.test_email_flowed import one_word, soft, unflow
 
 ISSUES = ("061", "062")
@@ -90,9 +91,12 @@ def test_everything_of_the_issue_is_there(site: Path, sample: Newsletter) -> Non
         assert person.name in flat
 
 
-def test_the_same_items_are_shortened_as_in_the_html(site: Path, sample: Newsletter) -> None:
+def test_the_same_items_are_shortened_as_in_the_html(
+    built_sample: BuiltSample, sample: Newsletter
+) -> None:
+    site = built_sample.out
     issue = issue_of(sample, "062")
-    shortened = read_cache(REPO)[62][1].shortened  # what build recorded for the HTML
+    shortened = read_cache(built_sample.root)[62][1].shortened  # what build recorded for the HTML
     assert shortened
     paragraphs = paragraphs_of(site, "062")
     for item in (*issue.articles, *issue.reports):

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 from newsletter.errors import Severity
 from newsletter.events.lookalikes import similar_titles
 from tests.conftest import SCHEDULE
-from tests.golden import REPOSITORY
 
 if TYPE_CHECKING:
     from tests.conftest import Folder, Run
+    from tests.golden import BuiltSample
 
 ENTRY = "  - id: {id}\n    title: {title}\n    dates: {dates}\n    venue: Bangkok, Thailand\n"
 
@@ -99,10 +99,10 @@ def test_similar_titles() -> None:
     assert not similar_titles("WCO Council Sessions", "WCO Policy Commission")
 
 
-def test_check_never_imports_icalendar() -> None:
+def test_check_never_imports_icalendar(built_sample: BuiltSample) -> None:
     code = (
         "import sys; from pathlib import Path; from newsletter.site import check; "
-        f"problems = check(Path({str(REPOSITORY)!r})); "
+        f"problems = check(Path({str(built_sample.root)!r})); "
         "print(len(problems.errors), 'icalendar' in sys.modules)"
     )
     result = subprocess.run(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from newsletter.model import Event, Newsletter, Origin, Status
 from newsletter.reading import read_newsletter
 from newsletter.render.markdown import BodyHtml, render_bodies, render_markdown
-from tests.conftest import ISSUE, REPO, REPORT, SCHEDULE
+from tests.conftest import ARTICLE, ISSUE, MINIMAL, REPO, REPORT, SCHEDULE
 
 if TYPE_CHECKING:
     from tests.conftest import Folder
@@ -361,7 +360,29 @@ def test_sample_bodies_render_safely(sample: Newsletter) -> None:
             assert html[page.body] == BodyHtml()[page.body]  # ahead or on first use: the same
 
 
-def test_reading_twice_gives_the_same_model() -> None:
-    first, _ = read_newsletter(REPO)
-    second, _ = read_newsletter(Path(REPO, "content", "..").resolve())
+def test_reading_the_sample_twice_gives_equal_models() -> None:
+    first, first_problems = read_newsletter(REPO)
+    second, second_problems = read_newsletter(REPO)
+    assert first is not None and first.issues and first.events
+    assert first is not second
     assert first == second
+    assert first_problems == second_problems
+
+
+def test_reading_a_folder_twice_gives_equal_models_and_problems(folder: Folder) -> None:
+    article = str(MINIMAL[ARTICLE])
+    folder.write(ARTICLE, article.replace("summary:", "summmary:"))
+    first, first_problems = read_newsletter(folder.root)
+    second, second_problems = read_newsletter(folder.root)
+    assert first is not None
+    assert first == second
+    assert [str(p) for p in first_problems.items] == [
+        f"{ARTICLE}:3: warning: summmary: unknown key; did you mean summary?"
+    ]
+    assert first_problems == second_problems
+    # The comparison looks at what was read: one word changed reads as another model.
+    folder.write(ARTICLE, article.replace("Body text", "Other text"))
+    third, third_problems = read_newsletter(folder.root)
+    assert third is not None
+    assert third != first
+    assert third_problems != first_problems

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -12,7 +11,8 @@ import pytest
 
 from newsletter.errors import UsageError
 from newsletter.writer import MANIFEST, WriteResult, write_output
-from tests.conftest import ARTICLE, REPO, make_folder
+from tests.conftest import ARTICLE, make_folder
+from tests.sample import copy_sample
 
 if TYPE_CHECKING:
     from tests.conftest import Folder, Run
@@ -189,14 +189,6 @@ def test_build_of_a_missing_issue_is_a_usage_error(folder: Folder, run_cli: RunC
     assert not folder.path("public").exists()
 
 
-def copy_sample(target: Path) -> Path:
-    target.mkdir(parents=True)
-    for name in ("content", "calendar", "templates"):
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, target / name)
-    return target
-
-
 @pytest.mark.parametrize("epoch", [None, "1700000000"], ids=["no-epoch", "epoch"])
 def test_the_same_content_builds_to_identical_trees(
     tmp_path: Path, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch, epoch: str | None
@@ -205,8 +197,8 @@ def test_the_same_content_builds_to_identical_trees(
         monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     else:
         monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
-    first = copy_sample(tmp_path / "first")
-    second = copy_sample(tmp_path / "elsewhere" / "second")
+    first = copy_sample(tmp_path / "first", templates=True)
+    second = copy_sample(tmp_path / "elsewhere" / "second", templates=True)
     assert run_cli("build", "--root", str(first)).code == 0
     assert run_cli("build", "--root", str(second), "--out", str(tmp_path / "out2")).code == 0
     one, two = tree(first / "public"), tree(tmp_path / "out2")
