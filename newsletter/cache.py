@@ -19,7 +19,7 @@ from pathlib import Path
 
 from newsletter import __version__
 from newsletter.errors import Problems
-from newsletter.layout import BUDGET_CACHE, PACKAGE, TEMPLATES, packaged_templates
+from newsletter.layout import BUDGET_CACHE, IMAGES, PACKAGE, TEMPLATES, packaged_templates
 from newsletter.model import Issue, Newsletter
 from newsletter.render.email.budget import Budget, budget_problems
 
@@ -81,7 +81,7 @@ class EmailKeys:
 
         digest = blake2b(self.shared.encode(), digest_size=16)
         folder = os.path.join(self.root, issue.source.path.rsplit("/", 1)[0])
-        images = os.path.join(folder, "images")
+        images = os.path.join(folder, IMAGES)
         _add_files(digest, folder, [folder], skip=images)  # of images only the size counts
         for image in issue.images:
             digest.update(f"\0image {image.name} {file_image_size(image.file)}".encode())

@@ -16,7 +16,13 @@ from newsletter.errors import UsageError
 
 SETTINGS_PATH = "content/newsletter.yaml"
 ISSUES_PATH = "content/issues"
+# In each issue's folder:
 ISSUE_FILE = "issue.yaml"
+FOREWORD_FILE = "foreword.md"
+SCHEDULE_FILE = "schedule.yaml"
+ARTICLES = "articles"
+REPORTS = "reports"
+IMAGES = "images"
 CALENDAR_PATH = "calendar/calendar.yaml"
 RECORD_PATH = "calendar/published.yaml"  # written by `build`, committed with the content
 SECRET_PATH = "content/.send-secret"
@@ -28,7 +34,13 @@ TEMPLATES = "templates"
 # The folders the editor writes: an output folder never holds or sits inside one.
 SOURCE_FOLDERS = ("content", "calendar", TEMPLATES)
 # Names an article or report cannot take: the issue's own files and folders in the output.
-RESERVED_SLUGS = frozenset({"images", "email", "index"})
+RESERVED_SLUGS = frozenset({IMAGES, "email", "index"})
+# In the output folder:
+OUTPUT_ISSUES = "issues"
+STYLESHEET = "style.css"
+RSS_FEED = "feed.xml"
+ATOM_FEED = "atom.xml"
+CALENDAR_FEED = "calendar.ics"
 TEMP_SUFFIX = ".newsletter-tmp"  # a file being written, renamed over its name when whole
 
 _ISSUE_FOLDER = re.compile(r"^\d+$")
@@ -49,6 +61,22 @@ def is_issue_folder(name: str) -> bool:
 def issue_folder(number: int) -> str:
     """The folder, relative to the root, that `new` makes for issue `number`."""
     return f"{ISSUES_PATH}/{number:03d}"
+
+
+def issue_output(number: int) -> str:
+    """The folder of issue `number` in the output (`issues/062/`)."""
+    return f"{OUTPUT_ISSUES}/{number:03d}/"
+
+
+def event_file(event_id: str) -> str:
+    """The per-event iCalendar file of an event, relative to the output root."""
+    return f"events/{event_id}.ics"
+
+
+def email_files(issue_path: str) -> tuple[str, str, str]:
+    """The email.html, email.txt and email.eml of the issue whose output folder is
+    `issue_path`."""
+    return (f"{issue_path}email.html", f"{issue_path}email.txt", f"{issue_path}email.eml")
 
 
 def folder_of(source_path: str) -> str:

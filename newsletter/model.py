@@ -9,6 +9,8 @@ from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from newsletter.layout import issue_output
+
 
 @dataclass(frozen=True, slots=True)
 class Source:
@@ -226,7 +228,7 @@ class Article:
     @property
     def path(self) -> str:
         """The article's page folder, relative to the output root."""
-        return f"issues/{self.issue:03d}/{self.slug}/"
+        return f"{issue_output(self.issue)}{self.slug}/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +248,7 @@ class Report:
 
     @property
     def path(self) -> str:
-        return f"issues/{self.issue:03d}/{self.slug}/"
+        return f"{issue_output(self.issue)}{self.slug}/"
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,7 +283,7 @@ class Issue:
     @property
     def path(self) -> str:
         """The issue's folder in the output, relative to the output root."""
-        return f"issues/{self.slug}/"
+        return issue_output(self.number)
 
     @property
     def bodies(self) -> tuple[Body, ...]:

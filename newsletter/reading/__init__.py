@@ -9,7 +9,7 @@ from pathlib import Path
 from newsletter.errors import Problems
 from newsletter.events.lookalikes import warn_lookalike_events
 from newsletter.events.merge import merge_events
-from newsletter.layout import ISSUES_PATH
+from newsletter.layout import ISSUE_FILE, ISSUES_PATH
 from newsletter.model import EventEntry, Issue, Newsletter, Report, Settings
 from newsletter.reading.entries import check_duplicate_ids
 from newsletter.reading.issue import IssueFolder, read_issue
@@ -73,7 +73,7 @@ def _read_issues(root: Path, settings: Settings | None, problems: Problems) -> l
         numbered[number] = folder
     folders: list[IssueFolder] = []
     for number in sorted(numbered):
-        if not (root / numbered[number] / "issue.yaml").is_file():
+        if not (root / numbered[number] / ISSUE_FILE).is_file():
             problems.error(
                 f"{numbered[number]}/issue.yaml",
                 None,

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from newsletter.errors import ContentError, Problems
-from newsletter.layout import RESERVED_SLUGS
+from newsletter.layout import ARTICLES, FOREWORD_FILE, REPORTS, RESERVED_SLUGS
 from newsletter.model import Article, Body, EventEntry, Foreword, Image, Origin, Report, Source
 from newsletter.reading.entries import DATE_KEYS, read_dates, read_id, read_status
 from newsletter.reading.fields import Fields
@@ -47,23 +47,23 @@ class Pages:
 
     def foreword(self) -> Foreword | None:
         """foreword.md, or None when the issue has none (or it cannot be read)."""
-        if not (self.directory / "foreword.md").is_file():
+        if not (self.directory / FOREWORD_FILE).is_file():
             return None
-        document = self._markdown("foreword.md")
+        document = self._markdown(FOREWORD_FILE)
         if document is None:
             return None
-        fields = Fields(document.meta, self.rel("foreword.md"), self.problems, FOREWORD_KEYS)
+        fields = Fields(document.meta, self.rel(FOREWORD_FILE), self.problems, FOREWORD_KEYS)
         return Foreword(
             author=fields.one_line("author"),
             role=fields.one_line("role"),
-            body=self._body("foreword.md", document),
-            source=Source(self.rel("foreword.md"), 1),
+            body=self._body(FOREWORD_FILE, document),
+            source=Source(self.rel(FOREWORD_FILE), 1),
         )
 
     def articles(self, number: int) -> tuple[Article, ...]:
         """The articles of issue `number`, by `order:` and then by slug."""
         articles = []
-        for slug, name, document in self._documents("articles"):
+        for slug, name, document in self._documents(ARTICLES):
             fields = Fields(document.meta, self.rel(name), self.problems, ARTICLE_KEYS)
             title = fields.one_line("title", required=True)
             authors = tuple(read_people(fields, "authors", ("name", "role", "organisation")))
@@ -88,7 +88,7 @@ class Pages:
         """The reports of issue `number`, by `order:` and then by slug, each with the
         calendar entry of the event it reports on."""
         reports = []
-        for slug, name, document in self._documents("reports"):
+        for slug, name, document in self._documents(REPORTS):
             path = self.rel(name)
             fields = Fields(document.meta, path, self.problems, REPORT_KEYS)
             title = fields.one_line("title", required=True)

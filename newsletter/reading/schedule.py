@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from newsletter.errors import ContentError, Problems
+from newsletter.layout import SCHEDULE_FILE
 from newsletter.model import Origin, Schedule
 from newsletter.reading.entries import EVENT_KEYS, read_entry
 from newsletter.reading.fields import Fields
@@ -18,7 +19,7 @@ def read_schedule(
 ) -> Schedule | None:
     """`folder/schedule.yaml` of issue `number`; None when the issue has none or it cannot
     be read. Event times without a zone are in `timezone`."""
-    if not (root / folder / "schedule.yaml").is_file():
+    if not (root / folder / SCHEDULE_FILE).is_file():
         return None
     path = f"{folder}/schedule.yaml"
     try:

@@ -21,12 +21,11 @@ from icalendar import Event as VEvent
 from icalendar.prop import vInline, vText
 
 from newsletter.events.published import Published
+from newsletter.layout import CALENDAR_FEED, event_file
 from newsletter.model import Event, Issue, Newsletter, Settings, Status
-from newsletter.render.links import event_file
 from newsletter.render.timezones import vtimezone
 
 PRODID = "-//newsletter//NONSGML newsletter calendar//EN"
-FEED = "calendar.ics"
 _END = b"END:VCALENDAR\r\n"
 _UTC_NAMES = {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Zulu", "Etc/Zulu", "Universal"}
 _STATUS = {
@@ -69,7 +68,7 @@ def render_calendar(
     `vevents`, the previous render's, spares rendering again what did not change.
     """
     rendered = _render_all(newsletter, published, vevents or VEvents())
-    files = {FEED: _feed(newsletter, rendered)}
+    files = {CALENDAR_FEED: _feed(newsletter, rendered)}
     heads: dict[tuple[str, int, int] | None, bytes] = {}
     for item in rendered:
         files[event_file(item.event.id)] = _single(item, heads)
@@ -244,7 +243,7 @@ def _feed(newsletter: Newsletter, rendered: list[_Rendered]) -> bytes:
         ("REFRESH-INTERVAL", vInline(refresh), {"VALUE": "DURATION"}),
         ("X-PUBLISHED-TTL", vInline(refresh), {}),
         ("URL", newsletter.settings.base_url, {}),
-        ("SOURCE", newsletter.settings.url(FEED), {"VALUE": "URI"}),
+        ("SOURCE", newsletter.settings.url(CALENDAR_FEED), {"VALUE": "URI"}),
     ]
     if settings.description:
         properties.append(("DESCRIPTION", settings.description, {}))

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from feedgen.feed import FeedGenerator
 
 from newsletter import __version__
+from newsletter.layout import ATOM_FEED, RSS_FEED
 from newsletter.model import Article, Issue, Newsletter, Report
 from newsletter.render.markdown import BodyHtml
 
@@ -48,7 +49,7 @@ def render_feeds(newsletter: Newsletter, html: BodyHtml) -> dict[str, bytes]:
     feed.title(settings.title)
     feed.subtitle(f"The newsletter of the {settings.publisher}")  # also the RSS description
     # feedgen takes the RSS <link> from the last link given: the site, not the feed.
-    feed.link(href=settings.url("feed.xml"), rel="self", type="application/rss+xml")
+    feed.link(href=settings.url(RSS_FEED), rel="self", type="application/rss+xml")
     feed.link(href=settings.base_url, rel="alternate")
     feed.language(settings.language)
     feed.author({"name": settings.publisher})
@@ -81,7 +82,7 @@ def render_feeds(newsletter: Newsletter, html: BodyHtml) -> dict[str, bytes]:
             entry.category(term=issue.sections.reports)
 
     rss = bytes(feed.rss_str(pretty=True))
-    return {"feed.xml": rss, "atom.xml": _atom(feed, settings.url("atom.xml"))}
+    return {RSS_FEED: rss, ATOM_FEED: _atom(feed, settings.url(ATOM_FEED))}
 
 
 def _atom(feed: FeedGenerator, self_url: str) -> bytes:

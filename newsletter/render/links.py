@@ -8,6 +8,7 @@ from datetime import date
 from urllib.parse import quote
 
 from newsletter.dates import format_range
+from newsletter.layout import ATOM_FEED, CALENDAR_FEED, RSS_FEED
 from newsletter.model import DateRange, Newsletter
 
 
@@ -24,20 +25,15 @@ class Links:
     @classmethod
     def of(cls, newsletter: Newsletter) -> Links:
         settings = newsletter.settings
-        https = settings.url("calendar.ics")
+        https = settings.url(CALENDAR_FEED)
         webcal = "webcal://" + https.removeprefix("https://")
         return cls(
-            rss=settings.url("feed.xml"),
-            atom=settings.url("atom.xml"),
+            rss=settings.url(RSS_FEED),
+            atom=settings.url(ATOM_FEED),
             calendar=https,
             webcal=webcal,
             google="https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe=""),
         )
-
-
-def event_file(event_id: str) -> str:
-    """The per-event iCalendar file of an event, relative to the output root."""
-    return f"events/{event_id}.ics"
 
 
 def format_dates(dates: DateRange) -> str:

@@ -10,9 +10,9 @@ from typing import Any
 import jinja2
 
 from newsletter.errors import TemplateError
-from newsletter.layout import packaged_templates
+from newsletter.layout import event_file, packaged_templates
 from newsletter.render import filters
-from newsletter.render.links import event_file, format_dates, format_day
+from newsletter.render.links import format_dates, format_day
 
 
 @cache

@@ -13,13 +13,11 @@ from typing import Any
 
 from markupsafe import Markup
 
+from newsletter.layout import IMAGES, STYLESHEET
 from newsletter.model import Body, Event, Issue, Newsletter, Report, Status
 from newsletter.render.links import Links
 from newsletter.render.markdown import BodyHtml
 from newsletter.render.templates import environment, render_template
-
-STYLESHEET = "style.css"
-
 
 _SCHEMA_STATUS = {
     Status.CONFIRMED: "https://schema.org/EventScheduled",
@@ -144,4 +142,4 @@ def render_web(newsletter: Newsletter, root: Path, html: BodyHtml) -> Iterator[t
         for report in issue.reports:
             yield f"{report.path}index.html", pages.report(issue, report)
         for image in issue.images:
-            yield f"{issue.path}images/{image.name}", image.file.read_bytes()
+            yield f"{issue.path}{IMAGES}/{image.name}", image.file.read_bytes()

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from newsletter.dates import format_range
 from newsletter.errors import ContentError, NewsletterError, UsageError
-from newsletter.layout import ISSUE_FILE, RESERVED_SLUGS
+from newsletter.layout import ARTICLES, ISSUE_FILE, REPORTS, RESERVED_SLUGS
 from newsletter.model import Event
 from newsletter.reading.files import read_yaml_file
 from newsletter.scaffold import skeletons
@@ -59,7 +59,7 @@ def add_page(root: Path, kind: Kind, title: str, issue: int | None = None) -> st
 
 def _slug_taken(issue: Path, slug: str) -> bool:
     """Articles and reports of one issue share the page names."""
-    return any((issue / kind / f"{slug}.md").exists() for kind in ("articles", "reports"))
+    return any((issue / kind / f"{slug}.md").exists() for kind in (ARTICLES, REPORTS))
 
 
 def _report(root: Path, number: int, title: str) -> str:

@@ -8,7 +8,15 @@ import tempfile
 from pathlib import Path
 
 from newsletter.errors import NewsletterError, UsageError
-from newsletter.layout import ISSUE_FILE, ISSUES_PATH, SETTINGS_PATH, check_root, is_issue_folder
+from newsletter.layout import (
+    ARTICLES,
+    ISSUE_FILE,
+    ISSUES_PATH,
+    REPORTS,
+    SETTINGS_PATH,
+    check_root,
+    is_issue_folder,
+)
 
 
 def newsletter_root(root: Path) -> Path:
@@ -69,7 +77,7 @@ def create_folder(root: Path, folder: str, files: dict[str, str]) -> None:
     try:
         for name, text in files.items():
             (temp / name).write_text(text, encoding="utf-8")
-        for kind in ("articles", "reports"):
+        for kind in (ARTICLES, REPORTS):
             (temp / kind).mkdir()
         temp.chmod(0o777 & ~umask())
         os.rename(temp, root / folder)

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from newsletter.errors import ContentError, ContentErrors, NewsletterError, Problems, Severity
-from newsletter.layout import ISSUE_FILE, SETTINGS_PATH
+from newsletter.layout import FOREWORD_FILE, ISSUE_FILE, SCHEDULE_FILE, SETTINGS_PATH
 from newsletter.layout import issue_folder as new_folder
 from newsletter.model import Issue
 from newsletter.reading.files import read_text, read_yaml_file
@@ -78,16 +78,16 @@ def _new_issue(root: Path, on: date) -> NewIssue:
         )
 
     files = {ISSUE_FILE: _issue_yaml(root, number, on, folders.get(number - 1))}
-    files["foreword.md"] = _foreword(root, previous)
+    files[FOREWORD_FILE] = _foreword(root, previous)
     carried = dropped = 0
-    if previous is not None and (root / folders[previous.number] / "schedule.yaml").is_file():
+    if previous is not None and (root / folders[previous.number] / SCHEDULE_FILE).is_file():
         path = f"{folders[previous.number]}/schedule.yaml"
-        files["schedule.yaml"], carried, dropped = carry_forward(
+        files[SCHEDULE_FILE], carried, dropped = carry_forward(
             read_text(root, path), path, previous.number, on
         )
     create_folder(root, folder, files)
     paths = tuple(f"{folder}/{name}" for name in files)
-    return NewIssue(number, folder, paths, on, carried, dropped, "schedule.yaml" in files)
+    return NewIssue(number, folder, paths, on, carried, dropped, SCHEDULE_FILE in files)
 
 
 def _read_issue(root: Path, number: int, folder: str) -> Issue:

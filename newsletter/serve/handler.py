@@ -20,7 +20,7 @@ from urllib.parse import unquote, urlsplit
 
 import jinja2
 
-from newsletter.layout import packaged_templates
+from newsletter.layout import OUTPUT_ISSUES, email_files, issue_output, packaged_templates
 from newsletter.serve.state import PreviewState
 
 PREFIX = "/__newsletter__/"
@@ -124,7 +124,8 @@ class PreviewHandler(BaseHTTPRequestHandler):
             self._page(HTTPStatus.OK, "home.html", send_body, issues=self._emails())
         elif match := _EMAIL_PAGE.match(name):
             number = f"{int(match[1]):03d}"
-            exists = (self.server.preview.out / "issues" / number / "email.html").is_file()
+            html = email_files(issue_output(int(number)))[0]
+            exists = (self.server.preview.out / html).is_file()
             self._page(HTTPStatus.OK, "email.html", send_body, number=number, exists=exists)
         elif _EMAIL_PAGE.match(name + "/"):
             self._redirect(PREFIX + name + "/")
@@ -133,7 +134,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
 
     def _emails(self) -> list[str]:
         """The issues (folder names, newest first) whose email the build holds."""
-        issues = self.server.preview.out / "issues"
+        issues = self.server.preview.out / OUTPUT_ISSUES
         found = issues.glob("*/email.html") if issues.is_dir() else []
         return sorted((f.parent.name for f in found), reverse=True)
 

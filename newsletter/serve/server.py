@@ -22,7 +22,7 @@ from types import FrameType
 from typing import Any
 
 from newsletter.errors import ContentErrors, NewsletterError, Severity, UsageError
-from newsletter.layout import RECORD_PATH, SOURCE_FOLDERS, TEMP_SUFFIX, check_root
+from newsletter.layout import ISSUE_FILE, RECORD_PATH, SOURCE_FOLDERS, TEMP_SUFFIX, check_root
 from newsletter.render.calendar import VEvents
 from newsletter.serve.handler import PreviewHTTPServer
 from newsletter.serve.state import PreviewState, Report
@@ -197,7 +197,7 @@ def changed_issues(root: Path, paths: set[Path]) -> tuple[int, ...]:
         parts = path.relative_to(root).parts
         if len(parts) < 4 or parts[:2] != _ISSUES or not parts[2].isdigit():
             return ()
-        if not (root / Path(*parts[:3]) / "issue.yaml").is_file():
+        if not (root / Path(*parts[:3]) / ISSUE_FILE).is_file():
             return ()  # a folder that came or went: the whole site changes
         issues.add(int(parts[2]))
     return tuple(sorted(issues))

@@ -8,8 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from newsletter.layout import event_file
 from newsletter.model import Article, Issue, Newsletter, Person, Report, Settings, Status
-from newsletter.render.links import Links, event_file, format_dates, format_day
+from newsletter.render.links import Links, format_dates, format_day
 
 PREHEADER_LIMIT = 100
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
+from newsletter import layout
 from newsletter.errors import Problems
 from newsletter.layout import SETTINGS_PATH
 from newsletter.model import Issue, Newsletter
@@ -38,7 +39,7 @@ class Emails:
 
 def email_files(issue: Issue) -> tuple[str, str, str]:
     """The paths of an issue's email.html, email.txt and email.eml in the output."""
-    return (f"{issue.path}email.html", f"{issue.path}email.txt", f"{issue.path}email.eml")
+    return layout.email_files(issue.path)
 
 
 def render_emails(
