@@ -36,7 +36,7 @@ from newsletter.render.email.budget import Budget
 from newsletter.render.email.html import EmailRenderer
 from newsletter.render.email.message import message_id, render_message
 from newsletter.render.email.text import render_text
-from newsletter.sending.dkim import Signer
+from newsletter.sending.dkim import Signer, header_fields
 from newsletter.sending.recipients import Recipient, address_problem
 from newsletter.sending.secret import TOKEN_LENGTH, Secret
 
@@ -200,12 +200,12 @@ def _pieces(message: bytes, marker: bytes) -> list[_Piece]:
     """The message cut around the per-copy headers and each occurrence of `marker`."""
     head, body = message.split(b"\r\n\r\n", 1)
     pieces: list[_Piece] = []
-    for name, field in _fields(head + b"\r\n"):
-        if name == b"subject":
+    for name, field in header_fields(head + b"\r\n"):
+        if name == "subject":
             pieces.append(_Slot.TO)
-        if name == b"date":
+        if name == "date":
             pieces.append(_Slot.DATE)
-        elif name == b"message-id":
+        elif name == "message-id":
             pieces.append(_Slot.MESSAGE_ID)
         else:
             pieces.extend(_around_marker(field, marker))
@@ -218,18 +218,6 @@ def _pieces(message: bytes, marker: bytes) -> list[_Piece]:
         else:
             merged.append(piece)
     return merged
-
-
-def _fields(head: bytes) -> list[tuple[bytes, bytes]]:
-    """Each header field of `head` (CRLF lines) as (lower-case name, its lines)."""
-    fields: list[tuple[bytes, bytes]] = []
-    for line in head.split(b"\r\n")[:-1]:
-        if line[:1] in (b" ", b"\t") and fields:
-            name, lines = fields[-1]
-            fields[-1] = (name, lines + line + b"\r\n")
-        else:
-            fields.append((line.split(b":", 1)[0].strip().lower(), line + b"\r\n"))
-    return fields
 
 
 def _around_marker(data: bytes, marker: bytes) -> list[_Piece]:

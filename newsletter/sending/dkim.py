@@ -56,7 +56,7 @@ class Signer:
         from cryptography.hazmat.primitives.asymmetric import padding
 
         head, _, body = message.partition(b"\r\n\r\n")
-        fields = _fields(head + b"\r\n")
+        fields = header_fields(head + b"\r\n")
         present = {name for name, _ in fields}
         names = [name for name in SIGNED if name in present]
         names += [name for name in OVERSIGNED if name in present]
@@ -183,8 +183,9 @@ def _inside(file: Path, folder: Path) -> bool:
     return file.resolve().is_relative_to(folder.resolve())
 
 
-def _fields(head: bytes) -> list[tuple[str, bytes]]:
-    """Each header field of `head` (CRLF lines) as (lower-case name, its lines)."""
+def header_fields(head: bytes) -> list[tuple[str, bytes]]:
+    """Each header field of `head` (CRLF lines, the last one ended) as (lower-case name,
+    its lines)."""
     fields: list[tuple[str, bytes]] = []
     for line in head.split(b"\r\n")[:-1]:
         if line[:1] in (b" ", b"\t") and fields:
