@@ -25,7 +25,7 @@ from newsletter.sending.run import send
 from newsletter.sending.secret import load_secret
 from newsletter.sending.smtp import Server
 from newsletter.site import check
-from tests.conftest import ISSUE, SCHEDULE, Folder, Run
+from tests.conftest import ARTICLE, ISSUE, SCHEDULE, Folder, Run
 from tests.sendtools import FAST, SEND_SETTINGS, send_folder, write_list
 from tests.smtpserver import Delivery, Recorder, serving
 
@@ -416,9 +416,9 @@ def test_send_refuses_an_email_gmail_would_clip(
 def test_body_canonicalisation_is_dkimpys(body: bytes) -> None:
     from dkim.canonicalization import Relaxed
 
-    from newsletter.sending.dkim import _relaxed_body
+    from newsletter.sending.dkim import relaxed_body
 
-    assert _relaxed_body(body) == Relaxed.canonicalize_body(body)
+    assert relaxed_body(body) == Relaxed.canonicalize_body(body)
 
 
 def test_the_text_part_is_sent_format_flowed(tmp_path: Path) -> None:
@@ -430,3 +430,21 @@ def test_the_text_part_is_sent_format_flowed(tmp_path: Path) -> None:
     # Every line within 78 but List-Unsubscribe's, which is folded between its URLs only.
     lines = delivery.data.split(b"\r\n")
     assert max(len(line) for line in lines if not line.startswith(b"List-Unsubscribe:")) <= 78
+
+
+def test_dots_that_start_a_line_arrive_as_written(tmp_path: Path, key: rsa.RSAPrivateKey) -> None:
+    # DATA doubles a dot that starts a line and the server takes it off again; what is
+    # signed is the message before that, so a wrong stuffing breaks the signature.
+    folder = dkim_folder(tmp_path, key)
+    text = (tmp_path / "news/content/newsletter.yaml").read_text()
+    template = "https://n.io/u?t={token}"
+    folder.write("content/newsletter.yaml", text.replace(url_of_length(150), template + ".x"))
+    folder.write(ARTICLE, "---\ntitle: Dots\n---\n.one\n\n..two\n\nand . three\n")
+    deliveries = deliver(folder, READERS[:3])
+    secret = load_secret(folder.root)
+    for delivery in deliveries:
+        assert dkim.verify(delivery.data, dnsfunc=dns(key))
+        text_part = parts(delivery.data)[0]
+        assert b"\n.one" in text_part and b"\n..two" in text_part
+        token = secret.token(delivery.recipients[0]).encode()
+        assert b"?t=" + token + b".x" in text_part

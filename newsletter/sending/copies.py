@@ -21,6 +21,7 @@ import hashlib
 import re
 import secrets
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from email.header import Header
@@ -36,7 +37,7 @@ from newsletter.render.email.budget import Budget
 from newsletter.render.email.html import EmailRenderer
 from newsletter.render.email.message import message_id, render_message
 from newsletter.render.email.text import render_text
-from newsletter.sending.dkim import Signer, header_fields
+from newsletter.sending.dkim import Signer, header_fields, relaxed_end, relaxed_lines
 from newsletter.sending.recipients import Recipient, address_problem
 from newsletter.sending.secret import TOKEN_LENGTH, Secret
 
@@ -88,7 +89,9 @@ class Copies:
             name for name, part in (("text", text), ("HTML", html)) if marker not in part
         )
         self.digest = _digest(text.replace(marker, "{token}"), html.replace(marker, "{token}"))
-        self.pieces = _pieces(message, marker.encode("ascii"))
+        self.head, body = _pieces(message, marker.encode("ascii"))
+        self.canonical_body = _canonical(body) if signer is not None else []
+        self.body = _dot_stuffed(body)
         self._message_id = message_id(self.settings, issue)
         self._zone = ZoneInfo(self.settings.timezone)
         self._date: tuple[int, bytes] = (0, b"")
@@ -104,17 +107,11 @@ class Copies:
             _Slot.DATE: self._date_field(),
             _Slot.MESSAGE_ID: _message_id_field(mid),
         }
-        data = b"".join(
-            piece
-            if isinstance(piece, bytes)
-            else token[piece]
-            if isinstance(piece, slice)
-            else values[piece]
-            for piece in self.pieces
-        )
-        if self.signer is not None:  # signed as it will be read, before dot-stuffing
-            data = self.signer.signature(data) + data
-        return Copy(recipient.address, mid, _LEADING_DOT.sub(b"..", data))
+        head = _joined(self.head, token, values)
+        if self.signer is not None:  # what is signed is the body before dot-stuffing
+            body_hash = hashlib.sha256(_joined(self.canonical_body, token)).digest()
+            head = self.signer.head_signature(head, body_hash) + head
+        return Copy(recipient.address, mid, head + b"\r\n" + _joined(self.body, token))
 
     def message_id(self, address: str, test: bool = False) -> str:
         """The Message-ID of `address`'s copy: the issue's, with a part of its own."""
@@ -196,21 +193,24 @@ def _render(
     return message, text, fitted.html, fitted.budget
 
 
-def _pieces(message: bytes, marker: bytes) -> list[_Piece]:
-    """The message cut around the per-copy headers and each occurrence of `marker`."""
+def _pieces(message: bytes, marker: bytes) -> tuple[list[_Piece], list[_Piece]]:
+    """The message's head cut around the per-copy headers, and head and body around
+    each occurrence of `marker`."""
     head, body = message.split(b"\r\n\r\n", 1)
-    pieces: list[_Piece] = []
+    head_pieces: list[_Piece] = []
     for name, field in header_fields(head + b"\r\n"):
         if name == "subject":
-            pieces.append(_Slot.TO)
+            head_pieces.append(_Slot.TO)
         if name == "date":
-            pieces.append(_Slot.DATE)
+            head_pieces.append(_Slot.DATE)
         elif name == "message-id":
-            pieces.append(_Slot.MESSAGE_ID)
+            head_pieces.append(_Slot.MESSAGE_ID)
         else:
-            pieces.extend(_around_marker(field, marker))
-    pieces.append(b"\r\n")
-    pieces.extend(_around_marker(body, marker))
+            head_pieces.extend(_around_marker(field, marker))
+    return _merged(head_pieces), _merged(_around_marker(body, marker))
+
+
+def _merged(pieces: Sequence[_Piece]) -> list[_Piece]:
     merged: list[_Piece] = []
     for piece in pieces:
         if isinstance(piece, bytes) and merged and isinstance(merged[-1], bytes):
@@ -218,6 +218,46 @@ def _pieces(message: bytes, marker: bytes) -> list[_Piece]:
         else:
             merged.append(piece)
     return merged
+
+
+def _joined(pieces: Sequence[_Piece], token: bytes, values: Mapping[_Slot, bytes] = {}) -> bytes:
+    return b"".join(
+        piece
+        if isinstance(piece, bytes)
+        else token[piece]
+        if isinstance(piece, slice)
+        else values[piece]
+        for piece in pieces
+    )
+
+
+def _dot_stuffed(body: Sequence[_Piece]) -> list[_Piece]:
+    """The body's pieces with a dot doubled where it starts a line, as DATA wants them:
+    once per send. A token has no dot or line break, so only a fixed piece's own lines
+    (and the body's first) can start with a dot. Header lines never do."""
+    stuffed: list[_Piece] = []
+    line_start = True
+    for piece in body:
+        if isinstance(piece, bytes):
+            piece = _LEADING_DOT.sub(b"..", piece)
+            if not line_start and piece.startswith(b".."):
+                piece = piece[1:]  # the piece goes on a line a token began: not a line start
+            line_start = piece.endswith(b"\n")
+        else:
+            line_start = False
+        stuffed.append(piece)
+    return stuffed
+
+
+def _canonical(body: Sequence[_Piece]) -> list[_Piece]:
+    """The body's pieces in DKIM's relaxed form: a token has no white space, so each
+    fixed piece canonicalises alone, the last one also losing trailing empty lines."""
+    pieces = [relaxed_lines(piece) if isinstance(piece, bytes) else piece for piece in body]
+    if pieces and isinstance(pieces[-1], bytes):
+        pieces[-1] = relaxed_end(pieces[-1])
+    else:
+        pieces.append(b"\r\n")  # the body ends in a token: its last line gets a CRLF
+    return pieces
 
 
 def _around_marker(data: bytes, marker: bytes) -> list[_Piece]:

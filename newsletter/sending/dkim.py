@@ -52,19 +52,23 @@ class Signer:
 
     def signature(self, message: bytes) -> bytes:
         """The `DKIM-Signature:` header (CRLF lines) to put before `message`'s headers."""
+        head, _, body = message.partition(b"\r\n\r\n")
+        return self.head_signature(head + b"\r\n", hashlib.sha256(relaxed_body(body)).digest())
+
+    def head_signature(self, head: bytes, body_hash: bytes) -> bytes:
+        """The same for a message's header block (each line ending in CRLF) and the
+        SHA-256 of its canonical body, which `Copies` computes from parts made once."""
         from cryptography.hazmat.primitives import hashes
         from cryptography.hazmat.primitives.asymmetric import padding
 
-        head, _, body = message.partition(b"\r\n\r\n")
-        fields = header_fields(head + b"\r\n")
+        fields = header_fields(head)
         present = {name for name, _ in fields}
         names = [name for name in SIGNED if name in present]
         names += [name for name in OVERSIGNED if name in present]
-        body_hash = base64.b64encode(hashlib.sha256(_relaxed_body(body)).digest()).decode()
         tags = (
             f"v=1; a=rsa-sha256; c=relaxed/relaxed;\r\n d={self.domain}; s={self.selector};\r\n"
             f" t={int(time.time())};\r\n h={_folded(names)};\r\n"
-            f" bh={body_hash};\r\n b="
+            f" bh={base64.b64encode(body_hash).decode()};\r\n b="
         )
         header = f"DKIM-Signature: {tags}".encode("ascii")
         signed = b"".join(_relaxed_header(field) for field in _chosen(fields, names))
@@ -219,16 +223,27 @@ def _relaxed_header(field: bytes) -> bytes:
     return name.strip().lower() + b":" + value + b"\r\n"
 
 
-def _relaxed_body(body: bytes) -> bytes:
+def relaxed_body(body: bytes) -> bytes:
     """RFC 6376 3.4.4: runs of white space as one space, none at line ends, no empty
     lines at the end; a body that is not empty ends in CRLF."""
+    return relaxed_end(relaxed_lines(body + b"\r\n"))
+
+
+def relaxed_lines(part: bytes) -> bytes:
+    """A part of a body canonicalised but for its end: its runs of white space as one
+    space, none before a CRLF. Parts cut between characters that are not white space
+    canonicalise one by one, so the fixed pieces of a copy are done once per send."""
     # bytes.replace, not a regular expression: 40 times faster on an HTML part, whose
     # every single space a regular expression would match and write back.
-    body = body.replace(b"\t", b" ")
-    while b"  " in body:
-        body = body.replace(b"  ", b" ")
-    body += b"\r\n"
-    while b" \r\n" in body:
-        body = body.replace(b" \r\n", b"\r\n")
-    body = body.rstrip(b"\r\n")  # the message's lines all end in CRLF: no lone CR or LF
-    return body + b"\r\n" if body else b""
+    part = part.replace(b"\t", b" ")
+    while b"  " in part:
+        part = part.replace(b"  ", b" ")
+    while b" \r\n" in part:
+        part = part.replace(b" \r\n", b"\r\n")
+    return part
+
+
+def relaxed_end(last: bytes) -> bytes:
+    """The last part of a canonical body: no empty lines at the end, a final CRLF."""
+    last = last.rstrip(b"\r\n")  # the message's lines all end in CRLF: no lone CR or LF
+    return last + b"\r\n" if last else b""
