@@ -205,6 +205,110 @@ def send(
     sys.exit(summary.exit_code)
 
 
+_DATABASE_HELP = (
+    "The subscribers database: sqlite:///FILE or postgresql://USER@HOST:PORT/DB "
+    "(default: subscribers.sqlite in the newsletter folder; or NEWSLETTER_DATABASE_URL)."
+)
+
+
+def _database_option(command: Callable[..., None]) -> Callable[..., None]:
+    return click.option(
+        "--database", metavar="URL", envvar="NEWSLETTER_DATABASE_URL", help=_DATABASE_HELP
+    )(command)
+
+
+def _warn(line: str) -> None:
+    click.echo(line, err=True)
+
+
+@cli.group()
+def subscribers() -> None:
+    """The list of subscribers, in a database that send obeys. See docs/audience.md."""
+
+
+@subscribers.command("import")
+@click.argument("file", type=_FILE)
+@_database_option
+@_root_option
+def import_subscribers(file: Path, database: str | None, root: Path | None) -> None:
+    """Add every new address of FILE (CSV with an email column) as active.
+
+    Addresses that left, bounced, complained or were forgotten are not added back.
+    """
+    from newsletter.audience.commands import import_file
+
+    import_file(_root(root), database, file, click.echo, _warn)
+
+
+@subscribers.command("add")
+@click.argument("address")
+@click.option("--name", help="The subscriber's name (the display name in To).")
+@_database_option
+@_root_option
+def add_subscriber(address: str, name: str | None, database: str | None, root: Path | None) -> None:
+    """Add ADDRESS as active (refused for an address that left)."""
+    from newsletter.audience.commands import add_address
+
+    add_address(_root(root), database, address, name, click.echo, _warn)
+
+
+@subscribers.command("remove")
+@click.argument("address")
+@_database_option
+@_root_option
+def remove_subscriber(address: str, database: str | None, root: Path | None) -> None:
+    """Unsubscribe ADDRESS: it is never mailed again."""
+    from newsletter.audience.commands import remove_address
+
+    remove_address(_root(root), database, address, click.echo, _warn)
+
+
+_STATUSES = ["pending", "active", "unsubscribed", "bounced", "complained"]
+
+
+@subscribers.command("list")
+@click.option("--status", type=click.Choice(_STATUSES), help="Only the subscribers in STATUS.")
+@_database_option
+@_root_option
+def list_subscribers(status: str | None, database: str | None, root: Path | None) -> None:
+    """Print the subscribers as CSV (email,name,status,...)."""
+    from newsletter.audience.commands import list_addresses
+
+    list_addresses(_root(root), database, status, sys.stdout, _warn)
+
+
+@subscribers.command("show")
+@click.argument("address")
+@_database_option
+@_root_option
+def show_subscriber(address: str, database: str | None, root: Path | None) -> None:
+    """Print everything held about ADDRESS as JSON (an access request)."""
+    from newsletter.audience.commands import show_address
+
+    show_address(_root(root), database, address, click.echo, _warn)
+
+
+@subscribers.command("forget")
+@click.argument("address")
+@_database_option
+@_root_option
+def forget_subscriber(address: str, database: str | None, root: Path | None) -> None:
+    """Erase ADDRESS from the database and the send journals; it stays suppressed."""
+    from newsletter.audience.commands import forget_address
+
+    forget_address(_root(root), database, address, click.echo, _warn)
+
+
+@subscribers.command("stats")
+@_database_option
+@_root_option
+def subscriber_stats(database: str | None, root: Path | None) -> None:
+    """Count the subscribers by status and by source."""
+    from newsletter.audience.commands import show_stats
+
+    show_stats(_root(root), database, click.echo, _warn)
+
+
 def _summary(problems: Problems) -> str:
     errors, warnings = len(problems.errors), len(problems.warnings)
     if not errors and not warnings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import struct
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from newsletter.cli import main
 from newsletter.errors import Problems
 from newsletter.model import Newsletter
 from newsletter.site import check
+from tests.postgres import PostgresServer, UnavailableError, start_postgres
 
 REPO = Path(__file__).resolve().parent.parent  # the repository root is a sample newsletter
 
@@ -172,3 +173,32 @@ def sample() -> Newsletter:
 
     newsletter, _ = load(REPO)
     return newsletter
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the session (tests/postgres.py); the tests that need it
+    are skipped where none can be started."""
+    try:
+        server = start_postgres()
+    except UnavailableError as error:
+        pytest.skip(str(error))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new, empty subscribers database: an SQLite file, then a PostgreSQL
+    database, so that every test using it runs against both."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'subscribers.sqlite'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    url = server.database()
+    try:
+        yield url
+    finally:
+        server.drop(url)

@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsletter.audience.addresses import address_problem
 from newsletter.errors import UsageError
-from newsletter.sending.recipients import address_problem
 from newsletter.sending.smtp import Server
 
 
