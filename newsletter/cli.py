@@ -142,12 +142,33 @@ def serve(port: int, root: Path | None) -> None:
     preview(_root(root), port, report=click.echo)
 
 
+_DATABASE_HELP = (
+    "The subscribers database: sqlite:///FILE or postgresql://USER@HOST:PORT/DB "
+    "(default: subscribers.sqlite in the newsletter folder; or NEWSLETTER_DATABASE_URL)."
+)
+
+
+def _database_option(command: Callable[..., None]) -> Callable[..., None]:
+    return click.option(
+        "--database", metavar="URL", envvar="NEWSLETTER_DATABASE_URL", help=_DATABASE_HELP
+    )(command)
+
+
+def _warn(line: str) -> None:
+    click.echo(line, err=True)
+
+
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @cli.command()
 @click.argument("issue", type=click.IntRange(min=1))
-@click.option("--recipients", type=_FILE, help="The list: a UTF-8 CSV file with an email column.")
+@click.option(
+    "--recipients",
+    type=_FILE,
+    help="A list file (CSV with an email column), less the suppressed addresses "
+    "(default: the database's active subscribers).",
+)
 @click.option("--smtp", metavar="HOST:PORT", help="The SMTP server to hand the mail to.")
 @click.option("--user", metavar="USER", help="Log in as USER (password: NEWSLETTER_SMTP_PASSWORD).")
 @click.option("--starttls", is_flag=True, help="Upgrade to TLS with STARTTLS (port 587).")
@@ -158,6 +179,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--test", metavar="ADDRESS", help="Send one copy to ADDRESS; record nothing.")
 @click.option("--resend-unknown", is_flag=True, help="Send again where the outcome is unknown.")
 @click.option("--part", metavar="K/N", help="Send to part K of N of the list (one per process).")
+@_database_option
 @_root_option
 def send(
     issue: int,
@@ -172,12 +194,15 @@ def send(
     test: str | None,
     resend_unknown: bool,
     part: str | None,
+    database: str | None,
     root: Path | None,
 ) -> None:
-    """Send issue ISSUE's email to every address of the list, exactly once each.
+    """Send issue ISSUE's email to every active subscriber (or the list of --recipients),
+    exactly once each.
 
-    A journal next to the issue's content records each recipient: run the same command
-    again after an interruption and it carries on. See docs/sending.md.
+    A journal records each recipient (next to the issue's content, or in a PostgreSQL
+    database): run the same command again after an interruption and it carries on. See
+    docs/sending.md and docs/audience.md.
     """
     import os
 
@@ -198,27 +223,12 @@ def send(
         resend_unknown=resend_unknown,
         part=part,
         environ=os.environ,
+        database=database,
     )
     summary = send_issue(_root(root), request, click.echo, sys.stderr)
     for line in summary.lines:
         click.echo(line)
     sys.exit(summary.exit_code)
-
-
-_DATABASE_HELP = (
-    "The subscribers database: sqlite:///FILE or postgresql://USER@HOST:PORT/DB "
-    "(default: subscribers.sqlite in the newsletter folder; or NEWSLETTER_DATABASE_URL)."
-)
-
-
-def _database_option(command: Callable[..., None]) -> Callable[..., None]:
-    return click.option(
-        "--database", metavar="URL", envvar="NEWSLETTER_DATABASE_URL", help=_DATABASE_HELP
-    )(command)
-
-
-def _warn(line: str) -> None:
-    click.echo(line, err=True)
 
 
 @cli.group()

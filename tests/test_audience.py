@@ -103,6 +103,7 @@ def test_add_makes_an_address_active_once_whatever_its_case(subscribers: Subscri
         "email": "Eve@Example.org",
         "name": "Eve <b>Bold</b> Bcc: x@example.org",  # one line of text, stored as given
         "status": "active",
+        "source": "add",
         "created": eve["created"],
         "changed": eve["changed"],
     }

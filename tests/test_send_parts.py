@@ -237,7 +237,6 @@ def request(environ: dict[str, str] | None = None, **changes: Any) -> Request:
     [
         ({"starttls": True, "ssl": True}, "exclude each other"),
         ({"dry_run": True, "test": "a@example.org"}, "exclude each other"),
-        ({"recipients": None}, "--recipients FILE is needed"),
         ({"smtp": None}, "--smtp HOST:PORT is needed"),
         ({"smtp": "smtp.example.org:99999"}, "is not HOST:PORT"),
         ({"smtp": "a b:25"}, "is not HOST:PORT"),

@@ -13,7 +13,7 @@ from typing import TextIO
 from newsletter.audience.addresses import address_problem
 from newsletter.audience.database import Database, locate
 from newsletter.audience.importing import read_list
-from newsletter.audience.migrations import open_database
+from newsletter.audience.migrations import open_database, upgrade_note
 from newsletter.audience.privacy import forget, held_about
 from newsletter.audience.schema import Status
 from newsletter.audience.subscribers import add, import_rows, remove, stats, subscribers
@@ -21,7 +21,7 @@ from newsletter.errors import RefusedError, UsageError
 from newsletter.layout import check_root
 
 Say = Callable[[str], None]
-LIST_COLUMNS = ("email", "name", "status", "created", "changed")
+LIST_COLUMNS = ("email", "name", "status", "source", "created", "changed")
 
 
 @contextlib.contextmanager
@@ -35,6 +35,9 @@ def opened(root: Path, url: str | None, warn: Say, create: bool = True) -> Itera
         )
     database = open_database(location, create)
     try:
+        note = upgrade_note(database)
+        if note is not None:
+            warn(note)
         if database.shared:
             warn(f"warning: {database.label} can be read by others than you: chmod 600 it")
         yield database
@@ -80,7 +83,14 @@ def list_addresses(root: Path, url: str | None, status: str | None, out: TextIO,
         writer.writerow(LIST_COLUMNS)
         for found in subscribers(database, wanted):
             writer.writerow(
-                (found.email, found.name, found.status.value, found.created, found.changed)
+                (
+                    found.email,
+                    found.name,
+                    found.status.value,
+                    found.source,
+                    found.created,
+                    found.changed,
+                )
             )
 
 
@@ -105,7 +115,9 @@ def forget_address(root: Path, url: str | None, address: str, say: Say, warn: Sa
         if erased.subscriber
         else f"they were not in {database.label}"
     )
-    journals = len(erased.journals)
+    journals = len(erased.journals) + bool(erased.shared)
+    if erased.shared:
+        erased.journals.insert(0, f"the journal in {database.label}")
     sends = (
         f"their record left {journals} send journal{'s' * (journals != 1)} "
         f"({', '.join(erased.journals)})"

@@ -95,6 +95,7 @@ class Database:
         self.location = location
         self.engine = engine
         self.key = b""  # of the forgotten addresses' hashes; set when the schema is checked
+        self.upgraded: tuple[int, int] | None = None  # (from, to) when opening upgraded it
 
     @property
     def label(self) -> str:

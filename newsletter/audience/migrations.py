@@ -19,11 +19,31 @@ from newsletter.audience.database import Database, Location, connect
 from newsletter.audience.schema import metadata, setting
 from newsletter.errors import DatabaseError
 
-CURRENT = 1
+CURRENT = 2
 _LOCK = 7_420_913  # PostgreSQL advisory lock of the schema's creation and upgrades
 
+
+def _version_2(connection: Connection) -> None:
+    """The send journal in the database (for PostgreSQL); each subscriber's source, from
+    their first history row; the index `send` reads the active subscribers by."""
+    for statement in (
+        "ALTER TABLE subscriber ADD COLUMN source TEXT DEFAULT '' NOT NULL",
+        "UPDATE subscriber SET source = COALESCE((SELECT h.source FROM subscriber_history h "
+        "WHERE h.subscriber_id = subscriber.id ORDER BY h.id LIMIT 1), '')",
+        "CREATE INDEX subscriber_status_key ON subscriber (status, email_key)",
+        "CREATE TABLE send_recipient (issue INTEGER NOT NULL, address TEXT NOT NULL, "
+        "state TEXT DEFAULT 'pending' NOT NULL, attempts INTEGER DEFAULT 0 NOT NULL, "
+        "reply TEXT, changed TEXT, PRIMARY KEY (issue, address), "
+        "CONSTRAINT send_recipient_state "
+        "CHECK (state IN ('pending', 'handed-over', 'delivered', 'failed')))",
+        "CREATE TABLE send_setting (issue INTEGER NOT NULL, name TEXT NOT NULL, "
+        "value TEXT NOT NULL, PRIMARY KEY (issue, name))",
+    ):
+        connection.execute(text(statement))
+
+
 # Version N -> N+1, by N.
-UPGRADES: dict[int, Callable[[Connection], None]] = {}
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _version_2}
 
 
 def open_database(location: Location, create: bool = True) -> Database:
@@ -36,6 +56,14 @@ def open_database(location: Location, create: bool = True) -> Database:
         database.close()
         raise
     return database
+
+
+def upgrade_note(database: Database) -> str | None:
+    """What opening `database` upgraded, in words, or None."""
+    if database.upgraded is None:
+        return None
+    was, now = database.upgraded
+    return f"Upgraded {database.label} from schema version {was} to {now}."
 
 
 def _bring_up_to_date(database: Database) -> bytes:
@@ -54,11 +82,14 @@ def _bring_up_to_date(database: Database) -> bytes:
             connection.execute(setting.insert(), {"name": "forget_key", "value": key.decode()})
             connection.execute(setting.insert(), {"name": "version", "value": str(CURRENT)})
             return key
+        if version == CURRENT:
+            return key
         for step in range(version, CURRENT):
             UPGRADES[step](connection)
         connection.execute(
             setting.update().where(setting.c.name == "version"), {"value": str(CURRENT)}
         )
+    database.upgraded = (version, CURRENT)
     return key
 
 

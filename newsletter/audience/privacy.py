@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, text
+from sqlalchemy import delete, select, text
 
 from newsletter.audience.addresses import address_key
 from newsletter.audience.database import Database, insert_ignoring
-from newsletter.audience.schema import forgotten, history, subscriber
+from newsletter.audience.schema import forgotten, history, send_recipient, subscriber
 from newsletter.audience.subscribers import changes, find, forgotten_hash, is_forgotten, now
 from newsletter.layout import journal_files
 
@@ -33,11 +33,14 @@ _TIMEOUT = 10.0  # seconds to wait for a send that holds a journal
 def held_about(root: Path, database: Database, address: str) -> dict[str, Any] | None:
     """Everything held about `address` (any case), or None when nothing is (not even the
     hash of a forgotten address)."""
+    key = address_key(address)
     with database.reading() as connection:
         found = find(connection, address)
         history_rows = changes(connection, found) if found is not None else []
         gone = is_forgotten(database, connection, address)
-    sends = list(_journal_rows(root, address_key(address)))
+        rows = connection.execute(select(send_recipient).where(send_recipient.c.address == key))
+        shared = [{"journal": database.label, **row._asdict()} for row in rows]
+    sends = [*shared, *_journal_rows(root, key)]
     if found is None and not sends and not gone:
         return None
     held: dict[str, Any] = {"email": address, "status": None}
@@ -46,6 +49,7 @@ def held_about(root: Path, database: Database, address: str) -> dict[str, Any] |
             "email": found.email,
             "name": found.name,
             "status": found.status.value,
+            "source": found.source,
             "created": found.created,
             "changed": found.changed,
             "history": [
@@ -64,6 +68,7 @@ class Erasure:
 
     subscriber: bool = False
     history: int = 0
+    shared: int = 0  # rows of the send journal in the database (PostgreSQL)
     journals: list[str] = field(default_factory=list)  # root-relative paths
     in_use: list[str] = field(default_factory=list)  # files whose log could not be emptied
 
@@ -80,12 +85,15 @@ def forget(root: Path, database: Database, address: str) -> Erasure:
                 delete(history).where(history.c.subscriber_id == found.id)
             ).rowcount
             connection.execute(delete(subscriber).where(subscriber.c.id == found.id))
+        erasure.shared = connection.execute(
+            delete(send_recipient).where(send_recipient.c.address == key)
+        ).rowcount
         connection.execute(
             insert_ignoring(connection, forgotten).values(
                 hash=forgotten_hash(database, address), at=now()
             )
         )
-    if erasure.subscriber:
+    if erasure.subscriber or erasure.shared:
         erasure.in_use += _scrub_database(database)
     for journal in journal_files(root):
         name = journal.relative_to(root).as_posix()
@@ -105,7 +113,7 @@ def _scrub_database(database: Database) -> list[str]:
         # PostgreSQL: VACUUM frees the deleted rows' space for reuse; the bytes leave the
         # files as the pages are rewritten (docs/audience.md, erasure).
         with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.execute(text(f"VACUUM {subscriber.name}, {history.name}"))
+            c.execute(text(f"VACUUM {subscriber.name}, {history.name}, {send_recipient.name}"))
         return []
     database.close()  # only the connection below has the file open: none of ours waits
     with _sqlite(path) as connection:

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, MetaData, Table, Text
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    text,
+)
 
 
 class Status(StrEnum):
@@ -42,8 +52,12 @@ subscriber = Table(
     Column("status", Text, nullable=False),
     Column("created", Text, nullable=False),
     Column("changed", Text, nullable=False),
+    # Where they came from: their first history row's source (for `stats`).
+    Column("source", Text, nullable=False, server_default=""),
     CheckConstraint(f"status IN ({_STATUSES})", name="subscriber_status"),
 )
+# `send` reads the active subscribers in the order of their keys, a batch at a time.
+Index("subscriber_status_key", subscriber.c.status, subscriber.c.email_key)
 
 # Every change of a subscriber, never updated: what changed, when, and who or what made it
 # ("import list.csv", "add", "remove", "form 203.0.113.7", a bounce's Message-ID).
@@ -76,6 +90,32 @@ forgotten = Table(
 setting = Table(
     "audience_setting",
     metadata,
+    Column("name", Text, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+# The send journal of every issue, when the database is PostgreSQL (an SQLite database
+# leaves it in each issue's own file): the same columns and rules as sending/journal.py,
+# one row per issue and recipient, so that every process sending an issue shares it.
+SEND_STATES = ("pending", "handed-over", "delivered", "failed")
+send_recipient = Table(
+    "send_recipient",
+    metadata,
+    Column("issue", Integer, primary_key=True),
+    Column("address", Text, primary_key=True),  # lower-cased
+    Column("state", Text, nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default=text("0")),
+    Column("reply", Text),  # the server's last answer about it
+    Column("changed", Text),
+    CheckConstraint(
+        f"state IN ({', '.join(repr(state) for state in SEND_STATES)})",
+        name="send_recipient_state",
+    ),
+)
+send_setting = Table(
+    "send_setting",
+    metadata,
+    Column("issue", Integer, primary_key=True),
     Column("name", Text, primary_key=True),
     Column("value", Text, nullable=False),
 )

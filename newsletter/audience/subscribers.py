@@ -37,6 +37,7 @@ class Subscriber:
     status: Status
     created: str
     changed: str
+    source: str  # where they came from (their first history row's source)
 
     @property
     def key(self) -> str:
@@ -218,24 +219,31 @@ class Stats:
         return sum(self.by_status.values())
 
 
+def status_counts(database: Database) -> tuple[dict[Status, int], int]:
+    """How many subscribers have each status, and how many addresses were forgotten."""
+    with database.reading() as connection:
+        return _status_counts(connection)
+
+
+def _status_counts(connection: Connection) -> tuple[dict[Status, int], int]:
+    counted = connection.execute(
+        select(subscriber.c.status, func.count()).group_by(subscriber.c.status)
+    )
+    by_status = dict.fromkeys(Status, 0) | {Status(s): n for s, n in counted}
+    gone = connection.execute(select(func.count()).select_from(forgotten)).scalar_one()
+    return by_status, gone
+
+
 def stats(database: Database) -> Stats:
     """The counts of the whole database."""
     with database.reading() as connection:
-        counted = connection.execute(
-            select(subscriber.c.status, func.count()).group_by(subscriber.c.status)
-        )
-        by_status = dict.fromkeys(Status, 0) | {Status(s): n for s, n in counted}
-        first = (
-            select(func.min(history.c.id).label("id")).group_by(history.c.subscriber_id).subquery()
-        )
+        by_status, gone = _status_counts(connection)
         sources = connection.execute(
-            select(history.c.source, func.count())
-            .join(first, first.c.id == history.c.id)
-            .group_by(history.c.source)
-            .order_by(func.count().desc(), history.c.source)
+            select(subscriber.c.source, func.count())
+            .group_by(subscriber.c.source)
+            .order_by(func.count().desc(), subscriber.c.source)
         )
         by_source = {source: count for source, count in sources}
-        gone = connection.execute(select(func.count()).select_from(forgotten)).scalar_one()
     return Stats(by_status, by_source, gone)
 
 
@@ -246,12 +254,13 @@ _COLUMNS = (
     subscriber.c.status,
     subscriber.c.created,
     subscriber.c.changed,
+    subscriber.c.source,
 )
 
 
 def _subscriber(row: Sequence[Any]) -> Subscriber:
-    id_, email, name, status, created, changed = row
-    return Subscriber(id_, email, name, Status(status), created, changed)
+    id_, email, name, status, created, changed, source = row
+    return Subscriber(id_, email, name, Status(status), created, changed, source)
 
 
 def _statuses(connection: Connection, keys: list[str]) -> dict[str, Status]:
@@ -285,6 +294,7 @@ def _insert(connection: Connection, rows: list[Row], status: Status, source: str
                     "status": status.value,
                     "created": at,
                     "changed": at,
+                    "source": source,
                 }
                 for row in rows
             ]
