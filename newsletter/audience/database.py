@@ -17,12 +17,22 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Table,
+    Text,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
@@ -134,6 +144,16 @@ class Database:
             yield
         except DBAPIError as error:
             raise DatabaseError(f"the database {self.label}: {_reason(error)}") from None
+
+
+def among(
+    connection: Connection, column: ColumnElement[str], values: Sequence[str]
+) -> ColumnElement[bool]:
+    """`column` is one of `values`: in PostgreSQL one array parameter (`= ANY`), so the
+    statement stays short and the same whatever the count; in SQLite an IN list."""
+    if connection.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=postgresql.ARRAY(Text)))
+    return column.in_(values)
 
 
 def insert_ignoring(connection: Connection, table: Table) -> Insert:

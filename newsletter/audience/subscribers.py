@@ -16,10 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, Integer, Text, bindparam, func, literal, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from newsletter.audience.addresses import address_key, clean_name
-from newsletter.audience.database import Database, insert_ignoring
+from newsletter.audience.database import Database, among, insert_ignoring
 from newsletter.audience.importing import Row
 from newsletter.audience.schema import Status, forgotten, history, subscriber
 from newsletter.errors import RefusedError
@@ -182,18 +185,38 @@ def suppressed_among(database: Database, addresses: Collection[str]) -> set[str]
 def subscribers(database: Database, status: Status | None = None) -> Iterator[Subscriber]:
     """Every subscriber (with `status`), in the order of their keys, read in batches:
     never the whole list in memory, and no transaction held open in between."""
+    for row in _by_key(database, _COLUMNS, status):
+        yield _subscriber(row)
+
+
+def active_readers(database: Database) -> Iterator[tuple[str, str]]:
+    """The address and name of every active subscriber, as `subscribers` reads them but
+    with only what `send` needs."""
+    columns = (subscriber.c.email, subscriber.c.name, subscriber.c.email_key)
+    for email, name, _ in _by_key(database, columns, Status.ACTIVE):
+        yield email, name
+
+
+_PAGE = 5000  # rows a query of `_by_key` reads
+
+
+def _by_key(
+    database: Database, columns: Sequence[ColumnElement[Any]], status: Status | None
+) -> Iterator[Sequence[Any]]:
+    """`columns` (the key last) of every subscriber with `status`, by key, a page at a
+    time: each page a query of its own, after the last key of the one before."""
     after = ""
     while True:
-        query = select(*_COLUMNS).where(subscriber.c.email_key > after)
+        query = select(*columns).where(subscriber.c.email_key > after)
         if status is not None:
             query = query.where(subscriber.c.status == status.value)
-        query = query.order_by(subscriber.c.email_key).limit(BATCH * 4)
+        query = query.order_by(subscriber.c.email_key).limit(_PAGE)
         with database.reading() as connection:
-            batch = [_subscriber(row) for row in connection.execute(query)]
-        yield from batch
-        if len(batch) < BATCH * 4:
+            page = connection.execute(query).all()
+        yield from page
+        if len(page) < _PAGE:
             return
-        after = batch[-1].key
+        after = page[-1][-1]
 
 
 def changes(connection: Connection, found: Subscriber) -> list[Change]:
@@ -255,17 +278,20 @@ _COLUMNS = (
     subscriber.c.created,
     subscriber.c.changed,
     subscriber.c.source,
+    subscriber.c.email_key,  # last, for `_by_key`
 )
 
 
 def _subscriber(row: Sequence[Any]) -> Subscriber:
-    id_, email, name, status, created, changed, source = row
+    id_, email, name, status, created, changed, source, _ = row
     return Subscriber(id_, email, name, Status(status), created, changed, source)
 
 
 def _statuses(connection: Connection, keys: list[str]) -> dict[str, Status]:
     rows = connection.execute(
-        select(subscriber.c.email_key, subscriber.c.status).where(subscriber.c.email_key.in_(keys))
+        select(subscriber.c.email_key, subscriber.c.status).where(
+            among(connection, subscriber.c.email_key, keys)
+        )
     )
     return {key: Status(status) for key, status in rows}
 
@@ -273,7 +299,9 @@ def _statuses(connection: Connection, keys: list[str]) -> dict[str, Status]:
 def _forgotten_among(database: Database, connection: Connection, addresses: list[str]) -> set[str]:
     """Those of `addresses` that were forgotten."""
     hashes = {forgotten_hash(database, address): address for address in addresses}
-    rows = connection.execute(select(forgotten.c.hash).where(forgotten.c.hash.in_(list(hashes))))
+    rows = connection.execute(
+        select(forgotten.c.hash).where(among(connection, forgotten.c.hash, list(hashes)))
+    )
     return {hashes[found] for (found,) in rows}
 
 
@@ -283,24 +311,23 @@ def _insert(connection: Connection, rows: list[Row], status: Status, source: str
     if not rows:
         return []
     at = now()
-    inserted = connection.execute(
-        insert_ignoring(connection, subscriber)
-        .values(
-            [
-                {
-                    "email": row.address,
-                    "email_key": address_key(row.address),
-                    "name": clean_name(row.name),
-                    "status": status.value,
-                    "created": at,
-                    "changed": at,
-                    "source": source,
-                }
-                for row in rows
-            ]
-        )
-        .returning(subscriber.c.id, subscriber.c.email_key)
-    ).all()
+    constants = {"status": status.value, "created": at, "changed": at, "source": source}
+    if connection.dialect.name == "postgresql":
+        return _insert_arrays(connection, rows, constants)
+    statement = insert_ignoring(connection, subscriber).returning(
+        subscriber.c.id, subscriber.c.email_key
+    )
+    values = [
+        {
+            "email": row.address,
+            "email_key": address_key(row.address),
+            "name": clean_name(row.name),
+            **constants,
+        }
+        for row in rows
+    ]
+    # One statement compiled once, sent as multi-row INSERTs ("insertmanyvalues").
+    inserted = [(id_, key) for id_, key in connection.execute(statement, values)]
     connection.execute(
         history.insert(),
         [
@@ -309,6 +336,40 @@ def _insert(connection: Connection, rows: list[Row], status: Status, source: str
         ],
     )
     return [key for _, key in inserted]
+
+
+def _insert_arrays(connection: Connection, rows: list[Row], constants: dict[str, str]) -> list[str]:
+    """`_insert` in PostgreSQL: each column an array parameter, which keeps the statements
+    short and prepared once, where multi-row VALUES are thousands of parameters long and
+    cost more to build than to run."""
+    columns = _unnest(
+        Text,
+        email=[row.address for row in rows],
+        email_key=[address_key(row.address) for row in rows],
+        name=[clean_name(row.name) for row in rows],
+    )
+    given = [literal(value, Text).label(name) for name, value in constants.items()]
+    inserted = connection.execute(
+        postgresql.insert(subscriber)
+        .from_select([*columns.c.keys(), *constants], select(*columns.c, *given))
+        .on_conflict_do_nothing()
+        .returning(subscriber.c.id, subscriber.c.email_key)
+    ).all()
+    ids = _unnest(Integer, subscriber_id=[id_ for id_, _ in inserted])
+    kept = {name: constants[name] for name in ("status", "source")}
+    at = literal(constants["created"], Text).label("at")
+    given = [at, *(literal(value, Text).label(name) for name, value in kept.items())]
+    connection.execute(
+        history.insert().from_select(["subscriber_id", "at", *kept], select(*ids.c, *given))
+    )
+    return [key for _, key in inserted]
+
+
+def _unnest(kind: type[Text] | type[Integer], **columns: Sequence[object]) -> TableValuedAlias:
+    """The rows of `columns` (arrays of one length, of `kind`) as a table: PostgreSQL's
+    unnest."""
+    arrays = (bindparam(name, values, type_=ARRAY(kind)) for name, values in columns.items())
+    return func.unnest(*arrays).table_valued(*columns).render_derived()
 
 
 def _change(

@@ -21,7 +21,7 @@ from sqlalchemy import ColumnElement, Connection, Update, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
-from newsletter.audience.database import Database
+from newsletter.audience.database import Database, among
 from newsletter.audience.schema import send_recipient, send_setting
 from newsletter.errors import DatabaseError
 from newsletter.sending.journal import Entry, State
@@ -62,7 +62,7 @@ class SharedJournal:
             for batch in batched(keys, _BATCH):
                 rows = self._connection.execute(
                     select(_row.address, _row.state, _row.reply).where(
-                        _row.issue == self.issue, _row.address.in_(batch)
+                        _row.issue == self.issue, among(self._connection, _row.address, batch)
                     )
                 )
                 found.update((key, Entry(State(state), reply)) for key, state, reply in rows)

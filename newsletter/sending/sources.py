@@ -16,7 +16,7 @@ from typing import Protocol
 from newsletter.audience.database import Database, locate
 from newsletter.audience.migrations import open_database
 from newsletter.audience.schema import SUPPRESSED, Status
-from newsletter.audience.subscribers import status_counts, subscribers, suppressed_among
+from newsletter.audience.subscribers import active_readers, status_counts, suppressed_among
 from newsletter.errors import UsageError
 from newsletter.sending.recipients import Recipient, RecipientList
 from newsletter.sending.request import Request, in_part
@@ -132,10 +132,11 @@ class ActiveSubscribers:
 
     def batches(self) -> Iterator[list[Recipient]]:
         batch: list[Recipient] = []
-        for found in subscribers(self.database, Status.ACTIVE):
-            if self.part is not None and not in_part(found.key, self.part):
+        for email, name in active_readers(self.database):
+            recipient = Recipient(email, name)
+            if self.part is not None and not in_part(recipient.key, self.part):
                 continue
-            batch.append(Recipient(found.email, found.name))
+            batch.append(recipient)
             if len(batch) == BATCH:
                 yield batch
                 batch = []
