@@ -77,7 +77,7 @@ def send(
         _refuse_clipped(copies)
         source = choose_source(database, listing, request)
         if request.dry_run:
-            return _dry_run(copies, request, source, _read_journal(root, issue, database))
+            return _dry_run(copies, request, source, read_journal(root, issue, database))
         journal = _open_journal(root, issue, database)
         try:
             return _send_list(copies, request, source, journal, say, stream, policy)
@@ -96,8 +96,9 @@ def _open_journal(root: Path, issue: Issue, database: Database | None) -> SendJo
     return Journal.open(journal_path(root, issue.source.path))
 
 
-def _read_journal(root: Path, issue: Issue, database: Database | None) -> SendJournal | None:
-    """The issue's journal for a dry run, or None when no send of it has begun."""
+def read_journal(root: Path, issue: Issue, database: Database | None) -> SendJournal | None:
+    """The issue's journal for a dry run (or a benchmark), or None when no send of it has
+    begun."""
     if database is not None and database.location.postgresql:
         return SharedJournal(database, issue.number)
     return Journal.read(journal_path(root, issue.source.path))

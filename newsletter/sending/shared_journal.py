@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import islice
 
-from sqlalchemy import ColumnElement, Connection, Update, select, text, update
+from sqlalchemy import ColumnElement, Connection, Executable, Update, select, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
@@ -36,33 +36,36 @@ class SharedJournal:
     def __init__(self, database: Database, issue: int) -> None:
         self.database = database
         self.issue = issue
-        self._connection = database.engine.connect()
-        # Durable unless a transaction says otherwise, whatever the server's default.
-        with self._transaction():
-            self._connection.execute(text("SET SESSION synchronous_commit TO on"))
+        # Two connections in autocommit, one a round trip per record: one commits
+        # durably whatever the server's default, the other does not wait for the disk.
+        self._durable = self._connect("on")
+        self._quick = self._connect("off")
 
     def close(self) -> None:
-        """Give the connection back."""
-        self._connection.close()
+        """Give the connections back to the pool as they came."""
+        for connection in (self._durable, self._quick):
+            with contextlib.suppress(DatabaseError):  # a server gone takes the setting along
+                self._execute(connection, text("RESET synchronous_commit"))
+            connection.close()
 
     def add(self, keys: Iterable[str]) -> None:
         """Every address of the list not in the journal yet, as pending, in one durable
         transaction however long the list."""
         now = _now()
         insert = postgresql.insert(send_recipient).on_conflict_do_nothing()
-        with self._transaction():
+        with self.database.writing() as connection:
             for batch in batched(keys, _BATCH):
                 rows = [{"issue": self.issue, "address": key, "changed": now} for key in batch]
-                self._connection.execute(insert, rows)
+                connection.execute(insert, rows)
 
     def entries(self, keys: Sequence[str]) -> dict[str, Entry]:
         """What the journal holds about those of `keys` it knows."""
         found: dict[str, Entry] = {}
-        with self._transaction():
+        with self.database.reading() as connection:
             for batch in batched(keys, _BATCH):
-                rows = self._connection.execute(
+                rows = connection.execute(
                     select(_row.address, _row.state, _row.reply).where(
-                        _row.issue == self.issue, among(self._connection, _row.address, batch)
+                        _row.issue == self.issue, among(connection, _row.address, batch)
                     )
                 )
                 found.update((key, Entry(State(state), reply)) for key, state, reply in rows)
@@ -71,13 +74,10 @@ class SharedJournal:
     def hand_over(self, key: str) -> bool:
         """Record, durably, that `key`'s message is about to be finished; False when it is
         not pending any more (another process has it)."""
-        with self._transaction():
-            result = self._connection.execute(
-                self._update(key, _row.state == State.PENDING.value).values(
-                    state=State.HANDED_OVER.value, attempts=_row.attempts + 1, changed=_now()
-                )
-            )
-        return result.rowcount == 1
+        statement = self._update(key, _row.state == State.PENDING.value).values(
+            state=State.HANDED_OVER.value, attempts=_row.attempts + 1, changed=_now()
+        )
+        return self._execute(self._durable, statement) == 1
 
     def delivered(self, key: str, reply: str) -> None:
         """The server took `key`'s message (2xx after the final dot)."""
@@ -93,15 +93,14 @@ class SharedJournal:
 
     def note(self, key: str, reply: str) -> None:
         """The last temporary refusal of a pending recipient, for the summary."""
-        with self._transaction(durable=False):
-            self._connection.execute(self._update(key).values(reply=reply))
+        self._execute(self._quick, self._update(key).values(reply=reply))
 
     def reopen(self, keys: Iterable[str]) -> None:
         """Unknown outcomes back to pending, to be sent again (`--resend-unknown`)."""
         now = _now()
-        with self._transaction():
+        with self.database.writing() as connection:
             for key in keys:
-                self._connection.execute(
+                connection.execute(
                     self._update(key, _row.state == State.HANDED_OVER.value).values(
                         state=State.PENDING.value, changed=now
                     )
@@ -109,8 +108,8 @@ class SharedJournal:
 
     def setting(self, name: str) -> str | None:
         """A value the send keeps about itself (`message`: the digest of the issue sent)."""
-        with self._transaction():
-            value = self._connection.execute(
+        with self.database.reading() as connection:
+            value = connection.execute(
                 select(send_setting.c.value).where(
                     send_setting.c.issue == self.issue, send_setting.c.name == name
                 )
@@ -120,8 +119,8 @@ class SharedJournal:
     def set_setting(self, name: str, value: str) -> None:
         """Keep `value` under `name` (see `setting`)."""
         insert = postgresql.insert(send_setting).values(issue=self.issue, name=name, value=value)
-        with self._transaction():
-            self._connection.execute(
+        with self.database.writing() as connection:
+            connection.execute(
                 insert.on_conflict_do_update(
                     index_elements=[send_setting.c.issue, send_setting.c.name],
                     set_={"value": insert.excluded.value},
@@ -134,18 +133,18 @@ class SharedJournal:
         )
 
     def _answer(self, key: str, state: State, reply: str) -> None:
-        with self._transaction(durable=False):
-            self._connection.execute(
-                self._update(key).values(state=state.value, reply=reply, changed=_now())
-            )
+        statement = self._update(key).values(state=state.value, reply=reply, changed=_now())
+        self._execute(self._quick, statement)
 
-    @contextlib.contextmanager
-    def _transaction(self, durable: bool = True) -> Iterator[Connection]:
+    def _connect(self, synchronous_commit: str) -> Connection:
+        connection = self.database.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        self._execute(connection, text(f"SET synchronous_commit TO {synchronous_commit}"))
+        return connection
+
+    def _execute(self, connection: Connection, statement: Executable) -> int:
+        """Run `statement` as a transaction of its own; the rows it changed."""
         try:
-            with self._connection.begin():
-                if not durable:
-                    self._connection.execute(text("SET LOCAL synchronous_commit TO off"))
-                yield self._connection
+            return connection.execute(statement).rowcount
         except DBAPIError as error:
             reason = " ".join(str(error.orig).split())
             raise DatabaseError(f"the send journal in {self.database.label}: {reason}") from None
