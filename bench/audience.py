@@ -181,7 +181,7 @@ def throughput(work: Path, url: str, port: int) -> float:
 def measure(
     work: Path, new: Callable[[str], str], kind: str, args: argparse.Namespace, port: int
 ) -> Figures:
-    """Every figure of one kind of database."""
+    """The figures of the commands, and of the peak memory, of one kind of database."""
     found = Figures(kind)
     url = new(kind)
     root = ["--database", url, "--root", str(work)]
@@ -199,11 +199,6 @@ def measure(
         f"list {found.listed:4.1f} s  dry run {found.dry_run:4.1f} s "
         f"(selection {found.selection:4.2f} s, {found.dry_run_memory:.0f} MB)"
     )
-    for round_number in range(1, args.rounds + 1):
-        target = new(kind)
-        import_subscribers(work, target, args.messages)
-        found.speeds.append(throughput(work, target, port))
-        print(f"{kind:10}  send round {round_number}: {found.speeds[-1]:6.0f} messages/s")
     for count in (max(1, args.memory // 10), args.memory) if kind == "sqlite" else ():
         target = new(kind)
         import_subscribers(work, target, count)
@@ -214,6 +209,23 @@ def measure(
             f"{kind:10}  send to {count:,}: {found.memory[count]:.0f} MB max RSS, {seconds:.0f} s"
         )
     return found
+
+
+def send_rounds(
+    work: Path,
+    new: Callable[[str], str],
+    figures: list[Figures],
+    args: argparse.Namespace,
+    port: int,
+) -> None:
+    """The send's throughput, the kinds taking turns in each round, so that a change in
+    the machine's load falls on both alike."""
+    for round_number in range(1, args.rounds + 1):
+        for found in figures:
+            target = new(found.kind)
+            import_subscribers(work, target, args.messages)
+            found.speeds.append(throughput(work, target, port))
+            print(f"{found.kind:10}  send round {round_number}: {found.speeds[-1]:6.0f} messages/s")
 
 
 def report(figures: list[Figures], count: int) -> None:
@@ -269,6 +281,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{args.count:,} addresses; issue {ISSUE} of the sample; {', '.join(kinds)}\n")
         with databases(Path(folder), not args.no_postgres) as new, sink_server() as port:
             figures = [measure(work, new, kind, args, port) for kind in kinds]
+            send_rounds(work, new, figures, args, port)
     report(figures, args.count)
 
 

@@ -319,6 +319,17 @@ def subscriber_stats(database: str | None, root: Path | None) -> None:
     show_stats(_root(root), database, click.echo, _warn)
 
 
+@subscribers.command("copy")
+@click.argument("target", metavar="URL")
+@_database_option
+@_root_option
+def copy_subscribers(target: str, database: str | None, root: Path | None) -> None:
+    """Copy the whole database into the new, empty one at URL (to move to PostgreSQL)."""
+    from newsletter.audience.commands import copy_to
+
+    copy_to(_root(root), database, target, click.echo, _warn)
+
+
 def _summary(problems: Problems) -> str:
     errors, warnings = len(problems.errors), len(problems.warnings)
     if not errors and not warnings:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from newsletter.audience.addresses import address_problem
+from newsletter.audience.copying import copy_database
 from newsletter.audience.database import Database, locate
 from newsletter.audience.importing import read_list
 from newsletter.audience.migrations import open_database, upgrade_note
@@ -130,6 +131,26 @@ def forget_address(root: Path, url: str | None, address: str, say: Say, warn: Sa
             f"warning: {name} is open in another process (a send?): the rows are deleted, "
             "but their bytes may stay in its write-ahead log until it ends; run forget again then"
         )
+
+
+def copy_to(root: Path, url: str | None, target: str, say: Say, warn: Say) -> None:
+    """`subscribers copy URL`: the whole database into a new, empty one."""
+    with opened(root, url, warn, create=False) as database:
+        location = locate(check_root(root), target)
+        if location.url == database.location.url:
+            raise UsageError(f"{location.label} is the database being copied: name another")
+        with opened(root, target, warn) as copy:
+            done = copy_database(database, copy)
+    rows = done.rows
+    say(
+        f"Copied {database.label} into {copy.label}: {rows['subscriber']:,} subscribers, "
+        f"{rows['subscriber_history']:,} history rows, {rows['forgotten_address']:,} "
+        f"forgotten addresses, {rows['send_recipient']:,} send journal rows."
+    )
+    say(
+        f"From now on give --database {target} (or set NEWSLETTER_DATABASE_URL); "
+        f"{database.label} is not changed: keep it as a backup, then delete it."
+    )
 
 
 def show_stats(root: Path, url: str | None, say: Say, warn: Say) -> None:

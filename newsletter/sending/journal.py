@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -175,6 +175,12 @@ class Journal:
             )
             found.update((address, Entry(State(state), reply)) for address, state, reply in rows)
         return found
+
+    def records(self) -> Iterator[tuple[str, str, int, str | None, str | None]]:
+        """Every row: address, state, attempts, reply, changed."""
+        yield from self._db.execute(
+            "SELECT address, state, attempts, reply, changed FROM recipient ORDER BY address"
+        )
 
     def states(self) -> dict[str, State]:
         """The state of every recipient the journal knows."""

@@ -78,7 +78,7 @@ def send(
         source = choose_source(database, listing, request)
         if request.dry_run:
             return _dry_run(copies, request, source, read_journal(root, issue, database))
-        journal = _open_journal(root, issue, database)
+        journal = _open_journal(root, issue, database, say)
         try:
             return _send_list(copies, request, source, journal, say, stream, policy)
         finally:
@@ -88,20 +88,49 @@ def send(
             database.close()
 
 
-def _open_journal(root: Path, issue: Issue, database: Database | None) -> SendJournal:
+def _open_journal(root: Path, issue: Issue, database: Database | None, say: Say) -> SendJournal:
     """The issue's journal: in the database when it is PostgreSQL, shared by every
     process that sends the issue; else the SQLite file next to the issue's content."""
-    if database is not None and database.location.postgresql:
-        return SharedJournal(database, issue.number)
-    return Journal.open(journal_path(root, issue.source.path))
+    path = journal_path(root, issue.source.path)
+    if database is None or not database.location.postgresql:
+        return Journal.open(path)
+    journal = SharedJournal(database, issue.number)
+    earlier = _unmoved(journal, path)
+    if earlier is not None:
+        # The send began with the list in SQLite: what it did must count here too, or
+        # its readers would get a second copy.
+        try:
+            taken = journal.take_over(earlier)
+        finally:
+            earlier.close()
+        name = path.relative_to(root).as_posix()
+        journal.set_setting(_TAKEN_OVER, name)
+        say(f"The send of this issue began with {name}: its {taken:,} records are the database's.")
+    return journal
 
 
 def read_journal(root: Path, issue: Issue, database: Database | None) -> SendJournal | None:
     """The issue's journal for a dry run (or a benchmark), or None when no send of it has
     begun."""
-    if database is not None and database.location.postgresql:
-        return SharedJournal(database, issue.number)
-    return Journal.read(journal_path(root, issue.source.path))
+    path = journal_path(root, issue.source.path)
+    if database is None or not database.location.postgresql:
+        return Journal.read(path)
+    journal = SharedJournal(database, issue.number)
+    earlier = _unmoved(journal, path)
+    if earlier is None:
+        return journal
+    journal.close()
+    return earlier  # what the send will take over first
+
+
+_TAKEN_OVER = "file journal taken over"
+
+
+def _unmoved(journal: SharedJournal, path: Path) -> Journal | None:
+    """The issue's SQLite journal (read-only) when the shared one has not taken it over."""
+    if journal.setting(_TAKEN_OVER) is not None:
+        return None
+    return Journal.read(path)
 
 
 def _refuse_clipped(copies: Copies) -> None:

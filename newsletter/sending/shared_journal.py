@@ -16,18 +16,41 @@ import contextlib
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from itertools import islice
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Connection, Executable, Update, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Executable,
+    Update,
+    bindparam,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 
 from newsletter.audience.database import Database, among
 from newsletter.audience.schema import send_recipient, send_setting
 from newsletter.errors import DatabaseError
-from newsletter.sending.journal import Entry, State
+from newsletter.sending.journal import Entry, Journal, State
 
+T = TypeVar("T")
 _BATCH = 1000  # rows an INSERT or a lookup takes at once
 _row = send_recipient.c
+# The statements of every message, made once (`send` runs them thousands of times).
+_ONE = update(send_recipient).where(
+    _row.issue == bindparam("of_issue"), _row.address == bindparam("key")
+)
+_HAND_OVER = _ONE.where(_row.state == State.PENDING.value).values(
+    state=State.HANDED_OVER.value, attempts=_row.attempts + 1, changed=bindparam("now")
+)
+_ANSWER = _ONE.values(
+    state=bindparam("new_state"), reply=bindparam("answer"), changed=bindparam("now")
+)
+_NOTE = _ONE.values(reply=bindparam("answer"))
 
 
 class SharedJournal:
@@ -58,6 +81,22 @@ class SharedJournal:
                 rows = [{"issue": self.issue, "address": key, "changed": now} for key in batch]
                 connection.execute(insert, rows)
 
+    def take_over(self, file: Journal) -> int:
+        """The records of the issue's SQLite journal, for a send of it that began there
+        (before the list moved to PostgreSQL), where this journal has none; how many."""
+        insert = postgresql.insert(send_recipient).on_conflict_do_nothing()
+        columns = ("address", "state", "attempts", "reply", "changed")
+        count = select(func.count()).where(_row.issue == self.issue)
+        with self.database.writing() as connection:
+            before = connection.execute(count).scalar_one()
+            for batch in batched(file.records(), _BATCH):
+                rows = [
+                    {"issue": self.issue, **dict(zip(columns, row, strict=True))} for row in batch
+                ]
+                connection.execute(insert, rows)
+            taken: int = connection.execute(count).scalar_one() - before
+        return taken
+
     def entries(self, keys: Sequence[str]) -> dict[str, Entry]:
         """What the journal holds about those of `keys` it knows."""
         found: dict[str, Entry] = {}
@@ -74,10 +113,8 @@ class SharedJournal:
     def hand_over(self, key: str) -> bool:
         """Record, durably, that `key`'s message is about to be finished; False when it is
         not pending any more (another process has it)."""
-        statement = self._update(key, _row.state == State.PENDING.value).values(
-            state=State.HANDED_OVER.value, attempts=_row.attempts + 1, changed=_now()
-        )
-        return self._execute(self._durable, statement) == 1
+        values = {"of_issue": self.issue, "key": key, "now": _now()}
+        return self._execute(self._durable, _HAND_OVER, values) == 1
 
     def delivered(self, key: str, reply: str) -> None:
         """The server took `key`'s message (2xx after the final dot)."""
@@ -93,7 +130,8 @@ class SharedJournal:
 
     def note(self, key: str, reply: str) -> None:
         """The last temporary refusal of a pending recipient, for the summary."""
-        self._execute(self._quick, self._update(key).values(reply=reply))
+        values = {"of_issue": self.issue, "key": key, "answer": reply}
+        self._execute(self._quick, _NOTE, values)
 
     def reopen(self, keys: Iterable[str]) -> None:
         """Unknown outcomes back to pending, to be sent again (`--resend-unknown`)."""
@@ -133,24 +171,26 @@ class SharedJournal:
         )
 
     def _answer(self, key: str, state: State, reply: str) -> None:
-        statement = self._update(key).values(state=state.value, reply=reply, changed=_now())
-        self._execute(self._quick, statement)
+        values = {"of_issue": self.issue, "key": key, "new_state": state.value, "answer": reply}
+        self._execute(self._quick, _ANSWER, {**values, "now": _now()})
 
     def _connect(self, synchronous_commit: str) -> Connection:
         connection = self.database.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
         self._execute(connection, text(f"SET synchronous_commit TO {synchronous_commit}"))
         return connection
 
-    def _execute(self, connection: Connection, statement: Executable) -> int:
+    def _execute(
+        self, connection: Connection, statement: Executable, values: dict[str, Any] | None = None
+    ) -> int:
         """Run `statement` as a transaction of its own; the rows it changed."""
         try:
-            return connection.execute(statement).rowcount
+            return connection.execute(statement, values).rowcount
         except DBAPIError as error:
             reason = " ".join(str(error.orig).split())
             raise DatabaseError(f"the send journal in {self.database.label}: {reason}") from None
 
 
-def batched(items: Iterable[str], size: int) -> Iterator[list[str]]:
+def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """`items` in lists of `size` (itertools.batched is Python 3.12's)."""
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
