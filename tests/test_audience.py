@@ -179,6 +179,12 @@ def test_the_default_database_is_the_folders_own_file_for_its_owner_only(
     assert [p.name for p in news.root.rglob("*.sqlite*")] == ["subscribers.sqlite"]
     listed = run_cli("subscribers", "list", "--root", str(news.root))
     assert "ann@example.org" in listed.out
+    assert "warning" not in listed.err
+    database.chmod(0o644)
+    shared = run_cli("send", "1", "--dry-run", "--root", str(news.root))
+    warning = "warning: subscribers.sqlite can be read by others than you: chmod 600 it"
+    assert warning in shared.out
+    assert warning in run_cli("subscribers", "stats", "--root", str(news.root)).err
     names = ["subscribers.sqlite", "subscribers.sqlite-wal", "subscribers.sqlite-shm"]
     ignored = subprocess.run(
         ["git", "check-ignore", *names], cwd=REPO, capture_output=True, text=True, check=False

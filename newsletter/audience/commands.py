@@ -14,7 +14,7 @@ from newsletter.audience.addresses import address_problem
 from newsletter.audience.copying import copy_database
 from newsletter.audience.database import Database, locate
 from newsletter.audience.importing import read_list
-from newsletter.audience.migrations import open_database, upgrade_note
+from newsletter.audience.migrations import open_database, opening_notes
 from newsletter.audience.privacy import forget, held_about
 from newsletter.audience.schema import Status
 from newsletter.audience.subscribers import add, import_rows, remove, stats, subscribers
@@ -36,11 +36,8 @@ def opened(root: Path, url: str | None, warn: Say, create: bool = True) -> Itera
         )
     database = open_database(location, create)
     try:
-        note = upgrade_note(database)
-        if note is not None:
+        for note in opening_notes(database):
             warn(note)
-        if database.shared:
-            warn(f"warning: {database.label} can be read by others than you: chmod 600 it")
         yield database
     finally:
         database.close()

@@ -58,12 +58,16 @@ def open_database(location: Location, create: bool = True) -> Database:
     return database
 
 
-def upgrade_note(database: Database) -> str | None:
-    """What opening `database` upgraded, in words, or None."""
-    if database.upgraded is None:
-        return None
-    was, now = database.upgraded
-    return f"Upgraded {database.label} from schema version {was} to {now}."
+def opening_notes(database: Database) -> list[str]:
+    """What to tell about a database just opened: an upgrade it had, a file others can
+    read."""
+    notes = []
+    if database.upgraded is not None:
+        was, now = database.upgraded
+        notes.append(f"Upgraded {database.label} from schema version {was} to {now}.")
+    if database.shared:
+        notes.append(f"warning: {database.label} can be read by others than you: chmod 600 it")
+    return notes
 
 
 def _bring_up_to_date(database: Database) -> bytes:

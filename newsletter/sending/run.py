@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from newsletter.audience.database import Database
-from newsletter.audience.migrations import upgrade_note
+from newsletter.audience.migrations import opening_notes
 from newsletter.audience.subscribers import find
 from newsletter.errors import ContentError, UsageError
 from newsletter.layout import SECRET_PATH, SETTINGS_PATH, check_root
@@ -60,8 +60,7 @@ def send(
     for line in listing.problems() if listing else ():
         say(line)
     database = open_for_send(root, request)
-    note = upgrade_note(database) if database is not None else None
-    if note is not None:
+    for note in opening_notes(database) if database is not None else ():
         say(note)
     try:
         secret = _secret(root, request.dry_run)
