@@ -4,8 +4,11 @@
 - `database`: where the database is (a URL), the engine, transactions, errors;
 - `schema`: the tables (SQLAlchemy Core; one schema for SQLite and PostgreSQL);
 - `migrations`: the schema's versions and the steps that upgrade an older database;
-- `subscribers`: add, remove, look up, list, count; suppression;
+- `subscribers`: one subscriber: add, remove, look up, import many; suppression;
+- `listing`: the whole list, a page at a time, and its counts;
 - `importing`: a CSV list read row by row, every bad row reported with its line;
-- `erasure`: forgetting a person, from the database and every send journal;
+- `privacy`: what is held about a person, and forgetting them, from the database and
+  every send journal;
+- `copying`: the whole database into another (moving to PostgreSQL);
 - `commands`: what each `newsletter subscribers` command prints.
 """

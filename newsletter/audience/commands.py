@@ -14,10 +14,11 @@ from newsletter.audience.addresses import address_problem
 from newsletter.audience.copying import copy_database
 from newsletter.audience.database import Database, locate
 from newsletter.audience.importing import read_list
+from newsletter.audience.listing import stats, subscribers
 from newsletter.audience.migrations import open_database, opening_notes
 from newsletter.audience.privacy import forget, held_about
 from newsletter.audience.schema import Status
-from newsletter.audience.subscribers import add, import_rows, remove, stats, subscribers
+from newsletter.audience.subscribers import add, import_rows, remove
 from newsletter.errors import RefusedError, UsageError
 from newsletter.layout import check_root
 

@@ -58,6 +58,7 @@ class Location:
 
     @property
     def postgresql(self) -> bool:
+        """Whether it is a PostgreSQL database (else an SQLite file)."""
         return self.path is None
 
     @property
@@ -109,6 +110,7 @@ class Database:
 
     @property
     def label(self) -> str:
+        """The database as messages name it."""
         return self.location.label
 
     @property

@@ -1,4 +1,4 @@
-"""The subscribers: adding, removing, looking up, listing and counting them, and the
+"""The subscribers one by one: adding, removing, looking up and importing them, and the
 suppression that keeps an address that left, bounced, complained or was forgotten from
 ever being mailed again.
 
@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Integer, Text, bindparam, func, literal, select
+from sqlalchemy import Connection, Integer, Text, bindparam, func, literal, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.selectable import TableValuedAlias
@@ -44,6 +44,7 @@ class Subscriber:
 
     @property
     def key(self) -> str:
+        """The address lower-cased: how the database tells one person from another."""
         return address_key(self.email)
 
 
@@ -80,9 +81,9 @@ def forgotten_hash(database: Database, address: str) -> str:
 def find(connection: Connection, address: str) -> Subscriber | None:
     """The subscriber of `address` (any case), or None."""
     row = connection.execute(
-        select(*_COLUMNS).where(subscriber.c.email_key == address_key(address))
+        select(*COLUMNS).where(subscriber.c.email_key == address_key(address))
     ).first()
-    return None if row is None else _subscriber(row)
+    return None if row is None else subscriber_of(row)
 
 
 def is_forgotten(database: Database, connection: Connection, address: str) -> bool:
@@ -182,43 +183,6 @@ def suppressed_among(database: Database, addresses: Collection[str]) -> set[str]
     return found
 
 
-def subscribers(database: Database, status: Status | None = None) -> Iterator[Subscriber]:
-    """Every subscriber (with `status`), in the order of their keys, read in batches:
-    never the whole list in memory, and no transaction held open in between."""
-    for row in _by_key(database, _COLUMNS, status):
-        yield _subscriber(row)
-
-
-def active_readers(database: Database) -> Iterator[tuple[str, str]]:
-    """The address and name of every active subscriber, as `subscribers` reads them but
-    with only what `send` needs."""
-    columns = (subscriber.c.email, subscriber.c.name, subscriber.c.email_key)
-    for email, name, _ in _by_key(database, columns, Status.ACTIVE):
-        yield email, name
-
-
-_PAGE = 5000  # rows a query of `_by_key` reads
-
-
-def _by_key(
-    database: Database, columns: Sequence[ColumnElement[Any]], status: Status | None
-) -> Iterator[Sequence[Any]]:
-    """`columns` (the key last) of every subscriber with `status`, by key, a page at a
-    time: each page a query of its own, after the last key of the one before."""
-    after = ""
-    while True:
-        query = select(*columns).where(subscriber.c.email_key > after)
-        if status is not None:
-            query = query.where(subscriber.c.status == status.value)
-        query = query.order_by(subscriber.c.email_key).limit(_PAGE)
-        with database.reading() as connection:
-            page = connection.execute(query).all()
-        yield from page
-        if len(page) < _PAGE:
-            return
-        after = page[-1][-1]
-
-
 def changes(connection: Connection, found: Subscriber) -> list[Change]:
     """The history of `found`, oldest first."""
     rows = connection.execute(
@@ -229,48 +193,8 @@ def changes(connection: Connection, found: Subscriber) -> list[Change]:
     return [Change(at, Status(status), source, note) for at, status, source, note in rows]
 
 
-@dataclass(frozen=True, slots=True)
-class Stats:
-    """How many subscribers there are by status, and by where they came from."""
-
-    by_status: dict[Status, int]
-    by_source: dict[str, int]
-    forgotten: int
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_status.values())
-
-
-def status_counts(database: Database) -> tuple[dict[Status, int], int]:
-    """How many subscribers have each status, and how many addresses were forgotten."""
-    with database.reading() as connection:
-        return _status_counts(connection)
-
-
-def _status_counts(connection: Connection) -> tuple[dict[Status, int], int]:
-    counted = connection.execute(
-        select(subscriber.c.status, func.count()).group_by(subscriber.c.status)
-    )
-    by_status = dict.fromkeys(Status, 0) | {Status(s): n for s, n in counted}
-    gone = connection.execute(select(func.count()).select_from(forgotten)).scalar_one()
-    return by_status, gone
-
-
-def stats(database: Database) -> Stats:
-    """The counts of the whole database."""
-    with database.reading() as connection:
-        by_status, gone = _status_counts(connection)
-        sources = connection.execute(
-            select(subscriber.c.source, func.count())
-            .group_by(subscriber.c.source)
-            .order_by(func.count().desc(), subscriber.c.source)
-        )
-        by_source = {source: count for source, count in sources}
-    return Stats(by_status, by_source, gone)
-
-
-_COLUMNS = (
+# A subscriber's columns, in the order `subscriber_of` reads them.
+COLUMNS = (
     subscriber.c.id,
     subscriber.c.email,
     subscriber.c.name,
@@ -282,7 +206,8 @@ _COLUMNS = (
 )
 
 
-def _subscriber(row: Sequence[Any]) -> Subscriber:
+def subscriber_of(row: Sequence[Any]) -> Subscriber:
+    """The subscriber of a row of `COLUMNS`."""
     id_, email, name, status, created, changed, source, _ = row
     return Subscriber(id_, email, name, Status(status), created, changed, source)
 

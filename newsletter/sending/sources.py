@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Protocol
 
 from newsletter.audience.database import Database, locate
+from newsletter.audience.listing import active_readers, status_counts
 from newsletter.audience.migrations import open_database
 from newsletter.audience.schema import SUPPRESSED, Status
-from newsletter.audience.subscribers import active_readers, status_counts, suppressed_among
+from newsletter.audience.subscribers import suppressed_among
 from newsletter.errors import UsageError
 from newsletter.sending.recipients import Recipient, RecipientList
 from newsletter.sending.request import Request, in_part
@@ -95,6 +96,7 @@ class FileList:
         self.skipped = len(listing.invalid) + len(listing.duplicates)
 
     def describe(self) -> str:
+        """The file, and how many of its addresses the database suppresses."""
         if self.database is None:
             return (
                 f"The list: {self.listing.path}; there is no subscribers database, so no "
@@ -107,6 +109,7 @@ class FileList:
         )
 
     def batches(self) -> Iterator[list[Recipient]]:
+        """The file's recipients (read once, kept), a batch at a time."""
         for start in range(0, len(self.people), BATCH):
             yield self.people[start : start + BATCH]
 
@@ -124,6 +127,7 @@ class ActiveSubscribers:
         self.suppressed = sum(by_status[status] for status in SUPPRESSED) + forgotten
 
     def describe(self) -> str:
+        """The database, and how many of its subscribers are not mailed, and why."""
         return (
             f"The list: the active subscribers of {self.database.label}; not mailed: "
             f"{self.suppressed:,} suppressed (unsubscribed, bounced, complained or forgotten) "
@@ -131,6 +135,8 @@ class ActiveSubscribers:
         )
 
     def batches(self) -> Iterator[list[Recipient]]:
+        """The active subscribers (of the part), read from the database as they are
+        needed."""
         batch: list[Recipient] = []
         for email, name in active_readers(self.database):
             recipient = Recipient(email, name)
