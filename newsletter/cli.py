@@ -273,6 +273,7 @@ def remove_subscriber(address: str, database: str | None, root: Path | None) -> 
     remove_address(_root(root), database, address, click.echo, _warn)
 
 
+# audience.schema.Status, not imported here: that would load SQLAlchemy for every command.
 _STATUSES = ["pending", "active", "unsubscribed", "bounced", "complained"]
 
 

@@ -34,21 +34,27 @@ def test_import_adds_new_addresses_merges_repeats_and_reports_bad_rows(
         ["Bob@Example.org", "Bob"],
         ["BOB@example.org", "Bob again"],
         ["carol@example.org", ""],
+        ["zoe@example.org", "Zoë Lee-Ünal, Directrice générale"],
     ]
     file = csv_file(tmp_path, rows)
     first = subscribers("import", str(file))
     assert first.code == 0, first.output
     assert f"{file}:3: 'not an address' is not an email address (skipped)" in first.out
-    assert "3 added, 1 already there, 0 suppressed, 1 skipped." in first.out
+    assert "4 added, 1 already there, 0 suppressed, 1 skipped." in first.out
     assert subscribers.statuses() == {
         "ann@example.org": "active",
         "Bob@Example.org": "active",
         "carol@example.org": "active",
+        "zoe@example.org": "active",
     }
     again = subscribers("import", str(file))
-    assert "0 added, 4 already there, 0 suppressed, 1 skipped." in again.out
-    [ann] = [row for row in subscribers.listed() if row["email"] == "ann@example.org"]
-    assert ann["name"] == "Ann Lee"
+    assert "0 added, 5 already there, 0 suppressed, 1 skipped." in again.out
+    names = {row["email"]: row["name"] for row in subscribers.listed()}
+    assert names["ann@example.org"] == "Ann Lee"
+    assert names["zoe@example.org"] == "Zoë Lee-Ünal, Directrice générale"
+    assert (
+        '"name": "Zoë Lee-Ünal, Directrice générale"' in subscribers("show", "zoe@example.org").out
+    )
 
 
 def test_a_file_that_is_not_a_list_exits_1_and_changes_nothing(
@@ -165,6 +171,13 @@ def test_stats_count_by_status_and_by_source(subscribers: Subscribers, tmp_path:
     assert "  import 2019.csv: 4" in result.out.splitlines()
     assert "  add: 1" in result.out.splitlines()
     assert "  remove: 1" in result.out.splitlines()
+
+
+def test_the_cli_offers_every_status() -> None:
+    from newsletter.audience.schema import Status
+    from newsletter.cli import _STATUSES
+
+    assert [status.value for status in Status] == _STATUSES
 
 
 def test_the_default_database_is_the_folders_own_file_for_its_owner_only(

@@ -50,9 +50,7 @@ def test_copy_moves_every_row_and_keeps_the_forgotten_suppressed(
     target = Subscribers(run_cli, news, target_url)
     assert target.listed() == source.listed()
     assert target.shown(people[1]) == source.shown(people[1])
-    assert target("stats").out.split("subscribers in")[1] == source("stats").out.split(
-        "subscribers in"
-    )[1].replace(source_url.split("///")[-1], target_url.split("///")[-1])
+    assert target("stats").out.splitlines()[1:] == source("stats").out.splitlines()[1:]
     again = csv_file(tmp_path, [[p, ""] for p in people[:3]], name="again.csv")
     assert "0 added, 1 already there, 2 suppressed" in target("import", str(again)).out
     assert target("add", "new@example.org").code == 0  # new ids follow the copied ones
