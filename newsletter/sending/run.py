@@ -40,6 +40,7 @@ from newsletter.sending.summary import (
 from newsletter.site import load
 
 Say = Callable[[str], None]
+_TAKEN_OVER = "file journal taken over"  # the shared journal's setting: which file, once
 
 
 def send(
@@ -122,9 +123,6 @@ def read_journal(root: Path, issue: Issue, database: Database | None) -> SendJou
     return earlier  # what the send will take over first
 
 
-_TAKEN_OVER = "file journal taken over"
-
-
 def _unmoved(journal: SharedJournal, path: Path) -> Journal | None:
     """The issue's SQLite journal (read-only) when the shared one has not taken it over."""
     if journal.setting(_TAKEN_OVER) is not None:
@@ -180,9 +178,9 @@ def _send_test(
 ) -> Summary:
     address = (request.test or "").strip()
     server = request.smtp_server()
-    known = {r.key: r for r in listing.recipients} if listing else {}
-    name = known[address.lower()].name if address.lower() in known else ""
-    if not name and listing is None and database is not None:
+    known = {r.key: r.name for r in listing.recipients} if listing else {}
+    name = known.get(address.lower(), "")
+    if listing is None and database is not None:
         with database.reading() as connection:
             found = find(connection, address)
         name = found.name if found is not None else ""

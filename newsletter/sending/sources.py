@@ -2,8 +2,8 @@
 or a file (`--recipients FILE`) less every address the database has suppressed.
 
 A list is read in batches, as often as the send needs to go through it, so that a list
-of any length is never held in memory whole: the database's subscribers come a batch at
-a time (`audience.subscribers.subscribers`), and a journal is asked about one batch at a
+of any length is never held in memory whole: the database's subscribers come a page at
+a time (`audience.listing.active_readers`), and a journal is asked about one batch at a
 time.
 """
 
