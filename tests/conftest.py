@@ -200,8 +200,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
         yield f"sqlite:///{tmp_path / 'subscribers.sqlite'}"
         return
     server: PostgresServer = request.getfixturevalue("postgres")
-    url = server.database()
-    try:
+    with server.fresh_database() as url:
         yield url
-    finally:
-        server.drop(url)
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database (for the tests of PostgreSQL alone)."""
+    with postgres.fresh_database() as url:
+        yield url

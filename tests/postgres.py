@@ -65,6 +65,15 @@ class PostgresServer:
         self.sql(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
+    @contextlib.contextmanager
+    def fresh_database(self) -> Iterator[str]:
+        """A new, empty database for the block, dropped after it; its URL."""
+        url = self.database()
+        try:
+            yield url
+        finally:
+            self.drop(url)
+
     def drop(self, url: str) -> None:
         """Drop the database of `url` (its connections are ended first)."""
         name = url.rsplit("/", 1)[1]

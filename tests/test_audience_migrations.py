@@ -82,11 +82,8 @@ def fresh_url(request: pytest.FixtureRequest, database_url: str, tmp_path: Path)
         yield f"sqlite:///{tmp_path / 'fresh.sqlite'}"
         return
     server: PostgresServer = request.getfixturevalue("postgres")
-    url = server.database()
-    try:
+    with server.fresh_database() as url:
         yield url
-    finally:
-        server.drop(url)
 
 
 def engine_of(url: str) -> Engine:

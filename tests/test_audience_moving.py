@@ -4,14 +4,13 @@ journal in the issue's file goes on in PostgreSQL without a second copy to anyon
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.audiencetools import Subscribers, csv_file
 from tests.conftest import Folder, Run
-from tests.postgres import PostgresServer
 from tests.sendtools import addresses, send_folder, shared_states
 from tests.smtpserver import Recorder, serving
 
@@ -19,15 +18,6 @@ from tests.smtpserver import Recorder, serving
 @pytest.fixture
 def news(tmp_path: Path) -> Folder:
     return send_folder(tmp_path / "news")
-
-
-@pytest.fixture
-def postgres_url(postgres: PostgresServer) -> Iterator[str]:
-    url = postgres.database()
-    try:
-        yield url
-    finally:
-        postgres.drop(url)
 
 
 @pytest.mark.parametrize("direction", ["to postgresql", "to sqlite"])

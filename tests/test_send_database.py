@@ -19,7 +19,6 @@ from newsletter.sending.shared_journal import SharedJournal
 from newsletter.sending.smtp import Server
 from tests.audiencetools import Subscribers, csv_file
 from tests.conftest import Folder, Run
-from tests.postgres import PostgresServer
 from tests.sendtools import FAST, JOURNAL, addresses, parse, send_folder, states_of
 from tests.smtpserver import Recorder, serving
 
@@ -180,14 +179,12 @@ def journal_opener(
     if request.param == "file":
         yield lambda: Journal.open(tmp_path / ".send.sqlite")
         return
-    server: PostgresServer = request.getfixturevalue("postgres")
-    url = server.database()
+    url: str = request.getfixturevalue("postgres_url")
     database = open_database(locate(tmp_path, url))
     try:
         yield lambda: SharedJournal(database, 1)
     finally:
         database.close()
-        server.drop(url)
 
 
 def test_a_recipient_is_handed_over_once_whichever_journal(

@@ -9,17 +9,15 @@ one; every wait is bounded and every process and server is stopped at the end.
 from __future__ import annotations
 
 import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from tests.audiencetools import Subscribers, csv_file
 from tests.conftest import Folder, Run
-from tests.postgres import PostgresServer
-from tests.sendtools import addresses, parse, send_folder, shared_states
+from tests.sendtools import addresses, kill, parse, send_folder, send_process, shared_states
 from tests.smtpserver import Recorder, serving
 
 WAIT_SECONDS = 120.0
@@ -27,12 +25,8 @@ PEOPLE = addresses(300)
 
 
 @pytest.fixture
-def url(postgres: PostgresServer) -> Iterator[str]:
-    url = postgres.database()
-    try:
-        yield url
-    finally:
-        postgres.drop(url)
+def url(postgres_url: str) -> str:
+    return postgres_url
 
 
 @pytest.fixture
@@ -48,12 +42,7 @@ def news(tmp_path: Path, run_cli: Callable[..., Run], url: str) -> Folder:
 def start_send(
     news: Folder, url: str, port: int, log: Path, *options: str
 ) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "newsletter", "send", "1", "--database", url]
-    command += ["--smtp", f"127.0.0.1:{port}", "--root", str(news.root), *options]
-    with log.open("wb") as output:
-        return subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
-        )
+    return send_process(news, port, log, "--database", url, *options)
 
 
 def finish(process: subprocess.Popen[bytes], log: Path) -> int:
@@ -63,11 +52,6 @@ def finish(process: subprocess.Popen[bytes], log: Path) -> int:
         process.kill()
         process.wait(timeout=10)
         raise AssertionError(f"the send did not end: {log.read_text()}") from None
-
-
-def kill(process: subprocess.Popen[bytes]) -> None:
-    process.kill()  # SIGKILL: no handler runs, nothing is cleaned up
-    process.wait(timeout=10)
 
 
 @pytest.mark.parametrize("parts", [False, True], ids=["overlapping", "parts"])
