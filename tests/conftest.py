@@ -17,6 +17,7 @@ from newsletter.errors import Problems
 from newsletter.model import Newsletter
 from newsletter.site import check
 from tests.checkout import CheckoutGuard
+from tests.postgres import PostgresServer, UnavailableError, start_postgres
 
 if TYPE_CHECKING:
     from tests.golden import BuiltSample
@@ -201,3 +202,37 @@ def sample(built_sample: BuiltSample) -> Newsletter:
 
     newsletter, _ = load(built_sample.root)
     return newsletter
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the session (tests/postgres.py). Where none can be
+    started the tests that need it fail, saying why: they are never skipped (.ci/run
+    installs Debian's postgresql)."""
+    try:
+        server = start_postgres()
+    except UnavailableError as error:
+        pytest.fail(f"{error} (.ci/run installs Debian's postgresql)")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new, empty subscribers database: an SQLite file, then a PostgreSQL
+    database, so that every test using it runs against both."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'subscribers.sqlite'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    with server.fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database (for the tests of PostgreSQL alone)."""
+    with postgres.fresh_database() as url:
+        yield url

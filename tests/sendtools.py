@@ -7,6 +7,8 @@ import email
 import email.policy
 import io
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterable, Sequence
 from email.message import EmailMessage
 from pathlib import Path
@@ -76,3 +78,35 @@ def parse(data: bytes) -> EmailMessage:
     message = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
     return message
+
+
+def shared_states(url: str, issue: int = 1) -> dict[str, str]:
+    """address -> state of the send journal in the PostgreSQL database at `url`."""
+    import psycopg
+
+    with psycopg.connect(url, connect_timeout=10) as connection:
+        rows = connection.execute(
+            "SELECT address, state FROM send_recipient WHERE issue = %s", (issue,)
+        ).fetchall()
+    return dict(rows)
+
+
+def states_of(folder: Folder, url: str) -> dict[str, str]:
+    """The send journal's states: in the database when it is PostgreSQL, else the file."""
+    return shared_states(url) if url.startswith("postgresql") else journal_states(folder)
+
+
+def send_process(folder: Folder, port: int, log: Path, *options: str) -> subprocess.Popen[bytes]:
+    """`python -m newsletter send 1 ... OPTIONS` to the server on `port`, as a process of
+    its own writing to `log`; the caller ends it (`kill`, or waiting)."""
+    command = [sys.executable, "-m", "newsletter", "send", "1", "--smtp", f"127.0.0.1:{port}"]
+    command += ["--root", str(folder.root), *options]
+    with log.open("wb") as output:
+        return subprocess.Popen(
+            command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
+        )
+
+
+def kill(process: subprocess.Popen[bytes]) -> None:
+    process.kill()  # SIGKILL: no handler runs, nothing is cleaned up
+    process.wait(timeout=10)

@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from tests.conftest import Folder, Run
-from tests.sendtools import addresses, journal_states, parse, send_folder, write_list
+from tests.sendtools import (
+    addresses,
+    journal_states,
+    kill,
+    parse,
+    send_folder,
+    send_process,
+    write_list,
+)
 from tests.smtpserver import Recorder, serving
 
 WAIT_SECONDS = 60.0
@@ -24,17 +31,7 @@ WAIT_SECONDS = 60.0
 def start_send(
     news: Folder, port: int, recipients: Path, log: Path, *options: str
 ) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "newsletter", "send", "1", "--recipients", str(recipients)]
-    command += ["--smtp", f"127.0.0.1:{port}", "--root", str(news.root), *options]
-    with log.open("wb") as output:
-        return subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT
-        )
-
-
-def kill(process: subprocess.Popen[bytes]) -> None:
-    process.kill()  # SIGKILL: no handler runs, nothing is cleaned up
-    process.wait(timeout=10)
+    return send_process(news, port, log, "--recipients", str(recipients), *options)
 
 
 def test_killed_while_waiting_for_an_answer_then_resumed(

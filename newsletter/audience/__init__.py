@@ -1,0 +1,14 @@
+"""The audience: the subscribers database that `send` obeys.
+
+- `addresses`: what a sendable address is, and a display name made safe;
+- `database`: where the database is (a URL), the engine, transactions, errors;
+- `schema`: the tables (SQLAlchemy Core; one schema for SQLite and PostgreSQL);
+- `migrations`: the schema's versions and the steps that upgrade an older database;
+- `subscribers`: one subscriber: add, remove, look up, import many; suppression;
+- `listing`: the whole list, a page at a time, and its counts;
+- `importing`: a CSV list read row by row, every bad row reported with its line;
+- `privacy`: what is held about a person, and forgetting them, from the database and
+  every send journal;
+- `copying`: the whole database into another (moving to PostgreSQL);
+- `commands`: what each `newsletter subscribers` command prints.
+"""
