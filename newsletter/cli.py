@@ -142,12 +142,33 @@ def serve(port: int, root: Path | None) -> None:
     preview(_root(root), port, report=click.echo)
 
 
+_DATABASE_HELP = (
+    "The subscribers database: sqlite:///FILE or postgresql://USER@HOST:PORT/DB "
+    "(default: subscribers.sqlite in the newsletter folder; or NEWSLETTER_DATABASE_URL)."
+)
+
+
+def _database_option(command: Callable[..., None]) -> Callable[..., None]:
+    return click.option(
+        "--database", metavar="URL", envvar="NEWSLETTER_DATABASE_URL", help=_DATABASE_HELP
+    )(command)
+
+
+def _warn(line: str) -> None:
+    click.echo(line, err=True)
+
+
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @cli.command()
 @click.argument("issue", type=click.IntRange(min=1))
-@click.option("--recipients", type=_FILE, help="The list: a UTF-8 CSV file with an email column.")
+@click.option(
+    "--recipients",
+    type=_FILE,
+    help="A list file (CSV with an email column), less the suppressed addresses "
+    "(default: the database's active subscribers).",
+)
 @click.option("--smtp", metavar="HOST:PORT", help="The SMTP server to hand the mail to.")
 @click.option("--user", metavar="USER", help="Log in as USER (password: NEWSLETTER_SMTP_PASSWORD).")
 @click.option("--starttls", is_flag=True, help="Upgrade to TLS with STARTTLS (port 587).")
@@ -158,6 +179,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @click.option("--test", metavar="ADDRESS", help="Send one copy to ADDRESS; record nothing.")
 @click.option("--resend-unknown", is_flag=True, help="Send again where the outcome is unknown.")
 @click.option("--part", metavar="K/N", help="Send to part K of N of the list (one per process).")
+@_database_option
 @_root_option
 def send(
     issue: int,
@@ -172,12 +194,15 @@ def send(
     test: str | None,
     resend_unknown: bool,
     part: str | None,
+    database: str | None,
     root: Path | None,
 ) -> None:
-    """Send issue ISSUE's email to every address of the list, exactly once each.
+    """Send issue ISSUE's email to every active subscriber (or the list of --recipients),
+    exactly once each.
 
-    A journal next to the issue's content records each recipient: run the same command
-    again after an interruption and it carries on. See docs/sending.md.
+    A journal records each recipient (next to the issue's content, or in a PostgreSQL
+    database): run the same command again after an interruption and it carries on. See
+    docs/sending.md and docs/audience.md.
     """
     import os
 
@@ -198,11 +223,100 @@ def send(
         resend_unknown=resend_unknown,
         part=part,
         environ=os.environ,
+        database=database,
     )
     summary = send_issue(_root(root), request, click.echo, sys.stderr)
     for line in summary.lines:
         click.echo(line)
     sys.exit(summary.exit_code)
+
+
+@cli.group()
+def subscribers() -> None:
+    """The list of subscribers, in a database that send obeys. See docs/audience.md."""
+
+
+@subscribers.command("import")
+@click.argument("file", type=_FILE)
+@_database_option
+@_root_option
+def import_subscribers(file: Path, database: str | None, root: Path | None) -> None:
+    """Add every new address of FILE (CSV with an email column) as active.
+
+    Addresses that left, bounced, complained or were forgotten are not added back.
+    """
+    from newsletter.audience.commands import import_file
+
+    import_file(_root(root), database, file, click.echo, _warn)
+
+
+@subscribers.command("add")
+@click.argument("address")
+@click.option("--name", help="The subscriber's name (the display name in To).")
+@_database_option
+@_root_option
+def add_subscriber(address: str, name: str | None, database: str | None, root: Path | None) -> None:
+    """Add ADDRESS as active (refused for an address that left)."""
+    from newsletter.audience.commands import add_address
+
+    add_address(_root(root), database, address, name, click.echo, _warn)
+
+
+@subscribers.command("remove")
+@click.argument("address")
+@_database_option
+@_root_option
+def remove_subscriber(address: str, database: str | None, root: Path | None) -> None:
+    """Unsubscribe ADDRESS: it is never mailed again."""
+    from newsletter.audience.commands import remove_address
+
+    remove_address(_root(root), database, address, click.echo, _warn)
+
+
+_STATUSES = ["pending", "active", "unsubscribed", "bounced", "complained"]
+
+
+@subscribers.command("list")
+@click.option("--status", type=click.Choice(_STATUSES), help="Only the subscribers in STATUS.")
+@_database_option
+@_root_option
+def list_subscribers(status: str | None, database: str | None, root: Path | None) -> None:
+    """Print the subscribers as CSV (email,name,status,...)."""
+    from newsletter.audience.commands import list_addresses
+
+    list_addresses(_root(root), database, status, sys.stdout, _warn)
+
+
+@subscribers.command("show")
+@click.argument("address")
+@_database_option
+@_root_option
+def show_subscriber(address: str, database: str | None, root: Path | None) -> None:
+    """Print everything held about ADDRESS as JSON (an access request)."""
+    from newsletter.audience.commands import show_address
+
+    show_address(_root(root), database, address, click.echo, _warn)
+
+
+@subscribers.command("forget")
+@click.argument("address")
+@_database_option
+@_root_option
+def forget_subscriber(address: str, database: str | None, root: Path | None) -> None:
+    """Erase ADDRESS from the database and the send journals; it stays suppressed."""
+    from newsletter.audience.commands import forget_address
+
+    forget_address(_root(root), database, address, click.echo, _warn)
+
+
+@subscribers.command("stats")
+@_database_option
+@_root_option
+def subscriber_stats(database: str | None, root: Path | None) -> None:
+    """Count the subscribers by status and by source."""
+    from newsletter.audience.commands import show_stats
+
+    show_stats(_root(root), database, click.echo, _warn)
 
 
 def _summary(problems: Problems) -> str:

@@ -149,6 +149,16 @@ class DeliveryError(NewsletterError):
     or its certificate does not verify. Nothing was sent."""
 
 
+class DatabaseError(NewsletterError):
+    """The subscribers database cannot be opened or used: a server that cannot be reached,
+    a file that is not a database, one written by a newer newsletter."""
+
+
+class RefusedError(NewsletterError):
+    """A command that would go against what a person asked for, such as adding back an
+    address that left; nothing was changed."""
+
+
 class DateError(ValueError):
     """A human date range that cannot be read; `text` is what the editor wrote."""
 

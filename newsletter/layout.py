@@ -27,6 +27,9 @@ CALENDAR_PATH = "calendar/calendar.yaml"
 RECORD_PATH = "calendar/published.yaml"  # written by `build`, committed with the content
 SECRET_PATH = "content/.send-secret"
 JOURNAL_NAME = ".send.sqlite"  # in each issue's folder
+# The subscribers: personal data, so at the root, beside what is committed and published,
+# never inside it (and git-ignored).
+DATABASE_PATH = "subscribers.sqlite"
 CACHE_FOLDER = ".newsletter-cache"
 BUDGET_CACHE = f"{CACHE_FOLDER}/email-budget"
 DEFAULT_OUTPUT = "public"
@@ -82,6 +85,11 @@ def email_files(issue_path: str) -> tuple[str, str, str]:
 def folder_of(source_path: str) -> str:
     """The issue's folder of one of its files (`content/issues/062/issue.yaml`)."""
     return source_path.rsplit("/", 1)[0]
+
+
+def journal_files(root: Path) -> list[Path]:
+    """The send journal of every issue that has one."""
+    return sorted((root / ISSUES_PATH).glob(f"*/{JOURNAL_NAME}"))
 
 
 def check_root(root: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import struct
 import zlib
@@ -17,6 +18,7 @@ from newsletter.errors import Problems
 from newsletter.model import Newsletter
 from newsletter.site import check
 from tests.checkout import CheckoutGuard
+from tests.postgres import PostgresServer, UnavailableError, start_postgres
 
 if TYPE_CHECKING:
     from tests.golden import BuiltSample
@@ -201,3 +203,34 @@ def sample(built_sample: BuiltSample) -> Newsletter:
 
     newsletter, _ = load(built_sample.root)
     return newsletter
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the session (tests/postgres.py); the tests that need it
+    are skipped where none can be started, unless NEWSLETTER_TEST_POSTGRES=required (CI)."""
+    try:
+        server = start_postgres()
+    except UnavailableError as error:
+        if os.environ.get("NEWSLETTER_TEST_POSTGRES") == "required":
+            pytest.fail(str(error))
+        pytest.skip(str(error))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new, empty subscribers database: an SQLite file, then a PostgreSQL
+    database, so that every test using it runs against both."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'subscribers.sqlite'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    url = server.database()
+    try:
+        yield url
+    finally:
+        server.drop(url)

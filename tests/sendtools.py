@@ -76,3 +76,19 @@ def parse(data: bytes) -> EmailMessage:
     message = email.message_from_bytes(data, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
     return message
+
+
+def shared_states(url: str, issue: int = 1) -> dict[str, str]:
+    """address -> state of the send journal in the PostgreSQL database at `url`."""
+    import psycopg
+
+    with psycopg.connect(url, connect_timeout=10) as connection:
+        rows = connection.execute(
+            "SELECT address, state FROM send_recipient WHERE issue = %s", (issue,)
+        ).fetchall()
+    return dict(rows)
+
+
+def states_of(folder: Folder, url: str) -> dict[str, str]:
+    """The send journal's states: in the database when it is PostgreSQL, else the file."""
+    return shared_states(url) if url.startswith("postgresql") else journal_states(folder)

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from newsletter.audience.addresses import clean_name
 from newsletter.layout import SECRET_PATH
 from newsletter.sending.copies import Copies
-from newsletter.sending.recipients import Recipient, clean_name
+from newsletter.sending.recipients import Recipient
 from newsletter.sending.request import Request
 from newsletter.sending.run import send
 from newsletter.sending.secret import load_secret

@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 
+from newsletter.audience.addresses import clean_name
 from newsletter.errors import ContentError, UsageError
 from newsletter.layout import SECRET_PATH
 from newsletter.sending.journal import Journal, State
 from newsletter.sending.options import make_request
 from newsletter.sending.pacing import Backoff, Pacer
 from newsletter.sending.progress import Counts, Progress, duration
-from newsletter.sending.recipients import clean_name, read_recipients
+from newsletter.sending.recipients import read_recipients
 from newsletter.sending.request import Request, in_part
 from newsletter.sending.secret import load_secret, read_secret
 from newsletter.sending.smtp import Security, parse_server
@@ -236,7 +237,6 @@ def request(environ: dict[str, str] | None = None, **changes: Any) -> Request:
     [
         ({"starttls": True, "ssl": True}, "exclude each other"),
         ({"dry_run": True, "test": "a@example.org"}, "exclude each other"),
-        ({"recipients": None}, "--recipients FILE is needed"),
         ({"smtp": None}, "--smtp HOST:PORT is needed"),
         ({"smtp": "smtp.example.org:99999"}, "is not HOST:PORT"),
         ({"smtp": "a b:25"}, "is not HOST:PORT"),

@@ -30,6 +30,7 @@ from enum import Enum
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from newsletter.audience.addresses import address_problem
 from newsletter.errors import ContentError
 from newsletter.layout import SETTINGS_PATH
 from newsletter.model import Issue, Newsletter, Settings
@@ -38,7 +39,7 @@ from newsletter.render.email.html import EmailRenderer
 from newsletter.render.email.message import message_id, render_message
 from newsletter.render.email.text import render_text
 from newsletter.sending.dkim import Signer, header_fields, relaxed_end, relaxed_lines
-from newsletter.sending.recipients import Recipient, address_problem
+from newsletter.sending.recipients import Recipient
 from newsletter.sending.secret import TOKEN_LENGTH, Secret
 
 _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)

@@ -13,13 +13,13 @@ import signal
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from types import FrameType
 from typing import TextIO
 
 from newsletter.errors import DeliveryError
 from newsletter.sending.copies import Copies
-from newsletter.sending.journal import Journal
+from newsletter.sending.journal import SendJournal
 from newsletter.sending.pacing import Pacer, Policy
 from newsletter.sending.progress import Counts, Progress
 from newsletter.sending.recipients import Recipient
@@ -64,7 +64,7 @@ class Delivery:
     def __init__(
         self,
         copies: Copies,
-        journal: Journal,
+        journal: SendJournal,
         connection: Connection,
         policy: Policy,
         rate: float | None,
@@ -87,20 +87,28 @@ class Delivery:
         self._later: list[tuple[float, int, Recipient]] = []  # retries, by when they are due
         self._order = itertools.count()  # ties of `_later`
 
-    def run(self, todo: Sequence[Recipient]) -> None:
-        """Deliver to each of `todo` (all pending), until done or stopped."""
-        self.counts.total = len(todo)
-        queue = deque(todo)
+    def run(self, todo: Iterable[Recipient], total: int) -> None:
+        """Deliver to each of `todo` (`total` recipients, all pending), until done or
+        stopped; `todo` is taken one at a time, as the send reaches it."""
+        self.counts.total = total
+        upcoming = iter(todo)
+        queue: deque[Recipient] = deque()  # sent again first: a lost connection's last one
         started = time.monotonic()
         self.progress.update()
         with self._stop_on_signals():
-            while (queue or self._later) and self.stopped is None:
+            while self.stopped is None:
                 now = time.monotonic()
                 while self._later and self._later[0][0] <= now:
                     queue.append(heapq.heappop(self._later)[2])
                 if not queue:
-                    self._wait_for_retry(self._later[0][0] - now)
-                    continue
+                    following = next(upcoming, None)
+                    if following is not None:
+                        queue.append(following)
+                    elif self._later:
+                        self._wait_for_retry(self._later[0][0] - now)
+                        continue
+                    else:
+                        break
                 if not self._connected():
                     break
                 recipient = queue.popleft()

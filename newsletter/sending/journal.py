@@ -21,15 +21,18 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Protocol
 
 from newsletter.errors import UsageError
 from newsletter.layout import JOURNAL_NAME
 
 _FORMAT = 1
+_BATCH = 500  # addresses a lookup names at once (SQLite allows 999 parameters at the least)
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS recipient (
     address TEXT PRIMARY KEY,          -- lower-cased
@@ -50,6 +53,54 @@ class State(StrEnum):
     HANDED_OVER = "handed-over"
     DELIVERED = "delivered"
     FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What the journal holds about one recipient."""
+
+    state: State
+    reply: str | None  # the server's last answer about it
+
+
+class SendJournal(Protocol):
+    """Where a send keeps each recipient's state: this module's SQLite file per issue, or
+    the subscribers database when it is PostgreSQL (`shared_journal`). Both keep the
+    rules of the module docstring."""
+
+    def add(self, keys: Iterable[str]) -> None:
+        """Every address of the list not in the journal yet, as pending (durably)."""
+
+    def entries(self, keys: Sequence[str]) -> dict[str, Entry]:
+        """What the journal holds about those of `keys` it knows (a batch of a list)."""
+
+    def hand_over(self, key: str) -> bool:
+        """Record, durably, that `key`'s message is about to be finished; False when it
+        is not pending any more (another process has it)."""
+
+    def delivered(self, key: str, reply: str) -> None:
+        """The server took `key`'s message (2xx after the final dot)."""
+
+    def failed(self, key: str, reply: str) -> None:
+        """The server refused `key` for good (5xx)."""
+
+    def release(self, key: str, reply: str) -> None:
+        """Back to pending: the server answered 4xx to the final dot."""
+
+    def note(self, key: str, reply: str) -> None:
+        """The last temporary refusal of a pending recipient."""
+
+    def reopen(self, keys: Iterable[str]) -> None:
+        """Unknown outcomes back to pending (`--resend-unknown`)."""
+
+    def setting(self, name: str) -> str | None:
+        """A value the send keeps about itself."""
+
+    def set_setting(self, name: str, value: str) -> None:
+        """Keep `value` under `name`."""
+
+    def close(self) -> None:
+        """Let go of the journal."""
 
 
 class Journal:
@@ -104,23 +155,31 @@ class Journal:
         self._db.close()
 
     def add(self, keys: Iterable[str]) -> None:
-        """Every address of the list not in the journal yet, as pending (durably)."""
+        """Every address of the list not in the journal yet, as pending (durably), in one
+        transaction however long the list."""
         now = _now()
         self._durable_many(
             "INSERT OR IGNORE INTO recipient (address, changed) VALUES (?, ?)",
-            [(key, now) for key in keys],
+            ((key, now) for key in keys),
         )
+
+    def entries(self, keys: Sequence[str]) -> dict[str, Entry]:
+        """What the journal holds about those of `keys` it knows."""
+        found: dict[str, Entry] = {}
+        for start in range(0, len(keys), _BATCH):
+            batch = keys[start : start + _BATCH]
+            rows = self._db.execute(
+                "SELECT address, state, reply FROM recipient "
+                f"WHERE address IN ({', '.join('?' * len(batch))})",
+                batch,
+            )
+            found.update((address, Entry(State(state), reply)) for address, state, reply in rows)
+        return found
 
     def states(self) -> dict[str, State]:
         """The state of every recipient the journal knows."""
         rows = self._db.execute("SELECT address, state FROM recipient")
         return {address: State(state) for address, state in rows}
-
-    def replies(self, keys: Iterable[str]) -> dict[str, str]:
-        """The last server answer recorded for each of `keys` that has one."""
-        wanted = set(keys)
-        rows = self._db.execute("SELECT address, reply FROM recipient WHERE reply IS NOT NULL")
-        return {address: reply for address, reply in rows if address in wanted}
 
     def hand_over(self, key: str) -> bool:
         """Record, durably, that `key`'s message is about to be finished; False when it is
@@ -180,7 +239,7 @@ class Journal:
         finally:
             self._db.execute("PRAGMA synchronous=NORMAL")
 
-    def _durable_many(self, sql: str, rows: list[tuple[str, str]]) -> None:
+    def _durable_many(self, sql: str, rows: Iterable[tuple[str, str]]) -> None:
         """Run `sql` for each of `rows` in one transaction that is on disk when this returns."""
         self._db.execute("PRAGMA synchronous=FULL")
         try:

@@ -29,14 +29,13 @@ def make_request(
     resend_unknown: bool,
     part: str | None,
     environ: Mapping[str, str],
+    database: str | None = None,
 ) -> Request:
     """The request the options make; the password is read from `environ` only."""
     if starttls and ssl:
         raise UsageError("--starttls and --ssl exclude each other: choose the one the server uses")
     if dry_run and test is not None:
         raise UsageError("--dry-run and --test exclude each other")
-    if recipients is None and test is None:
-        raise UsageError("--recipients FILE is needed (or --test ADDRESS for one test copy)")
     security = Security.STARTTLS if starttls else Security.SSL if ssl else Security.NONE
     if cafile is not None and security is Security.NONE:
         raise UsageError("--cafile is for --starttls or --ssl")
@@ -63,6 +62,7 @@ def make_request(
         test=test,
         resend_unknown=resend_unknown,
         part=_part(part) if part is not None else None,
+        database=database,
     )
 
 

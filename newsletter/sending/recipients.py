@@ -1,36 +1,20 @@
-"""The list of recipients: a UTF-8 CSV file with a header row and an `email` column.
+"""The list of recipients of `send --recipients FILE`: a CSV file read as `subscribers
+import` reads one (`audience.importing`).
 
-Every address is checked before anything is sent: one that is not a plain address, or
-that repeats an earlier one (case-insensitively), is reported with its line and
-skipped. A `name` column, when there is one, becomes the display name in `To`; other
-columns are ignored.
+Every address is checked before anything is sent: a row that cannot be read, an address
+that is not a plain address, or one that repeats an earlier one (case-insensitively),
+is reported with its line and skipped. A `name` column, when there is one, becomes the
+display name in `To`; other columns are ignored.
 """
 
 from __future__ import annotations
 
-import csv
-import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from newsletter.errors import ContentError, UsageError
-
-if TYPE_CHECKING:
-    from _csv import Reader
-
-EMAIL_COLUMN = "email"
-NAME_COLUMN = "name"
-MAX_NAME = 100  # characters of a display name kept in `To`
-
-# A dot-atom local part and a host name of two labels or more (RFC 5321 Mailbox,
-# without quoted local parts or address literals, which lists do not carry).
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_ADDRESS = re.compile(rf"({_ATOM}(?:\.{_ATOM})*)@({_LABEL}(?:\.{_LABEL})+)")
-_NAMED = re.compile(r"<[^<>]*@[^<>]*>")
+from newsletter.audience.addresses import address_key, clean_name
+from newsletter.audience.importing import Skipped, read_list
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,16 +28,7 @@ class Recipient:
     @property
     def key(self) -> str:
         """The address as the journal and duplicate check know it: lower-cased."""
-        return self.address.lower()
-
-
-@dataclass(frozen=True, slots=True)
-class Skipped:
-    """A row that gets no copy, and why."""
-
-    line: int
-    value: str
-    reason: str
+        return address_key(self.address)
 
 
 @dataclass
@@ -71,79 +46,19 @@ class RecipientList:
             yield f"{self.path}:{skipped.line}: {skipped.reason} (skipped)"
 
 
-def address_problem(address: str) -> str | None:
-    """Why `address` cannot be sent to, or None when it can."""
-    if not address:
-        return "no address in the email column"
-    if not address.isascii():
-        return f"{address!r} has non-ASCII characters (SMTPUTF8 is not supported)"
-    if _NAMED.search(address):
-        return f"{address!r} is not a bare address: put the name in a 'name' column"
-    match = _ADDRESS.fullmatch(address)
-    if match is None:
-        return f"{address!r} is not an email address"
-    if len(match[1]) > 64 or len(address) > 254:
-        return f"{address!r} is too long for an email address"
-    if match[2].rsplit(".", 1)[1].isdigit():
-        return f"{address!r} does not end in a domain name"
-    return None
-
-
-def clean_name(name: str) -> str:
-    """A display name on one line: control characters and line breaks become spaces,
-    runs of spaces one space, at most `MAX_NAME` characters."""
-    printable = "".join(
-        " " if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") else char for char in name
-    )
-    return " ".join(printable.split())[:MAX_NAME].strip()
-
-
 def read_recipients(path: Path) -> RecipientList:
-    """The list in `path`; `ContentError` naming the file when it has no header row with
-    an `email` column or is not UTF-8 text, `UsageError` when it cannot be read."""
-    label = str(path)
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            return _read_rows(label, csv.reader(stream))
-    except UnicodeDecodeError as error:
-        raise ContentError(
-            label, None, f"is not UTF-8 text (byte {error.start} of the file): save it as UTF-8"
-        ) from None
-    except csv.Error as error:
-        raise ContentError(label, None, f"is not a readable CSV file: {error}") from None
-    except OSError as error:
-        raise UsageError(f"cannot read the list {label!r}: {error.strerror}") from None
-
-
-def _read_rows(label: str, rows: Reader) -> RecipientList:
-    header = next(rows, None)
-    names = [cell.strip().lower() for cell in header or ()]
-    if EMAIL_COLUMN not in names:
-        found = ", ".join(repr(cell) for cell in header or ()) or "nothing"
-        raise ContentError(
-            label,
-            1,
-            f"has no '{EMAIL_COLUMN}' column: the first row must name the columns (found {found})",
-        )
-    column = names.index(EMAIL_COLUMN)
-    name_column = names.index(NAME_COLUMN) if NAME_COLUMN in names else None
-    result = RecipientList(label)
+    """The list in `path` (see `audience.importing`); `ContentError` naming the file when it
+    has no header row with an email column or is not UTF-8 text, `UsageError` when it
+    cannot be read."""
+    listing = read_list(path)
+    result = RecipientList(listing.path, invalid=listing.skipped)
     first_line: dict[str, int] = {}
-    for row in rows:
-        line = rows.line_num  # where the row ends: a quoted cell may span lines
-        if not any(cell.strip() for cell in row):
-            continue
-        address = row[column].strip() if column < len(row) else ""
-        problem = address_problem(address)
-        if problem is not None:
-            result.invalid.append(Skipped(line, address, problem))
-            continue
-        key = address.lower()
+    for row in listing.rows:
+        key = address_key(row.address)
         if key in first_line:
-            reason = f"{address} is already on line {first_line[key]}"
-            result.duplicates.append(Skipped(line, address, reason))
+            reason = f"{row.address} is already on line {first_line[key]}"
+            result.duplicates.append(Skipped(row.line, row.address, reason))
             continue
-        first_line[key] = line
-        name = row[name_column] if name_column is not None and name_column < len(row) else ""
-        result.recipients.append(Recipient(address, clean_name(name), line))
+        first_line[key] = row.line
+        result.recipients.append(Recipient(row.address, clean_name(row.name), row.line))
     return result

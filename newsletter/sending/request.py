@@ -6,8 +6,8 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsletter.audience.addresses import address_problem
 from newsletter.errors import UsageError
-from newsletter.sending.recipients import address_problem
 from newsletter.sending.smtp import Server
 
 
@@ -23,6 +23,7 @@ class Request:
     test: str | None = None  # one copy to this address, recorded nowhere
     resend_unknown: bool = False
     part: tuple[int, int] | None = None  # (k, n): the k-th of n parts of the list
+    database: str | None = None  # the subscribers database's URL (None: the folder's own)
 
     def check(self) -> None:
         """`UsageError` when the request cannot be carried out whatever the content."""

@@ -6,10 +6,13 @@ connection for all of them, and record each outcome in the journal.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
+from newsletter.audience.database import Database
+from newsletter.audience.migrations import upgrade_note
+from newsletter.audience.subscribers import find
 from newsletter.errors import ContentError, UsageError
 from newsletter.layout import SECRET_PATH, SETTINGS_PATH, check_root
 from newsletter.model import Issue, Newsletter
@@ -17,18 +20,21 @@ from newsletter.render.email.budget import MAX_EMAIL_BYTES
 from newsletter.sending.copies import Copies
 from newsletter.sending.delivery import Delivery, deliver_test, first_connection
 from newsletter.sending.dkim import signer
-from newsletter.sending.journal import Journal, State, journal_path
+from newsletter.sending.journal import Journal, SendJournal, State, journal_path
 from newsletter.sending.pacing import Policy
 from newsletter.sending.recipients import Recipient, RecipientList
 from newsletter.sending.recipients import read_recipients as read_list
-from newsletter.sending.request import Request, in_part
+from newsletter.sending.request import Request
 from newsletter.sending.secret import Secret, load_secret, read_secret
+from newsletter.sending.shared_journal import SharedJournal
+from newsletter.sending.sources import Source, choose_source, open_for_send
 from newsletter.sending.summary import (
     Summary,
     conclude,
     list_header,
     summary_of_dry_run,
     summary_of_test,
+    tally,
     title,
 )
 from newsletter.site import load
@@ -53,25 +59,49 @@ def send(
     listing = read_list(request.recipients) if request.recipients is not None else None
     for line in listing.problems() if listing else ():
         say(line)
-    people = _part(listing.recipients if listing else [], request.part)
-    secret = _secret(root, request.dry_run)
-    if secret.shared:
-        say(f"warning: {SECRET_PATH} can be read by others than you: chmod 600 it")
-    copies = Copies(newsletter, root, issue, secret, signer(root, newsletter.settings))
-    if copies.untokenised_parts and "{token}" in (newsletter.settings.email.unsubscribe_url or ""):
-        parts = " and ".join(copies.untokenised_parts)
-        say(f"warning: the {parts} part has no unsubscribe link with {{token}} (templates?)")
-    if request.test is not None:
-        return _send_test(copies, request, listing)
-    _refuse_clipped(copies)
-    path = journal_path(root, issue.source.path)
-    if request.dry_run:
-        return _dry_run(copies, request, listing, people, Journal.read(path))
-    journal = Journal.open(path)
+    database = open_for_send(root, request)
+    note = upgrade_note(database) if database is not None else None
+    if note is not None:
+        say(note)
     try:
-        return _send_list(copies, request, listing, people, journal, say, stream, policy)
+        secret = _secret(root, request.dry_run)
+        if secret.shared:
+            say(f"warning: {SECRET_PATH} can be read by others than you: chmod 600 it")
+        copies = Copies(newsletter, root, issue, secret, signer(root, newsletter.settings))
+        email = newsletter.settings.email
+        if copies.untokenised_parts and "{token}" in (email.unsubscribe_url or ""):
+            parts = " and ".join(copies.untokenised_parts)
+            say(f"warning: the {parts} part has no unsubscribe link with {{token}} (templates?)")
+        if request.test is not None:
+            return _send_test(copies, request, listing, database)
+        _refuse_clipped(copies)
+        source = choose_source(database, listing, request)
+        if request.dry_run:
+            return _dry_run(copies, request, source, read_journal(root, issue, database))
+        journal = _open_journal(root, issue, database)
+        try:
+            return _send_list(copies, request, source, journal, say, stream, policy)
+        finally:
+            journal.close()
     finally:
-        journal.close()
+        if database is not None:
+            database.close()
+
+
+def _open_journal(root: Path, issue: Issue, database: Database | None) -> SendJournal:
+    """The issue's journal: in the database when it is PostgreSQL, shared by every
+    process that sends the issue; else the SQLite file next to the issue's content."""
+    if database is not None and database.location.postgresql:
+        return SharedJournal(database, issue.number)
+    return Journal.open(journal_path(root, issue.source.path))
+
+
+def read_journal(root: Path, issue: Issue, database: Database | None) -> SendJournal | None:
+    """The issue's journal for a dry run (or a benchmark), or None when no send of it has
+    begun."""
+    if database is not None and database.location.postgresql:
+        return SharedJournal(database, issue.number)
+    return Journal.read(journal_path(root, issue.source.path))
 
 
 def _refuse_clipped(copies: Copies) -> None:
@@ -110,10 +140,6 @@ def _require_unsubscribe(newsletter: Newsletter) -> None:
         )
 
 
-def _part(people: list[Recipient], part: tuple[int, int] | None) -> list[Recipient]:
-    return people if part is None else [r for r in people if in_part(r.key, part)]
-
-
 def _secret(root: Path, dry_run: bool) -> Secret:
     if not dry_run:
         return load_secret(root)
@@ -121,65 +147,74 @@ def _secret(root: Path, dry_run: bool) -> Secret:
     return read_secret(root) or Secret(secrets.token_hex(32).encode("ascii"))
 
 
-def _send_test(copies: Copies, request: Request, listing: RecipientList | None) -> Summary:
+def _send_test(
+    copies: Copies, request: Request, listing: RecipientList | None, database: Database | None
+) -> Summary:
     address = (request.test or "").strip()
     server = request.smtp_server()
     known = {r.key: r for r in listing.recipients} if listing else {}
-    recipient = known.get(address.lower(), Recipient(address))
-    copy = copies.copy(Recipient(address, recipient.name), test=True)
+    name = known[address.lower()].name if address.lower() in known else ""
+    if not name and listing is None and database is not None:
+        with database.reading() as connection:
+            found = find(connection, address)
+        name = found.name if found is not None else ""
+    copy = copies.copy(Recipient(address, name), test=True)
     outcome = deliver_test(server, copies.sender, address, copy.data)
     return summary_of_test(copies, address, server, outcome)
 
 
 def _dry_run(
-    copies: Copies,
-    request: Request,
-    listing: RecipientList | None,
-    people: list[Recipient],
-    journal: Journal | None,
+    copies: Copies, request: Request, source: Source, journal: SendJournal | None
 ) -> Summary:
     try:
-        states = journal.states() if journal else {}
+        return summary_of_dry_run(copies, request, source, tally(source, journal))
     finally:
-        if journal:
+        if journal is not None:
             journal.close()
-    return summary_of_dry_run(copies, request, listing, people, states)
 
 
 def _send_list(
     copies: Copies,
     request: Request,
-    listing: RecipientList | None,
-    people: list[Recipient],
-    journal: Journal,
+    source: Source,
+    journal: SendJournal,
     say: Say,
     stream: TextIO,
     policy: Policy | None,
 ) -> Summary:
     earlier = journal.setting("message")
-    journal.add(r.key for r in people)
-    states = journal.states()
+    journal.add(r.key for batch in source.batches() for r in batch)
+    before = tally(source, journal)
     if earlier is not None and earlier != copies.digest:
-        delivered = sum(1 for state in states.values() if state is State.DELIVERED)
         say(
-            f"warning: {title(copies)} changed since this send began: the {delivered:,} "
-            "copies delivered so far had the earlier version"
+            f"warning: {title(copies)} changed since this send began: the "
+            f"{before.states[State.DELIVERED]:,} copies delivered so far had the earlier version"
         )
     journal.set_setting("message", copies.digest)
-    todo = [r for r in people if states[r.key] is State.PENDING]
-    unknown = [r for r in people if states[r.key] is State.HANDED_OVER]
-    if unknown and request.resend_unknown:
-        journal.reopen(r.key for r in unknown)
-        say(f"Sending again to {len(unknown):,} recipients whose outcome was unknown.")
-        todo += unknown
-    header = list_header(copies, listing, request, people)
-    if not people:
+    todo = before.states[State.PENDING]
+    if before.unknown and request.resend_unknown:
+        journal.reopen(r.key for r in before.unknown)
+        say(f"Sending again to {len(before.unknown):,} recipients whose outcome was unknown.")
+        todo += len(before.unknown)
+    header = list_header(copies, source, before.people)
+    if not before.people:
         return Summary([header + ".", "Nothing to send."], exit_code=1)
     if not todo:
-        summary = conclude(copies, journal, people, header)
+        summary = conclude(copies, before, header)
         summary.lines.insert(1, "Nothing to send: every recipient of the list was handled before.")
         return summary
     connection = first_connection(request.smtp_server())
     delivery = Delivery(copies, journal, connection, policy or Policy(), request.rate, stream)
-    delivery.run(todo)
-    return conclude(copies, journal, people, header, delivery)
+    delivery.run(_pending(source, journal), todo)
+    return conclude(copies, tally(source, journal), header, delivery)
+
+
+def _pending(source: Source, journal: SendJournal) -> Iterator[Recipient]:
+    """The recipients of the list still pending, each looked up as the send reaches its
+    batch: what another process sent meanwhile is not tried again."""
+    for batch in source.batches():
+        entries = journal.entries([r.key for r in batch])
+        for recipient in batch:
+            entry = entries.get(recipient.key)
+            if entry is not None and entry.state is State.PENDING:
+                yield recipient

@@ -1,0 +1,11 @@
+"""The audience: the subscribers database that `send` obeys.
+
+- `addresses`: what a sendable address is, and a display name made safe;
+- `database`: where the database is (a URL), the engine, transactions, errors;
+- `schema`: the tables (SQLAlchemy Core; one schema for SQLite and PostgreSQL);
+- `migrations`: the schema's versions and the steps that upgrade an older database;
+- `subscribers`: add, remove, look up, list, count; suppression;
+- `importing`: a CSV list read row by row, every bad row reported with its line;
+- `erasure`: forgetting a person, from the database and every send journal;
+- `commands`: what each `newsletter subscribers` command prints.
+"""

@@ -1,0 +1,393 @@
+"""The subscribers: adding, removing, looking up, listing and counting them, and the
+suppression that keeps an address that left, bounced, complained or was forgotten from
+ever being mailed again.
+
+Every change adds a row to the history (its time, the new status and its source); no
+history row is ever changed. An address is one person whatever its case: its key is the
+lower-cased address, unique in the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Integer, Text, bindparam, func, literal, select
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql.selectable import TableValuedAlias
+
+from newsletter.audience.addresses import address_key, clean_name
+from newsletter.audience.database import Database, among, insert_ignoring
+from newsletter.audience.importing import Row
+from newsletter.audience.schema import Status, forgotten, history, subscriber
+from newsletter.errors import RefusedError
+
+BATCH = 500  # addresses a statement looks up or inserts at once
+
+
+@dataclass(frozen=True, slots=True)
+class Subscriber:
+    """One subscriber, as the database holds them."""
+
+    id: int
+    email: str
+    name: str
+    status: Status
+    created: str
+    changed: str
+    source: str  # where they came from (their first history row's source)
+
+    @property
+    def key(self) -> str:
+        return address_key(self.email)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One row of a subscriber's history."""
+
+    at: str
+    status: Status
+    source: str
+    note: str = ""
+
+
+@dataclass
+class Imported:
+    """What an import did, row by row."""
+
+    added: int = 0
+    already: int = 0  # on the list already (or earlier in the file)
+    suppressed: int = 0  # left, bounced, complained or forgotten: not added back
+
+
+def now() -> str:
+    """The time of a change, as the database keeps it."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def forgotten_hash(database: Database, address: str) -> str:
+    """The keyed hash that stands for a forgotten address."""
+    message = b"forgotten:" + address_key(address).encode("utf-8")
+    return hmac.new(database.key, message, hashlib.sha256).hexdigest()
+
+
+def find(connection: Connection, address: str) -> Subscriber | None:
+    """The subscriber of `address` (any case), or None."""
+    row = connection.execute(
+        select(*_COLUMNS).where(subscriber.c.email_key == address_key(address))
+    ).first()
+    return None if row is None else _subscriber(row)
+
+
+def is_forgotten(database: Database, connection: Connection, address: str) -> bool:
+    """Whether `address` was forgotten (and so stays suppressed)."""
+    wanted = forgotten_hash(database, address)
+    found = connection.execute(select(forgotten.c.hash).where(forgotten.c.hash == wanted))
+    return found.first() is not None
+
+
+def add(database: Database, address: str, name: str, source: str) -> str:
+    """Make `address` active (the editor vouches for it); what happened, in words.
+    `RefusedError` when the address is suppressed: only the person can come back."""
+    with database.writing() as connection:
+        if is_forgotten(database, connection, address):
+            raise RefusedError(
+                f"{address} was forgotten at the person's request and stays suppressed: it is "
+                "not added back (only they can subscribe again, through the form)"
+            )
+        found = find(connection, address)
+        if found is None:
+            _insert(connection, [Row(0, address, name)], Status.ACTIVE, source)
+            return f"Added {address} (active)."
+        if found.status.suppressed:
+            raise RefusedError(
+                f"{found.email} is {found.status} (since {found.changed}) and stays suppressed: "
+                "it is not added back (only the person can subscribe again, through the form)"
+            )
+        if found.status is Status.PENDING:
+            _change(connection, found, Status.ACTIVE, source, name=name or found.name)
+            return f"{found.email} was pending (not confirmed): it is active now."
+        if name and name != found.name:
+            _change(connection, found, Status.ACTIVE, source, name=name, note="name changed")
+            return f"{found.email} is active already; its name is now {name!r}."
+        return f"{found.email} is active already."
+
+
+def remove(database: Database, address: str, source: str) -> str:
+    """Make `address` unsubscribed; what happened, in words. An address not on the list
+    is recorded as unsubscribed, so that no import adds it later."""
+    with database.writing() as connection:
+        if is_forgotten(database, connection, address):
+            return f"{address} was forgotten: it is suppressed already."
+        found = find(connection, address)
+        if found is None:
+            _insert(connection, [Row(0, address, "")], Status.UNSUBSCRIBED, source)
+            return (
+                f"{address} was not on the list: it is recorded as unsubscribed, so that no "
+                "import adds it."
+            )
+        if found.status.suppressed:
+            return f"{found.email} is {found.status} already: it is not mailed."
+        _change(connection, found, Status.UNSUBSCRIBED, source)
+        return f"{found.email} is unsubscribed: it will not be mailed again."
+
+
+def import_rows(database: Database, rows: Iterable[Row], source: str) -> Imported:
+    """Add each new address of `rows` as active; the repeated (any case), those already
+    on the list and the suppressed are counted and left as they are."""
+    result = Imported()
+    first: dict[str, Row] = {}
+    for row in rows:
+        if first.setdefault(address_key(row.address), row) is not row:
+            result.already += 1
+    unique = list(first.values())
+    for start in range(0, len(unique), BATCH):
+        batch = unique[start : start + BATCH]
+        with database.writing() as connection:
+            statuses = _statuses(connection, [address_key(row.address) for row in batch])
+            gone = _forgotten_among(database, connection, [row.address for row in batch])
+            new: list[Row] = []
+            for row in batch:
+                status = statuses.get(address_key(row.address))
+                if row.address in gone or (status is not None and status.suppressed):
+                    result.suppressed += 1
+                elif status is not None:
+                    result.already += 1
+                else:
+                    new.append(row)
+            added = _insert(connection, new, Status.ACTIVE, source)
+        result.added += len(added)
+        result.already += len(new) - len(added)  # added by another process meanwhile
+    return result
+
+
+def suppressed_among(database: Database, addresses: Collection[str]) -> set[str]:
+    """The keys of those of `addresses` that are suppressed (left, bounced, complained or
+    forgotten)."""
+    found: set[str] = set()
+    listed = list(addresses)
+    for start in range(0, len(listed), BATCH):
+        batch = listed[start : start + BATCH]
+        with database.reading() as connection:
+            statuses = _statuses(connection, [address_key(address) for address in batch])
+            found |= {key for key, status in statuses.items() if status.suppressed}
+            gone = _forgotten_among(database, connection, batch)
+            found |= {address_key(address) for address in gone}
+    return found
+
+
+def subscribers(database: Database, status: Status | None = None) -> Iterator[Subscriber]:
+    """Every subscriber (with `status`), in the order of their keys, read in batches:
+    never the whole list in memory, and no transaction held open in between."""
+    for row in _by_key(database, _COLUMNS, status):
+        yield _subscriber(row)
+
+
+def active_readers(database: Database) -> Iterator[tuple[str, str]]:
+    """The address and name of every active subscriber, as `subscribers` reads them but
+    with only what `send` needs."""
+    columns = (subscriber.c.email, subscriber.c.name, subscriber.c.email_key)
+    for email, name, _ in _by_key(database, columns, Status.ACTIVE):
+        yield email, name
+
+
+_PAGE = 5000  # rows a query of `_by_key` reads
+
+
+def _by_key(
+    database: Database, columns: Sequence[ColumnElement[Any]], status: Status | None
+) -> Iterator[Sequence[Any]]:
+    """`columns` (the key last) of every subscriber with `status`, by key, a page at a
+    time: each page a query of its own, after the last key of the one before."""
+    after = ""
+    while True:
+        query = select(*columns).where(subscriber.c.email_key > after)
+        if status is not None:
+            query = query.where(subscriber.c.status == status.value)
+        query = query.order_by(subscriber.c.email_key).limit(_PAGE)
+        with database.reading() as connection:
+            page = connection.execute(query).all()
+        yield from page
+        if len(page) < _PAGE:
+            return
+        after = page[-1][-1]
+
+
+def changes(connection: Connection, found: Subscriber) -> list[Change]:
+    """The history of `found`, oldest first."""
+    rows = connection.execute(
+        select(history.c.at, history.c.status, history.c.source, history.c.note)
+        .where(history.c.subscriber_id == found.id)
+        .order_by(history.c.id)
+    )
+    return [Change(at, Status(status), source, note) for at, status, source, note in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """How many subscribers there are by status, and by where they came from."""
+
+    by_status: dict[Status, int]
+    by_source: dict[str, int]
+    forgotten: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+def status_counts(database: Database) -> tuple[dict[Status, int], int]:
+    """How many subscribers have each status, and how many addresses were forgotten."""
+    with database.reading() as connection:
+        return _status_counts(connection)
+
+
+def _status_counts(connection: Connection) -> tuple[dict[Status, int], int]:
+    counted = connection.execute(
+        select(subscriber.c.status, func.count()).group_by(subscriber.c.status)
+    )
+    by_status = dict.fromkeys(Status, 0) | {Status(s): n for s, n in counted}
+    gone = connection.execute(select(func.count()).select_from(forgotten)).scalar_one()
+    return by_status, gone
+
+
+def stats(database: Database) -> Stats:
+    """The counts of the whole database."""
+    with database.reading() as connection:
+        by_status, gone = _status_counts(connection)
+        sources = connection.execute(
+            select(subscriber.c.source, func.count())
+            .group_by(subscriber.c.source)
+            .order_by(func.count().desc(), subscriber.c.source)
+        )
+        by_source = {source: count for source, count in sources}
+    return Stats(by_status, by_source, gone)
+
+
+_COLUMNS = (
+    subscriber.c.id,
+    subscriber.c.email,
+    subscriber.c.name,
+    subscriber.c.status,
+    subscriber.c.created,
+    subscriber.c.changed,
+    subscriber.c.source,
+    subscriber.c.email_key,  # last, for `_by_key`
+)
+
+
+def _subscriber(row: Sequence[Any]) -> Subscriber:
+    id_, email, name, status, created, changed, source, _ = row
+    return Subscriber(id_, email, name, Status(status), created, changed, source)
+
+
+def _statuses(connection: Connection, keys: list[str]) -> dict[str, Status]:
+    rows = connection.execute(
+        select(subscriber.c.email_key, subscriber.c.status).where(
+            among(connection, subscriber.c.email_key, keys)
+        )
+    )
+    return {key: Status(status) for key, status in rows}
+
+
+def _forgotten_among(database: Database, connection: Connection, addresses: list[str]) -> set[str]:
+    """Those of `addresses` that were forgotten."""
+    hashes = {forgotten_hash(database, address): address for address in addresses}
+    rows = connection.execute(
+        select(forgotten.c.hash).where(among(connection, forgotten.c.hash, list(hashes)))
+    )
+    return {hashes[found] for (found,) in rows}
+
+
+def _insert(connection: Connection, rows: list[Row], status: Status, source: str) -> list[str]:
+    """Insert the subscribers of `rows` (none of them known) with `status`, and their first
+    history row; the keys of those inserted (another process may have been first)."""
+    if not rows:
+        return []
+    at = now()
+    constants = {"status": status.value, "created": at, "changed": at, "source": source}
+    if connection.dialect.name == "postgresql":
+        return _insert_arrays(connection, rows, constants)
+    statement = insert_ignoring(connection, subscriber).returning(
+        subscriber.c.id, subscriber.c.email_key
+    )
+    values = [
+        {
+            "email": row.address,
+            "email_key": address_key(row.address),
+            "name": clean_name(row.name),
+            **constants,
+        }
+        for row in rows
+    ]
+    # One statement compiled once, sent as multi-row INSERTs ("insertmanyvalues").
+    inserted = [(id_, key) for id_, key in connection.execute(statement, values)]
+    connection.execute(
+        history.insert(),
+        [
+            {"subscriber_id": id_, "at": at, "status": status.value, "source": source}
+            for id_, _ in inserted
+        ],
+    )
+    return [key for _, key in inserted]
+
+
+def _insert_arrays(connection: Connection, rows: list[Row], constants: dict[str, str]) -> list[str]:
+    """`_insert` in PostgreSQL: each column an array parameter, which keeps the statements
+    short and prepared once, where multi-row VALUES are thousands of parameters long and
+    cost more to build than to run."""
+    columns = _unnest(
+        Text,
+        email=[row.address for row in rows],
+        email_key=[address_key(row.address) for row in rows],
+        name=[clean_name(row.name) for row in rows],
+    )
+    given = [literal(value, Text).label(name) for name, value in constants.items()]
+    inserted = connection.execute(
+        postgresql.insert(subscriber)
+        .from_select([*columns.c.keys(), *constants], select(*columns.c, *given))
+        .on_conflict_do_nothing()
+        .returning(subscriber.c.id, subscriber.c.email_key)
+    ).all()
+    ids = _unnest(Integer, subscriber_id=[id_ for id_, _ in inserted])
+    kept = {name: constants[name] for name in ("status", "source")}
+    at = literal(constants["created"], Text).label("at")
+    given = [at, *(literal(value, Text).label(name) for name, value in kept.items())]
+    connection.execute(
+        history.insert().from_select(["subscriber_id", "at", *kept], select(*ids.c, *given))
+    )
+    return [key for _, key in inserted]
+
+
+def _unnest(kind: type[Text] | type[Integer], **columns: Sequence[object]) -> TableValuedAlias:
+    """The rows of `columns` (arrays of one length, of `kind`) as a table: PostgreSQL's
+    unnest."""
+    arrays = (bindparam(name, values, type_=ARRAY(kind)) for name, values in columns.items())
+    return func.unnest(*arrays).table_valued(*columns).render_derived()
+
+
+def _change(
+    connection: Connection,
+    found: Subscriber,
+    status: Status,
+    source: str,
+    name: str | None = None,
+    note: str = "",
+) -> None:
+    """Give `found` a new status (and name), and the history its row."""
+    at = now()
+    values = {"status": status.value, "changed": at}
+    if name is not None:
+        values["name"] = clean_name(name)
+    connection.execute(subscriber.update().where(subscriber.c.id == found.id).values(values))
+    connection.execute(
+        history.insert().values(
+            subscriber_id=found.id, at=at, status=status.value, source=source, note=note
+        )
+    )
