@@ -331,6 +331,37 @@ def copy_subscribers(target: str, database: str | None, root: Path | None) -> No
     copy_to(_root(root), database, target, click.echo, _warn)
 
 
+@cli.command()
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
+@click.option("--dry-run", is_flag=True, help="Decide and print, but write and delete nothing.")
+@click.option("--delete", is_flag=True, help="Delete each bounce, complaint and auto-reply read.")
+@click.option("--cafile", type=_FILE, help="Trust the CAs in this PEM file (imaps:// sources).")
+@_database_option
+@_root_option
+def bounces(
+    sources: tuple[str, ...],
+    dry_run: bool,
+    delete: bool,
+    cafile: Path | None,
+    database: str | None,
+    root: Path | None,
+) -> None:
+    """Apply the bounces and complaints in each SOURCE: an mbox file, a Maildir folder or
+    imaps://user@host[:port]/FOLDER (password: NEWSLETTER_IMAP_PASSWORD).
+
+    Hard bounces make an address bounced, the third soft bounce from a third issue too,
+    spam complaints complained; auto-replies are ignored. A message is never counted
+    twice. See docs/audience.md.
+    """
+    import os
+
+    from newsletter.audience.bounces import read_bounces
+
+    read_bounces(
+        _root(root), database, sources, click.echo, _warn, os.environ, dry_run, delete, cafile
+    )
+
+
 def _summary(problems: Problems) -> str:
     errors, warnings = len(problems.errors), len(problems.warnings)
     if not errors and not warnings:

@@ -19,7 +19,7 @@ from newsletter.audience.database import Database, Location, connect
 from newsletter.audience.schema import metadata, setting
 from newsletter.errors import DatabaseError
 
-CURRENT = 2
+CURRENT = 3
 _LOCK = 7_420_913  # PostgreSQL advisory lock of the schema's creation and upgrades
 
 
@@ -42,8 +42,22 @@ def _version_2(connection: Connection) -> None:
         connection.execute(text(statement))
 
 
+def _version_3(connection: Connection) -> None:
+    """What `bounces` has read, and the soft bounces of each subscriber."""
+    for statement in (
+        "CREATE TABLE bounce_message (digest TEXT NOT NULL, message_id TEXT DEFAULT '' "
+        "NOT NULL, at TEXT NOT NULL, outcome TEXT NOT NULL, PRIMARY KEY (digest))",
+        "CREATE INDEX bounce_message_id ON bounce_message (message_id)",
+        "CREATE TABLE soft_bounce (subscriber_id INTEGER NOT NULL, report TEXT NOT NULL, "
+        "issue INTEGER, at TEXT NOT NULL, status TEXT DEFAULT '' NOT NULL, "
+        "PRIMARY KEY (subscriber_id, report), "
+        "FOREIGN KEY(subscriber_id) REFERENCES subscriber (id) ON DELETE CASCADE)",
+    ):
+        connection.execute(text(statement))
+
+
 # Version N -> N+1, by N.
-UPGRADES: dict[int, Callable[[Connection], None]] = {1: _version_2}
+UPGRADES: dict[int, Callable[[Connection], None]] = {1: _version_2, 2: _version_3}
 
 
 def open_database(location: Location, create: bool = True) -> Database:

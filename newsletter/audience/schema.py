@@ -119,3 +119,33 @@ send_setting = Table(
     Column("name", Text, primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+# Every message `bounces` has read, so that none is counted twice: by a digest of its
+# bytes and by its Message-ID (a copy of it in another folder has the same), with what
+# was decided. Neither names the person.
+bounce_message = Table(
+    "bounce_message",
+    metadata,
+    Column("digest", Text, primary_key=True),  # SHA-256 of the message's bytes, hex
+    Column("message_id", Text, nullable=False, server_default=""),
+    Column("at", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+)
+Index("bounce_message_id", bounce_message.c.message_id)
+
+# The soft bounces of each subscriber, one per report: the third from a third issue
+# makes them `bounced`.
+soft_bounce = Table(
+    "soft_bounce",
+    metadata,
+    Column(
+        "subscriber_id",
+        Integer,
+        ForeignKey("subscriber.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("report", Text, primary_key=True),  # the digest of the report
+    Column("issue", Integer),  # the copy's issue, when the report names it
+    Column("at", Text, nullable=False),
+    Column("status", Text, nullable=False, server_default=""),
+)

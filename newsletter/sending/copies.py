@@ -41,6 +41,7 @@ from newsletter.render.email.text import render_text
 from newsletter.sending.dkim import Signer, header_fields, relaxed_end, relaxed_lines
 from newsletter.sending.recipients import Recipient
 from newsletter.sending.secret import TOKEN_LENGTH, Secret
+from newsletter.sending.verp import Verp
 
 _LEADING_DOT = re.compile(rb"^\.", re.MULTILINE)
 _LINE = 78  # characters a header line should keep within (RFC 5322)
@@ -65,6 +66,7 @@ class Copy:
     address: str
     message_id: str
     data: bytes
+    sender: str  # the envelope sender: VERP's, naming the copy, or `email.from`
 
 
 class Copies:
@@ -83,6 +85,8 @@ class Copies:
         self.secret = secret
         self.signer = signer
         self.sender = envelope_sender(self.settings)
+        bounces = self.settings.audience.bounce_address
+        self.verp = Verp(secret, bounces) if bounces else None
         marker = secrets.token_hex(TOKEN_LENGTH // 2)
         message, text, html, self.budget = _render(newsletter, root, issue, marker)
         self.tokenised = marker in text or marker in html
@@ -112,7 +116,21 @@ class Copies:
         if self.signer is not None:  # what is signed is the body before dot-stuffing
             body_hash = hashlib.sha256(_joined(self.canonical_body, token)).digest()
             head = self.signer.head_signature(head, body_hash) + head
-        return Copy(recipient.address, mid, head + b"\r\n" + _joined(self.body, token))
+        data = head + b"\r\n" + _joined(self.body, token)
+        return Copy(recipient.address, mid, data, self.envelope_sender(recipient.address))
+
+    def envelope_sender(self, address: str) -> str:
+        """The envelope sender of `address`'s copy: where its bounces go."""
+        if self.verp is None:
+            return self.sender
+        return self.verp.sender(self.issue.number, address)
+
+    @property
+    def envelope_form(self) -> str:
+        """The envelope sender as the dry run shows it."""
+        if self.verp is None:
+            return self.sender
+        return f"{self.sender} (envelope sender {self.verp.form(self.issue.number)}: VERP)"
 
     def message_id(self, address: str, test: bool = False) -> str:
         """The Message-ID of `address`'s copy: the issue's, with a part of its own."""

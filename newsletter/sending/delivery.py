@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import FrameType
 from typing import TextIO
 
@@ -69,8 +69,10 @@ class Delivery:
         policy: Policy,
         rate: float | None,
         stream: TextIO,
+        refused: Callable[[str, str], None] | None = None,
     ) -> None:
         self.copies = copies
+        self.refused = refused  # told (address, reply) of a 5xx at RCPT or DATA: a hard bounce
         self.journal = journal
         self.connection = connection
         self.policy = policy
@@ -125,7 +127,7 @@ class Delivery:
         copy = self.copies.copy(recipient)
         key = recipient.key
         return self.connection.deliver(
-            self.copies.sender, recipient.address, copy.data, lambda: self.journal.hand_over(key)
+            copy.sender, recipient.address, copy.data, lambda: self.journal.hand_over(key)
         )
 
     def _record(self, recipient: Recipient, outcome: Outcome, queue: deque[Recipient]) -> None:
@@ -160,6 +162,8 @@ class Delivery:
         elif reply.permanent:
             self.journal.failed(key, str(reply))
             self.counts.failed += 1
+            if self.refused is not None:
+                self.refused(recipient.address, f"{reply} (at {outcome.stage})")
             if outcome.stage != "RCPT":
                 self._refusals += 1
                 if self._refusals >= self.policy.stop_after_failures:

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TextIO
 
+from newsletter.audience.bouncing import refusal_recorder
 from newsletter.audience.database import Database
 from newsletter.audience.migrations import opening_notes
 from newsletter.audience.subscribers import find
@@ -80,7 +81,8 @@ def send(
             return _dry_run(copies, request, source, read_journal(root, issue, database))
         journal = _open_journal(root, issue, database, say)
         try:
-            return _send_list(copies, request, source, journal, say, stream, policy)
+            refused = refusal_recorder(database, issue.number) if database is not None else None
+            return _send_list(copies, request, source, journal, say, stream, policy, refused)
         finally:
             journal.close()
     finally:
@@ -185,7 +187,7 @@ def _send_test(
             found = find(connection, address)
         name = found.name if found is not None else ""
     copy = copies.copy(Recipient(address, name), test=True)
-    outcome = deliver_test(server, copies.sender, address, copy.data)
+    outcome = deliver_test(server, copy.sender, address, copy.data)
     return summary_of_test(copies, address, server, outcome)
 
 
@@ -207,6 +209,7 @@ def _send_list(
     say: Say,
     stream: TextIO,
     policy: Policy | None,
+    refused: Callable[[str, str], None] | None = None,
 ) -> Summary:
     earlier = journal.setting("message")
     journal.add(r.key for batch in source.batches() for r in batch)
@@ -230,7 +233,9 @@ def _send_list(
         summary.lines.insert(1, "Nothing to send: every recipient of the list was handled before.")
         return summary
     connection = first_connection(request.smtp_server())
-    delivery = Delivery(copies, journal, connection, policy or Policy(), request.rate, stream)
+    delivery = Delivery(
+        copies, journal, connection, policy or Policy(), request.rate, stream, refused
+    )
     delivery.run(_pending(source, journal), todo)
     return conclude(copies, tally(source, journal), header, delivery)
 

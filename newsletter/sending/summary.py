@@ -102,7 +102,7 @@ def summary_of_dry_run(copies: Copies, request: Request, source: Source, counted
     count = counted.states[State.PENDING] + (unknown if request.resend_unknown else 0)
     lines = [
         f"Dry run: would send {count:,} cop{'y' if count == 1 else 'ies'} of {title(copies)} "
-        f"from {copies.sender}, about {copies.size:,} bytes each. Nothing was sent.",
+        f"from {copies.envelope_form}, about {copies.size:,} bytes each. Nothing was sent.",
         f"{counted.people:,} recipients in {source.label}: "
         f"{counted.states[State.DELIVERED]:,} delivered already, "
         f"{counted.states[State.FAILED]:,} failed, "
