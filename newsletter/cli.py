@@ -159,6 +159,20 @@ def _warn(line: str) -> None:
 
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+_SMTP_OPTIONS = (
+    click.option("--smtp", metavar="HOST:PORT", help="The SMTP server to hand the mail to."),
+    click.option("--user", metavar="USER", help="Log in as USER (NEWSLETTER_SMTP_PASSWORD)."),
+    click.option("--starttls", is_flag=True, help="Upgrade to TLS with STARTTLS (port 587)."),
+    click.option("--ssl", is_flag=True, help="Connect over TLS (port 465)."),
+    click.option("--cafile", type=_FILE, help="Trust the CAs in this PEM file, not the system's."),
+)
+
+
+def _smtp_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The SMTP options of `send`, which `subscribers serve` shares."""
+    for option in reversed(_SMTP_OPTIONS):
+        command = option(command)
+    return command
 
 
 @cli.command()
@@ -169,11 +183,7 @@ _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
     help="A list file (CSV with an email column), less the suppressed addresses "
     "(default: the database's active subscribers).",
 )
-@click.option("--smtp", metavar="HOST:PORT", help="The SMTP server to hand the mail to.")
-@click.option("--user", metavar="USER", help="Log in as USER (password: NEWSLETTER_SMTP_PASSWORD).")
-@click.option("--starttls", is_flag=True, help="Upgrade to TLS with STARTTLS (port 587).")
-@click.option("--ssl", is_flag=True, help="Connect over TLS (port 465).")
-@click.option("--cafile", type=_FILE, help="Trust the CAs in this PEM file, not the system's.")
+@_smtp_options
 @click.option("--rate", type=click.IntRange(min=1), metavar="N", help="At most N messages/minute.")
 @click.option("--dry-run", is_flag=True, help="Send nothing; say how many would be sent.")
 @click.option("--test", metavar="ADDRESS", help="Send one copy to ADDRESS; record nothing.")
@@ -317,6 +327,34 @@ def subscriber_stats(database: str | None, root: Path | None) -> None:
     from newsletter.audience.commands import show_stats
 
     show_stats(_root(root), database, click.echo, _warn)
+
+
+@subscribers.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Subscriptions a client may make a minute (then 429).",
+)
+@_smtp_options
+@_database_option
+@_root_option
+def serve_subscribers(
+    host: str, port: int, limit: int, smtp: str | None, user: str | None, starttls: bool,
+    ssl: bool, cafile: Path | None, database: str | None, root: Path | None,
+) -> None:  # fmt: skip
+    """Run the subscription service (subscribe, confirm, unsubscribe) behind
+    audience.service_url; confirmations go out over SMTP like send's mail."""
+    import os
+
+    from newsletter.audience.service.run import serve as run_service
+    from newsletter.sending.options import smtp_server
+
+    server = smtp_server(smtp, user, starttls, ssl, cafile, os.environ)
+    run_service(_root(root), database, host, port, server, limit, click.echo, _warn)
 
 
 def _summary(problems: Problems) -> str:
