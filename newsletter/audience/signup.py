@@ -11,6 +11,7 @@ email, whatever `double_opt_in` says, and only its confirmation makes it active.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -147,18 +148,39 @@ def by_unsubscribe_token(database: Database, tokens: Tokens, token: str) -> Subs
 
 def unsubscribe(database: Database, tokens: Tokens, token: str, source: str) -> Outcome:
     """Make the subscriber of unsubscribe `token` unsubscribed."""
-    if by_unsubscribe_token(database, tokens, token) is None:
-        return Outcome.INVALID
-    key = tokens.unsubscribe_key(token)
-    assert key is not None
+    return unsubscribe_all(database, tokens, [(token, source)])[0]
+
+
+def unsubscribe_all(
+    database: Database, tokens: Tokens, requests: Sequence[tuple[str, str]]
+) -> list[Outcome]:
+    """`unsubscribe` for each (token, source) of `requests`, in one transaction: one
+    commit (one sync to disk) for all the one-click requests that came meanwhile."""
+    outcomes = _unsubscribe_all(database, tokens, requests)
+    unknown = [n for n, outcome in enumerate(outcomes) if outcome is Outcome.INVALID]
+    if unknown and fill_links(database, tokens):  # added since: by an import, `add`...
+        again = _unsubscribe_all(database, tokens, [requests[n] for n in unknown])
+        for n, outcome in zip(unknown, again, strict=True):
+            outcomes[n] = outcome
+    return outcomes
+
+
+def _unsubscribe_all(
+    database: Database, tokens: Tokens, requests: Sequence[tuple[str, str]]
+) -> list[Outcome]:
+    outcomes: list[Outcome] = []
     with database.writing() as connection:
-        found = _by_key(connection, key)
-        if found is None:
-            return Outcome.INVALID
-        if found.status.suppressed:
-            return Outcome.ALREADY
-        record_change(connection, found, Status.UNSUBSCRIBED, source)
-    return Outcome.DONE
+        for token, source in requests:
+            key = tokens.unsubscribe_key(token)
+            found = None if key is None else _by_key(connection, key)
+            if found is None:
+                outcomes.append(Outcome.INVALID)
+            elif found.status.suppressed:
+                outcomes.append(Outcome.ALREADY)
+            else:
+                record_change(connection, found, Status.UNSUBSCRIBED, source)
+                outcomes.append(Outcome.DONE)
+    return outcomes
 
 
 def fill_links(database: Database, tokens: Tokens) -> int:

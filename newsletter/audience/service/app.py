@@ -26,6 +26,7 @@ from starlette.routing import Route
 
 from newsletter.audience.addresses import address_problem, clean_name
 from newsletter.audience.database import Database
+from newsletter.audience.service.batch import Batch
 from newsletter.audience.service.guards import Guard, RateLimit, TooLarge
 from newsletter.audience.service.mail import confirmation_message, deliver, sender_of
 from newsletter.audience.service.pages import Pages
@@ -36,7 +37,7 @@ from newsletter.audience.signup import (
     confirm,
     confirmable,
     subscribe,
-    unsubscribe,
+    unsubscribe_all,
 )
 from newsletter.audience.tokens import CONFIRMATION_DAYS, Tokens
 from newsletter.model import Settings
@@ -64,6 +65,9 @@ def application(service: Service) -> Guard:
     pages = Pages(service.root, service.settings, service.url)
     limit = RateLimit(service.limit)
     sender = sender_of(service.settings) if service.server is not None else ""
+    leaving: Batch[tuple[str, str], Outcome] = Batch(
+        lambda requests: unsubscribe_all(service.database, service.tokens, requests)
+    )
 
     def client(request: Request) -> str:
         return request.client.host if request.client is not None else "-"
@@ -145,7 +149,7 @@ def application(service: Service) -> Guard:
         token = request.query_params.get("token", "") or field(data, "token")
         how = "one-click" if field(data, "List-Unsubscribe") == "One-Click" else "form"
         source = f"{how} {client(request)}"
-        done = await run_in_threadpool(unsubscribe, service.database, service.tokens, token, source)
+        done = await leaving.submit((token, source))
         if done is Outcome.INVALID:
             return pages.problem(400)
         return pages.page("unsubscribed")
