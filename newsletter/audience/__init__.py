@@ -7,5 +7,8 @@
 - `subscribers`: add, remove, look up, list, count; suppression;
 - `importing`: a CSV list read row by row, every bad row reported with its line;
 - `erasure`: forgetting a person, from the database and every send journal;
+- `tokens`: the unsubscribe and confirmation tokens of the service's links;
+- `signup`: what the subscription service does to the database;
+- `service/`: the subscription service (`subscribers serve`);
 - `commands`: what each `newsletter subscribers` command prints.
 """
