@@ -175,7 +175,7 @@ def test_stats_count_by_status_and_by_source(subscribers: Subscribers, tmp_path:
 
 def test_the_cli_offers_every_status() -> None:
     from newsletter.audience.schema import Status
-    from newsletter.cli import _STATUSES
+    from newsletter.cli_audience import _STATUSES
 
     assert [status.value for status in Status] == _STATUSES
 

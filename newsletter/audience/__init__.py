@@ -10,5 +10,8 @@
 - `privacy`: what is held about a person, and forgetting them, from the database and
   every send journal;
 - `copying`: the whole database into another (moving to PostgreSQL);
+- `tokens`: the unsubscribe and confirmation tokens of the service's links;
+- `signup`: what the subscription service does to the database;
+- `service/`: the subscription service (`subscribers serve`);
 - `commands`: what each `newsletter subscribers` command prints.
 """

@@ -19,7 +19,7 @@ from newsletter.audience.database import Database, Location, connect
 from newsletter.audience.schema import metadata, setting
 from newsletter.errors import DatabaseError
 
-CURRENT = 3
+CURRENT = 4
 _LOCK = 7_420_913  # PostgreSQL advisory lock of the schema's creation and upgrades
 
 
@@ -56,8 +56,25 @@ def _version_3(connection: Connection) -> None:
         connection.execute(text(statement))
 
 
+def _version_4(connection: Connection) -> None:
+    """What the subscription service finds a subscriber by (their unsubscribe token's
+    hash), and when it last sent them a confirmation."""
+    connection.execute(
+        text(
+            "CREATE TABLE subscriber_link (subscriber_id INTEGER NOT NULL, "
+            "unsubscribe_key TEXT NOT NULL, confirmation_sent TEXT, "
+            "PRIMARY KEY (subscriber_id), UNIQUE (unsubscribe_key), "
+            "FOREIGN KEY(subscriber_id) REFERENCES subscriber (id) ON DELETE CASCADE)"
+        )
+    )
+
+
 # Version N -> N+1, by N.
-UPGRADES: dict[int, Callable[[Connection], None]] = {1: _version_2, 2: _version_3}
+UPGRADES: dict[int, Callable[[Connection], None]] = {
+    1: _version_2,
+    2: _version_3,
+    3: _version_4,
+}
 
 
 def open_database(location: Location, create: bool = True) -> Database:

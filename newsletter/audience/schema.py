@@ -78,6 +78,23 @@ history = Table(
     Column("note", Text, nullable=False, server_default=""),
 )
 
+# What the subscription service needs of a subscriber: the hash of their unsubscribe
+# token (an HMAC of the address, which cannot be inverted: the service finds them by it),
+# and when their last confirmation email went out (at most one per 10 minutes).
+link = Table(
+    "subscriber_link",
+    metadata,
+    Column(
+        "subscriber_id",
+        Integer,
+        ForeignKey("subscriber.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("unsubscribe_key", Text, nullable=False, unique=True),
+    Column("confirmation_sent", Text),
+)
+
 # What is left of a forgotten address: a keyed hash, so that it stays suppressed.
 forgotten = Table(
     "forgotten_address",

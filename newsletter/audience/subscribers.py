@@ -104,7 +104,7 @@ def add(database: Database, address: str, name: str, source: str) -> str:
             )
         found = find(connection, address)
         if found is None:
-            _insert(connection, [Row(0, address, name)], Status.ACTIVE, source)
+            insert_new(connection, [Row(0, address, name)], Status.ACTIVE, source)
             return f"Added {address} (active)."
         if found.status.suppressed:
             raise RefusedError(
@@ -112,10 +112,10 @@ def add(database: Database, address: str, name: str, source: str) -> str:
                 "it is not added back (only the person can subscribe again, through the form)"
             )
         if found.status is Status.PENDING:
-            _change(connection, found, Status.ACTIVE, source, name=name or found.name)
+            record_change(connection, found, Status.ACTIVE, source, name=name or found.name)
             return f"{found.email} was pending (not confirmed): it is active now."
         if name and name != found.name:
-            _change(connection, found, Status.ACTIVE, source, name=name, note="name changed")
+            record_change(connection, found, Status.ACTIVE, source, name=name, note="name changed")
             return f"{found.email} is active already; its name is now {name!r}."
         return f"{found.email} is active already."
 
@@ -128,14 +128,14 @@ def remove(database: Database, address: str, source: str) -> str:
             return f"{address} was forgotten: it is suppressed already."
         found = find(connection, address)
         if found is None:
-            _insert(connection, [Row(0, address, "")], Status.UNSUBSCRIBED, source)
+            insert_new(connection, [Row(0, address, "")], Status.UNSUBSCRIBED, source)
             return (
                 f"{address} was not on the list: it is recorded as unsubscribed, so that no "
                 "import adds it."
             )
         if found.status.suppressed:
             return f"{found.email} is {found.status} already: it is not mailed."
-        _change(connection, found, Status.UNSUBSCRIBED, source)
+        record_change(connection, found, Status.UNSUBSCRIBED, source)
         return f"{found.email} is unsubscribed: it will not be mailed again."
 
 
@@ -162,7 +162,7 @@ def import_rows(database: Database, rows: Iterable[Row], source: str) -> Importe
                     result.already += 1
                 else:
                     new.append(row)
-            added = _insert(connection, new, Status.ACTIVE, source)
+            added = insert_new(connection, new, Status.ACTIVE, source)
         result.added += len(added)
         result.already += len(new) - len(added)  # added by another process meanwhile
     return result
@@ -230,7 +230,7 @@ def _forgotten_among(database: Database, connection: Connection, addresses: list
     return {hashes[found] for (found,) in rows}
 
 
-def _insert(connection: Connection, rows: list[Row], status: Status, source: str) -> list[str]:
+def insert_new(connection: Connection, rows: list[Row], status: Status, source: str) -> list[str]:
     """Insert the subscribers of `rows` (none of them known) with `status`, and their first
     history row; the keys of those inserted (another process may have been first)."""
     if not rows:
@@ -264,7 +264,7 @@ def _insert(connection: Connection, rows: list[Row], status: Status, source: str
 
 
 def _insert_arrays(connection: Connection, rows: list[Row], constants: dict[str, str]) -> list[str]:
-    """`_insert` in PostgreSQL: each column an array parameter, which keeps the statements
+    """`insert_new` in PostgreSQL: each column an array parameter, which keeps the statements
     short and prepared once, where multi-row VALUES are thousands of parameters long and
     cost more to build than to run."""
     columns = _unnest(
@@ -297,7 +297,7 @@ def _unnest(kind: type[Text] | type[Integer], **columns: Sequence[object]) -> Ta
     return func.unnest(*arrays).table_valued(*columns).render_derived()
 
 
-def _change(
+def record_change(
     connection: Connection,
     found: Subscriber,
     status: Status,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -77,6 +78,10 @@ def read_settings(root: Path, problems: Problems) -> Settings | None:
         timezone = "UTC"
     email = read_email(fields)
     audience = read_audience(fields)
+    if audience.service_url is not None and email.unsubscribe_url is None:
+        # The subscription service answers the links: every copy points to it.
+        unsubscribe = f"{audience.service_url}unsubscribe?token={{token}}"
+        email = replace(email, unsubscribe_url=unsubscribe)
     contact = fields.sub("contact", ("address", "phone", "email", "website"))
     staff = tuple(read_people(fields, "staff", ("name", "role")))
     feed = fields.sub("feed", ("limit",))

@@ -32,26 +32,10 @@ def make_request(
     database: str | None = None,
 ) -> Request:
     """The request the options make; the password is read from `environ` only."""
-    if starttls and ssl:
-        raise UsageError("--starttls and --ssl exclude each other: choose the one the server uses")
     if dry_run and test is not None:
         raise UsageError("--dry-run and --test exclude each other")
-    security = Security.STARTTLS if starttls else Security.SSL if ssl else Security.NONE
-    if cafile is not None and security is Security.NONE:
-        raise UsageError("--cafile is for --starttls or --ssl")
-    server = None
-    if smtp is not None:
-        host, port = parse_server(smtp, security)
-        password = environ.get(PASSWORD_VARIABLE) if user is not None else None
-        server = Server(host, port, security, user, password, cafile)
-        if user is not None and not dry_run:
-            if not password:
-                raise UsageError(f"--user {user!r} needs the password in {PASSWORD_VARIABLE}")
-            if security is Security.NONE and not server.loopback:
-                raise UsageError(
-                    "--user would send the password unencrypted: add --starttls or --ssl"
-                )
-    elif not dry_run:
+    server = smtp_server(smtp, user, starttls, ssl, cafile, environ, dry_run)
+    if server is None and not dry_run:
         raise UsageError("--smtp HOST:PORT is needed to send (the server to hand the mail to)")
     return Request(
         issue=issue,
@@ -64,6 +48,35 @@ def make_request(
         part=_part(part) if part is not None else None,
         database=database,
     )
+
+
+def smtp_server(
+    smtp: str | None,
+    user: str | None,
+    starttls: bool,
+    ssl: bool,
+    cafile: Path | None,
+    environ: Mapping[str, str],
+    dry_run: bool = False,
+) -> Server | None:
+    """The SMTP server the options name (None without --smtp); the password is read
+    from `environ` only."""
+    if starttls and ssl:
+        raise UsageError("--starttls and --ssl exclude each other: choose the one the server uses")
+    security = Security.STARTTLS if starttls else Security.SSL if ssl else Security.NONE
+    if cafile is not None and security is Security.NONE:
+        raise UsageError("--cafile is for --starttls or --ssl")
+    if smtp is None:
+        return None
+    host, port = parse_server(smtp, security)
+    password = environ.get(PASSWORD_VARIABLE) if user is not None else None
+    server = Server(host, port, security, user, password, cafile)
+    if user is not None and not dry_run:
+        if not password:
+            raise UsageError(f"--user {user!r} needs the password in {PASSWORD_VARIABLE}")
+        if security is Security.NONE and not server.loopback:
+            raise UsageError("--user would send the password unencrypted: add --starttls or --ssl")
+    return server
 
 
 def _part(text: str) -> tuple[int, int]:
