@@ -127,9 +127,14 @@ def _confirmable(connection: Connection, tokens: Tokens, token: str) -> Subscrib
     found = find(connection, row[0])
     assert found is not None
     # A token issued before the last change (say, an unsubscription after the
-    # confirmation) does not undo it; an active subscriber's token just says so.
-    if found.status is not Status.ACTIVE and _epoch(found.changed) > parts.issued:
-        return None
+    # confirmation) does not undo it; an active subscriber's token just says so. Only a
+    # token of the latest confirmation email sent is good.
+    if found.status is not Status.ACTIVE:
+        sent = connection.execute(
+            select(link.c.confirmation_sent).where(link.c.subscriber_id == found.id)
+        ).scalar_one_or_none()
+        if sent is None or _epoch(sent) > parts.issued or _epoch(found.changed) > parts.issued:
+            return None
     return found
 
 
@@ -179,6 +184,13 @@ def _unsubscribe_all(
                 outcomes.append(Outcome.ALREADY)
             else:
                 record_change(connection, found, Status.UNSUBSCRIBED, source)
+                # The confirmation links sent so far die with it, even one issued in
+                # the same second (times are whole seconds).
+                connection.execute(
+                    link.update()
+                    .where(link.c.subscriber_id == found.id)
+                    .values(confirmation_sent=None)
+                )
                 outcomes.append(Outcome.DONE)
     return outcomes
 
