@@ -106,6 +106,9 @@ def test_delete_removes_what_was_handled_and_leaves_what_a_person_wrote(
     left = [message["Subject"] for message in mailbox.mbox(source)]
     assert left == ["a question"]
     assert "2 deleted." in result.out
+    again = bounces(subscribers, str(source), "--delete")  # read before, and still a person's
+    assert "1 read before" in again.out and "0 deleted." in again.out, again.out
+    assert [message["Subject"] for message in mailbox.mbox(source)] == ["a question"]
 
 
 def test_a_maildir_is_read_and_an_unreadable_message_is_reported_and_left(

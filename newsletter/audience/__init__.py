@@ -1,4 +1,5 @@
-"""The audience: the subscribers database that `send` obeys.
+"""The audience: the subscribers database that `send` obeys, the subscription service,
+and bounces.
 
 - `addresses`: what a sendable address is, and a display name made safe;
 - `database`: where the database is (a URL), the engine, transactions, errors;
@@ -13,5 +14,10 @@
 - `tokens`: the unsubscribe and confirmation tokens of the service's links;
 - `signup`: what the subscription service does to the database;
 - `service/`: the subscription service (`subscribers serve`);
-- `commands`: what each `newsletter subscribers` command prints.
+- `commands`: what each `newsletter subscribers` command prints;
+- `bounces`: `newsletter bounces`: read the mailboxes, apply each message once;
+- `mailboxes`: the sources it reads: mbox, Maildir, IMAP over TLS;
+- `reports`: one message read: DSN, ARF complaint, SES, other bounces, auto-replies;
+- `sent`: whose copy a report is about (VERP tokens, Message-IDs, the send journals);
+- `bouncing`: what a bounce or complaint does to a subscriber; the messages remembered.
 """

@@ -159,7 +159,7 @@ class _Run:
         when = already_read(connection, report.digest, report.message_id)
         if when is not None or ids & self.seen:
             lines.append(f"{name}: read before{f' ({when})' if when else ''}: not counted again")
-            return True, "read before"
+            return report.reader != "unrecognised", "read before"  # a person's mail stays
         self.seen |= ids
         if report.ignored:
             remember(connection, report.digest, report.message_id, f"ignored: {report.ignored}")

@@ -3,11 +3,13 @@ TLS (`imaps://user@host[:port]/FOLDER`, the password in NEWSLETTER_IMAP_PASSWORD
 
 Each gives its messages one at a time as (key, bytes), or an error for one it cannot
 read, and deletes only the keys it is told to, at the end (`close`). IMAP messages are
-fetched with BODY.PEEK, so reading one does not mark it seen.
+fetched with BODY.PEEK, so reading one does not mark it seen, and deleted with UID
+EXPUNGE where the server has it (UIDPLUS), so that no other message marked deleted goes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import imaplib
 import mailbox
 import re
@@ -116,15 +118,29 @@ class Imap:
             client = imaplib.IMAP4_SSL(
                 parts.hostname, parts.port or 993, ssl_context=context, timeout=_TIMEOUT
             )
+        except ssl.SSLCertVerificationError as error:
+            raise UsageError(
+                f"{label}: the certificate of {parts.hostname} does not verify "
+                f"({error.verify_message}); give the CA that signed it with --cafile"
+            ) from None
         except (OSError, ssl.SSLError) as error:
-            raise UsageError(f"{label}: cannot connect: {error}") from None
+            raise UsageError(f"{label}: cannot connect: {_reason(error)}") from None
+        user = unquote(parts.username)
         try:
-            client.login(unquote(parts.username), password)
+            try:
+                client.login(user, password)
+            except imaplib.IMAP4.error as error:
+                raise UsageError(
+                    f"{label}: the server refused the login as {user} "
+                    f"(check {PASSWORD_VARIABLE}): {_reason(error)}"
+                ) from None
             kind, _ = client.select(_quoted(folder))
             if kind != "OK":
                 raise UsageError(f"{label}: the server has no folder {folder!r}")
-        except imaplib.IMAP4.error as error:
-            client.shutdown()
+        except (imaplib.IMAP4.error, OSError, UnicodeError, UsageError) as error:
+            _log_out(client)
+            if isinstance(error, UsageError):
+                raise
             raise UsageError(f"{label}: {_reason(error)}") from None
         return cls(label, client)
 
@@ -158,22 +174,41 @@ class Imap:
         self._doomed.append(key)
 
     def close(self) -> None:
+        """Mark the messages read `\\Deleted` and expunge them: with UID EXPUNGE (UIDPLUS)
+        only them; a server without UIDPLUS expunges every message marked deleted."""
         try:
             if self._doomed:
-                self.client.uid("STORE", ",".join(self._doomed), "+FLAGS", r"(\Deleted)")
-                self.client.expunge()
+                uids = ",".join(self._doomed)
+                kind, data = self.client.uid("STORE", uids, "+FLAGS", r"(\Deleted)")
+                if kind != "OK":
+                    raise imaplib.IMAP4.error(_reason(data[0] if data else kind))
+                if "UIDPLUS" in self.client.capabilities:
+                    self.client.uid("EXPUNGE", uids)
+                else:
+                    self.client.expunge()
             self.client.logout()
         except (imaplib.IMAP4.error, OSError) as error:
+            _log_out(self.client)
             raise UsageError(
                 f"{self.label}: could not delete the messages read (they stay, and are not "
                 f"counted again): {_reason(error)}"
             ) from None
 
 
+def _log_out(client: imaplib.IMAP4) -> None:
+    """Log out if the server still listens; `logout` closes the connection in any case."""
+    with contextlib.suppress(imaplib.IMAP4.error, OSError):
+        client.logout()
+
+
 def _quoted(folder: str) -> str:
     return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _reason(error: BaseException) -> str:
+def _reason(error: BaseException | bytes | str) -> str:
+    if isinstance(error, bytes):
+        return error.decode("utf-8", "replace")
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
     text = str(error)
     return text[2:-1] if text.startswith("b'") else text or type(error).__name__
