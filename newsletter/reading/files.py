@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsletter.errors import ContentError
+from newsletter.errors import ContentError, Problems
 from newsletter.reading.yamlfile import YamlMap, load_yaml
 
 MAX_FILE_BYTES = 20_000_000
@@ -50,6 +50,15 @@ def read_yaml_file(root: Path, path: str) -> YamlMap:
     if not isinstance(data, YamlMap):
         raise ContentError(path, 1, "must be a YAML mapping of `key: value` lines")
     return data
+
+
+def read_yaml_reporting(root: Path, path: str, problems: Problems) -> YamlMap | None:
+    """`read_yaml_file`, its problem (if any) added to `problems`; None then."""
+    try:
+        return read_yaml_file(root, path)
+    except ContentError as error:
+        problems.add(error.problem)
+        return None
 
 
 @dataclass(frozen=True, slots=True)

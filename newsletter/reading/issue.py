@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from newsletter.errors import ContentError, Problems
+from newsletter.errors import Problems
 from newsletter.layout import ISSUE_FILE
 from newsletter.model import Article, EventEntry, Issue, Sections, Settings, Source
 from newsletter.reading.entries import check_duplicate_ids
 from newsletter.reading.fields import Fields
-from newsletter.reading.files import read_yaml_file
+from newsletter.reading.files import read_yaml_reporting
 from newsletter.reading.pages import Pages
 from newsletter.reading.schedule import read_schedule
 
@@ -30,10 +30,8 @@ def read_issue(
 ) -> IssueFolder | None:
     """Read `root/folder` (e.g. content/issues/062) as issue `number`."""
     path = f"{folder}/{ISSUE_FILE}"
-    try:
-        data = read_yaml_file(root, path)
-    except ContentError as error:
-        problems.add(error.problem)
+    data = read_yaml_reporting(root, path, problems)
+    if data is None:
         return None
     fields = Fields(data, path, problems, ISSUE_KEYS)
     written = fields.integer("number", required=True)

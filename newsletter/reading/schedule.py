@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from newsletter.errors import ContentError, Problems
+from newsletter.errors import Problems
 from newsletter.layout import SCHEDULE_FILE
 from newsletter.model import Origin, Schedule
 from newsletter.reading.entries import EVENT_KEYS, read_entry
 from newsletter.reading.fields import Fields
-from newsletter.reading.files import read_yaml_file
+from newsletter.reading.files import read_yaml_reporting
 
 SCHEDULE_KEYS = ("title", "period", "note", "events")
 
@@ -21,11 +21,9 @@ def read_schedule(
     be read. Event times without a zone are in `timezone`."""
     if not (root / folder / SCHEDULE_FILE).is_file():
         return None
-    path = f"{folder}/schedule.yaml"
-    try:
-        data = read_yaml_file(root, path)
-    except ContentError as error:
-        problems.add(error.problem)
+    path = f"{folder}/{SCHEDULE_FILE}"
+    data = read_yaml_reporting(root, path, problems)
+    if data is None:
         return None
     fields = Fields(data, path, problems, SCHEDULE_KEYS)
     entries = []

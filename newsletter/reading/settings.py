@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from newsletter.errors import ContentError, Problems
+from newsletter.errors import Problems
 from newsletter.layout import CALENDAR_PATH, SETTINGS_PATH
 from newsletter.model import (
     CalendarSettings,
@@ -21,7 +21,7 @@ from newsletter.model import (
 )
 from newsletter.reading.entries import EVENT_KEYS, read_entry
 from newsletter.reading.fields import Fields
-from newsletter.reading.files import read_yaml_file
+from newsletter.reading.files import read_yaml_reporting
 from newsletter.reading.mail import read_audience, read_email
 from newsletter.reading.yamlfile import YamlMap
 
@@ -42,10 +42,8 @@ def read_settings(root: Path, problems: Problems) -> Settings | None:
             "with at least title, publisher and base_url",
         )
         return None
-    try:
-        data = read_yaml_file(root, SETTINGS_PATH)
-    except ContentError as error:
-        problems.add(error.problem)
+    data = read_yaml_reporting(root, SETTINGS_PATH, problems)
+    if data is None:
         return None
     keys = (
         "title",
@@ -123,10 +121,8 @@ def read_calendar(
     file = root / CALENDAR_PATH
     if not file.is_file():
         return defaults, ()
-    try:
-        data = read_yaml_file(root, CALENDAR_PATH)
-    except ContentError as error:
-        problems.add(error.problem)
+    data = read_yaml_reporting(root, CALENDAR_PATH, problems)
+    if data is None:
         return defaults, ()
     fields = Fields(
         data, CALENDAR_PATH, problems, ("name", "description", "refresh", "uid_domain", "events")
