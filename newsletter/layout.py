@@ -44,6 +44,9 @@ STYLESHEET = "style.css"
 RSS_FEED = "feed.xml"
 ATOM_FEED = "atom.xml"
 CALENDAR_FEED = "calendar.ics"
+EVENTS_PAGE = "events/index.html"  # beside the per-event files of event_file()
+CALENDARS = "calendars"  # the calendars by category and by country
+ISSUE_CALENDAR = "events.ics"  # in each issue's output folder: the events it announces and reports
 TEMP_SUFFIX = ".newsletter-tmp"  # a file being written, renamed over its name when whole
 
 _ISSUE_FOLDER = re.compile(r"^\d+$")
@@ -74,6 +77,21 @@ def issue_output(number: int) -> str:
 def event_file(event_id: str) -> str:
     """The per-event iCalendar file of an event, relative to the output root."""
     return f"events/{event_id}.ics"
+
+
+def category_calendar(category: str) -> str:
+    """The calendar of one category of events (`calendars/workshop.ics`)."""
+    return f"{CALENDARS}/{category}.ics"
+
+
+def country_calendar(country_slug: str) -> str:
+    """The calendar of the events held in one country (`calendars/countries/fiji.ics`)."""
+    return f"{CALENDARS}/countries/{country_slug}.ics"
+
+
+def issue_calendar(number: int) -> str:
+    """The calendar of the events issue `number` announces and reports."""
+    return f"{issue_output(number)}{ISSUE_CALENDAR}"
 
 
 def email_files(issue_path: str) -> tuple[str, str, str]:
