@@ -207,10 +207,12 @@ cli.add_command(bounces)
 
 
 def _summary(problems: Problems) -> str:
-    errors, warnings = len(problems.errors), len(problems.warnings)
+    errors, warnings, notes = len(problems.errors), len(problems.warnings), len(problems.notes)
+    counted = f"{notes} note{'s' * (notes != 1)}"
     if not errors and not warnings:
-        return "No problems found."
-    return f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}."
+        return f"No problems found; {counted}." if notes else "No problems found."
+    summary = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    return f"{summary}, {counted}." if notes else f"{summary}."
 
 
 def main(argv: list[str] | None = None) -> None:

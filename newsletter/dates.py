@@ -4,6 +4,11 @@
 `7 to 10 August 2018`, `18-22 Feb. 2019 (tbc)`: a day, an optional month and year on
 the left of a range, and a full date on the right. The result is an all-day range with
 an inclusive end.
+
+Schedules also hold dates whose days are not known yet: a month (`Feb. 2019`,
+`February 2019 (tbc)`), tentative by nature, and `TBD` or `to be announced`. They read
+with a `Precision` of month or unknown; `format_dates` in `render.links` shows them
+as "February 2019" and "dates to be announced".
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from newsletter.errors import DateError
+from newsletter.model import Precision
 
 MONTHS = (
     "january",
@@ -36,15 +42,25 @@ _POINT = re.compile(
     r"^(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:\s+(?P<month>[^\W\d_]+)\.?)?(?:,?\s+(?P<year>\d{4}))?$",
     re.IGNORECASE,
 )
+_MONTH_ONLY = re.compile(r"^(?P<month>[^\W\d_]+)\.?,?\s+(?P<year>\d{4})$")
+_UNKNOWN = re.compile(
+    r"^(?:dates?\s*:?\s+)?(?:tbd|tba|tbc|to\s+be\s+"
+    r"(?:announced|determined|decided|confirmed|fixed|advised))\.?$",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class HumanDates:
-    """An all-day range read from `dates:`: inclusive `end`, `tentative` from `(tbc)`."""
+    """An all-day range read from `dates:`: inclusive `end`, `tentative` from `(tbc)`.
+
+    A month only spans that month (and is tentative); unknown dates are `date.max`.
+    """
 
     start: date
     end: date
     tentative: bool
+    precision: Precision = Precision.DAY
 
 
 def month_number(name: str) -> int | None:
@@ -68,6 +84,13 @@ def parse_dates(text: str) -> HumanDates:
         body = body[: marker.start()]
     if not body:
         raise DateError("no date", text)
+    if _UNKNOWN.match(body):
+        return HumanDates(date.max, date.max, tentative, Precision.UNKNOWN)
+    month_only = _MONTH_ONLY.match(body)
+    if month_only:
+        return _month(month_only["month"], int(month_only["year"]), text)
+    if month_number(body) is not None:
+        raise DateError("no year", text)
 
     sides = _SEPARATOR.split(body)
     if len(sides) > 2:
@@ -92,8 +115,19 @@ def parse_dates(text: str) -> HumanDates:
     return HumanDates(start, end, tentative)
 
 
+def _month(name: str, year: int, text: str) -> HumanDates:
+    month = month_number(name)
+    if month is None:
+        raise DateError(f"unknown month {name!r}", text)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    last = date.fromordinal(following.toordinal() - 1)
+    return HumanDates(date(year, month, 1), last, True, Precision.MONTH)
+
+
 def _read_point(side: str, text: str) -> tuple[int, int | None, int | None]:
     match = _POINT.match(side.strip())
+    if not side.strip():
+        raise DateError("nothing on one side of the range", text)
     if not match:
         raise DateError(f"cannot read {side.strip()!r} as a date", text)
     month: int | None = None
@@ -112,6 +146,19 @@ def _make_date(year: int, month: int, day: int, text: str) -> date:
         raise DateError(
             f"there is no day {day} in {MONTHS[month - 1].title()} {year}", text
         ) from None
+
+
+TO_BE_ANNOUNCED = "dates to be announced"
+
+
+def format_human(start: date, end: date, precision: Precision) -> str:
+    """The days as `format_range` writes them; "February 2019" when only the month is
+    known, "dates to be announced" when nothing is."""
+    if precision is Precision.UNKNOWN:
+        return TO_BE_ANNOUNCED
+    if precision is Precision.MONTH:
+        return f"{MONTHS[start.month - 1].title()} {start.year}"
+    return format_range(start, end)
 
 
 def format_range(start: date, end: date) -> str:

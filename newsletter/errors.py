@@ -16,6 +16,9 @@ from pathlib import PurePosixPath
 class Severity(Enum):
     ERROR = "error"
     WARNING = "warning"
+    # Something the editor should know that is not wrong (an event whose days are not
+    # known yet): `check` prints it, but it neither fails nor counts as a warning.
+    NOTE = "note"
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +40,7 @@ class Problem:
 
     def __str__(self) -> str:
         where = self.path if self.line is None else f"{self.path}:{self.line}"
-        label = "warning: " if self.severity is Severity.WARNING else ""
+        label = "" if self.severity is Severity.ERROR else f"{self.severity.value}: "
         return f"{where}: {label}{self.message}"
 
     @property
@@ -77,6 +80,17 @@ class Problems:
         """Add a warning at `path` (and `line`, when known) about `field` and its `value`."""
         self.add(Problem(str(path), line, message, Severity.WARNING, field, value))
 
+    def note(
+        self,
+        path: str | PurePosixPath,
+        line: int | None,
+        message: str,
+        field: str | None = None,
+        value: object = None,
+    ) -> None:
+        """Add a note at `path` (and `line`): worth knowing, neither an error nor a warning."""
+        self.add(Problem(str(path), line, message, Severity.NOTE, field, value))
+
     @property
     def errors(self) -> list[Problem]:
         return [p for p in self.items if p.severity is Severity.ERROR]
@@ -84,6 +98,10 @@ class Problems:
     @property
     def warnings(self) -> list[Problem]:
         return [p for p in self.items if p.severity is Severity.WARNING]
+
+    @property
+    def notes(self) -> list[Problem]:
+        return [p for p in self.items if p.severity is Severity.NOTE]
 
     def sorted(self) -> list[Problem]:
         return sorted(self.items, key=lambda p: p.sort_key)

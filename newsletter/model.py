@@ -146,13 +146,32 @@ class Status(StrEnum):
     CANCELLED = "cancelled"
 
 
+class Precision(StrEnum):
+    """How much of an event's dates is known."""
+
+    DAY = "day"  # the days: `18-22 Feb. 2019`, or ISO dates and times
+    MONTH = "month"  # only the month: `Feb. 2019`; start and end span the month
+    UNKNOWN = "unknown"  # `TBD`: start and end are `date.max`, which sorts last
+
+
 @dataclass(frozen=True, slots=True)
 class DateRange:
-    """When an event happens: all-day dates with an inclusive end, or aware datetimes."""
+    """When an event happens: all-day dates with an inclusive end, or aware datetimes.
+
+    An event whose days are not known yet (`precision` month or unknown) still has a
+    start and an end, for sorting and carrying forward; only `has_days` ranges go into
+    calendar files.
+    """
 
     start: date | datetime
     end: date | datetime
     timezone: str | None = None  # IANA name, for timed events
+    precision: Precision = Precision.DAY
+
+    @property
+    def has_days(self) -> bool:
+        """Whether the days are known: only then can a calendar file hold the event."""
+        return self.precision is Precision.DAY
 
     @property
     def all_day(self) -> bool:
@@ -335,6 +354,11 @@ class Event:
     def first_published(self) -> date:
         return self.history[0].date
 
+    @property
+    def in_calendar(self) -> bool:
+        """Whether calendar files hold the event: only once its days are known."""
+        return self.dates.has_days
+
 
 @dataclass(frozen=True, slots=True)
 class Newsletter:
@@ -344,6 +368,11 @@ class Newsletter:
     calendar: CalendarSettings
     issues: tuple[Issue, ...]  # by number, oldest first
     events: tuple[Event, ...]  # by start date, then id
+
+    @property
+    def calendar_events(self) -> tuple[Event, ...]:
+        """The events that calendar files hold (`Event.in_calendar`), by start date."""
+        return tuple(event for event in self.events if event.in_calendar)
 
     @property
     def latest_date(self) -> date | None:

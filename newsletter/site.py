@@ -107,7 +107,8 @@ def build(
     files = dict(render_web(newsletter, root, html))
     files.update(render_feeds(newsletter, html))
     record = load_record(root, problems)
-    published = publish(newsletter.events, record, build_time(newsletter))
+    # Only events with days are published: one still "to be announced" is in no calendar.
+    published = publish(newsletter.calendar_events, record, build_time(newsletter))
     files.update(render_calendar(newsletter, published, vevents))
     target = out_folder(root, out)
     emails = _email_editions(newsletter, root, target, issues, problems, html)

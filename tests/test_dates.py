@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 import yaml
 
-from newsletter.dates import HumanDates, format_range, month_number, parse_dates
+from newsletter.dates import HumanDates, format_human, format_range, month_number, parse_dates
 from newsletter.errors import DateError
+from newsletter.model import Precision
 from newsletter.slugs import SLUG, default_event_id, slugify
 from tests.conftest import REPO
 
@@ -69,6 +70,61 @@ def test_every_row_of_the_sample_schedule_parses() -> None:
     assert parsed[-1] == HumanDates(D(2019, 6, 27), D(2019, 6, 29), False)
 
 
+# Dates whose days are not known yet: a month (tentative by nature), or nothing at all.
+MONTH, UNKNOWN, DAY = Precision.MONTH, Precision.UNKNOWN, Precision.DAY
+UNDATED = [
+    ("Feb. 2019", D(2019, 2, 1), D(2019, 2, 28), True, MONTH, "February 2019"),
+    ("February 2019 (tbc)", D(2019, 2, 1), D(2019, 2, 28), True, MONTH, "February 2019"),
+    ("feb 2020", D(2020, 2, 1), D(2020, 2, 29), True, MONTH, "February 2020"),  # leap year
+    ("March 2019", D(2019, 3, 1), D(2019, 3, 31), True, MONTH, "March 2019"),
+    ("Sept. 2019", D(2019, 9, 1), D(2019, 9, 30), True, MONTH, "September 2019"),
+    ("DECEMBER, 2019", D(2019, 12, 1), D(2019, 12, 31), True, MONTH, "December 2019"),
+    ("  Dec.   2019  ", D(2019, 12, 1), D(2019, 12, 31), True, MONTH, "December 2019"),
+    ("TBD", date.max, date.max, False, UNKNOWN, "dates to be announced"),
+    ("tba", date.max, date.max, False, UNKNOWN, "dates to be announced"),
+    ("TBC", date.max, date.max, False, UNKNOWN, "dates to be announced"),
+    ("to be announced", date.max, date.max, False, UNKNOWN, "dates to be announced"),
+    ("To be  determined.", date.max, date.max, False, UNKNOWN, "dates to be announced"),
+    ("Dates to be announced", date.max, date.max, False, UNKNOWN, "dates to be announced"),
+    ("TBD (tentative)", date.max, date.max, True, UNKNOWN, "dates to be announced"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "tentative", "precision", "shown"),
+    UNDATED,
+    ids=[u[0] for u in UNDATED],
+)
+def test_parse_dates_without_days(
+    text: str, start: date, end: date, tentative: bool, precision: Precision, shown: str
+) -> None:
+    assert parse_dates(text) == HumanDates(start, end, tentative, precision)
+    assert format_human(start, end, precision) == shown
+    if precision is MONTH:  # what is shown reads back as the same month
+        assert parse_dates(shown) == HumanDates(start, end, True, MONTH)
+
+
+@pytest.mark.parametrize(("text", "start", "end", "tentative"), GOOD, ids=[g[0] for g in GOOD])
+def test_dates_with_days_have_day_precision(
+    text: str, start: date, end: date, tentative: bool
+) -> None:
+    assert parse_dates(text).precision is DAY
+    assert format_human(start, end, DAY) == format_range(start, end)
+
+
+def test_sorting_by_start_puts_to_be_announced_last() -> None:
+    texts = ["TBD", "18-22 Feb. 2019 (tbc)", "Feb. 2019", "28 Dec. 2018 – 4 Jan. 2019"]
+    texts.append("March 2019")
+    ordered = sorted(texts, key=lambda t: parse_dates(t).start)
+    assert ordered == [
+        "28 Dec. 2018 – 4 Jan. 2019",
+        "Feb. 2019",
+        "18-22 Feb. 2019 (tbc)",
+        "March 2019",
+        "TBD",
+    ]
+
+
 BAD = [
     ("24-25 Oct.", "no year"),
     ("24-25 2019", "no month"),
@@ -88,6 +144,13 @@ BAD = [
     ("garbage", "cannot read 'garbage' as a date"),
     ("next spring", "cannot read 'next spring' as a date"),
     ("1-2-3 May 2019", "more than one range separator"),
+    # a month without its year, an unknown month alone, or half a "to be announced"
+    ("Feb.", "no year"),
+    ("Octember 2019", "unknown month 'Octember'"),
+    ("Feb. 19", "cannot read 'Feb. 19' as a date"),
+    ("to be", "nothing on one side of the range"),
+    ("- 4 May 2019", "nothing on one side of the range"),
+    ("(TBD)", "no date"),
 ]
 
 

@@ -49,6 +49,7 @@ def test_problem_text_names_the_place_and_labels_warnings() -> None:
     assert str(Problem("a.yaml", 3, "bad")) == "a.yaml:3: bad"
     assert str(Problem("a.yaml", None, "bad")) == "a.yaml: bad"
     assert str(Problem("a.yaml", 3, "odd", Severity.WARNING)) == "a.yaml:3: warning: odd"
+    assert str(Problem("a.yaml", 3, "no days yet", Severity.NOTE)) == "a.yaml:3: note: no days yet"
 
 
 def test_the_value_is_not_in_the_text() -> None:
@@ -114,6 +115,17 @@ def test_errors_and_warnings_are_kept_apart_in_order() -> None:
     assert [p.message for p in problems.errors] == ["e1", "e2"]
     assert [p.message for p in problems.warnings] == ["w1", "w2"]
     assert [p.message for p in problems.items] == ["w1", "e1", "w2", "e2"]
+
+
+def test_notes_are_neither_errors_nor_warnings() -> None:
+    problems = Problems()
+    problems.note("a", 1, "n1", field="dates", value="TBD")
+    problems.warning("a", 2, "w1")
+    assert [p.message for p in problems.notes] == ["n1"]
+    assert [p.message for p in problems.warnings] == ["w1"]
+    assert problems.errors == []
+    assert problems.items[0] == Problem("a", 1, "n1", Severity.NOTE, "dates")
+    assert problems.items[0].value == "TBD"
 
 
 def test_sorted_does_not_change_the_list() -> None:

@@ -26,6 +26,8 @@ def warn_lookalike_events(entries: Iterable[EventEntry], problems: Problems) -> 
         latest[entry.id] = entry
     by_start: dict[date, list[EventEntry]] = {}
     for entry in latest.values():
+        if not entry.dates.has_days:
+            continue  # no start day to share
         by_start.setdefault(entry.dates.start_date, []).append(entry)
     for group in by_start.values():
         if len(group) > 1:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, tzinfo
 from urllib.parse import urlsplit
 
-from newsletter.dates import parse_dates
+from newsletter.dates import format_human, parse_dates
 from newsletter.errors import DateError, Problems
-from newsletter.model import DateRange, EventEntry, Origin, Source, Status
+from newsletter.model import DateRange, EventEntry, Origin, Precision, Source, Status
 from newsletter.reading.fields import Fields
-from newsletter.slugs import SLUG, default_event_id
+from newsletter.slugs import SLUG, default_event_id, slugify
 
 DATE_KEYS = ("dates", "start", "end", "timezone")
 EVENT_KEYS = ("id", "title", *DATE_KEYS, "venue", "status", "url", "description", "categories")
@@ -21,6 +21,14 @@ def read_entry(
     """One event entry of a schedule or of calendar.yaml (`EVENT_KEYS`)."""
     title = fields.one_line("title", required=True)
     dates, tentative = read_dates(fields, default_timezone)
+    if dates is not None and not dates.has_days:
+        shown = format_human(dates.start_date, dates.end_date, dates.precision)
+        fields.note(
+            "dates",
+            f"{fields.data['dates']!r} has no days yet: listed as {shown!r}, and left out "
+            "of the calendar feed until its dates give the days",
+            fields.data["dates"],
+        )
     venue = fields.one_line("venue", required=True)
     status = read_status(fields, tentative)
     event_id = read_id(fields, "id", title, dates)
@@ -55,13 +63,21 @@ def read_id(fields: Fields, key: str, title: str | None, dates: DateRange | None
         return explicit
     if title is None or dates is None:
         return None
-    default = default_event_id(title, dates.start_date.year)
+    default = event_id_for(title, dates)
     fields.warning(
         None,
         f"{fields.prefix}{key}: no explicit event id; add `{key}: {default}` so that fixing "
         "the title or dates later keeps the same calendar entry",
     )
     return default
+
+
+def event_id_for(title: str, dates: DateRange) -> str:
+    """The default id: the title's slug and the start year (no year while the dates are
+    to be announced)."""
+    if dates.precision is Precision.UNKNOWN:
+        return slugify(title) or "event"
+    return default_event_id(title, dates.start_date.year)
 
 
 def read_status(fields: Fields, tentative: bool) -> Status | None:
@@ -105,7 +121,7 @@ def read_dates(fields: Fields, default_timezone: str) -> tuple[DateRange | None,
         except DateError as error:
             fields.error("dates", f"{error.reason} in {text!r}", text)
             return None, False
-        return DateRange(human.start, human.end), human.tentative
+        return DateRange(human.start, human.end, None, human.precision), human.tentative
     if not fields.has("start"):
         fields.error("dates", "required key is missing (or give `start:` and `end:`)")
         return None, False
@@ -171,7 +187,11 @@ def _zone(fields: Fields, name: str) -> tzinfo | None:
 def check_duplicate_ids(entries: tuple[EventEntry, ...], problems: Problems) -> None:
     """Report an id given to two events of one source (an issue, or calendar.yaml)."""
     seen: dict[str, EventEntry] = {}
+    files: dict[str, int] = {}
     for entry in entries:
+        files.setdefault(entry.source.path, len(files))
+    # In the order they were written: a schedule's entries are sorted by date.
+    for entry in sorted(entries, key=lambda e: (files[e.source.path], e.source.line or 0)):
         first = seen.setdefault(entry.id, entry)
         if first is not entry:
             problems.error(

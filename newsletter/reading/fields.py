@@ -61,6 +61,11 @@ class Fields:
         label = f"{self.name(key)}: " if key else ""
         self.problems.warning(self.path, self.line(key), f"{label}{message}", key, value)
 
+    def note(self, key: str | None, message: str, value: object = None) -> None:
+        """A note about `key`: worth knowing, not wrong (see `Problems.note`)."""
+        label = f"{self.name(key)}: " if key else ""
+        self.problems.note(self.path, self.line(key), f"{label}{message}", key, value)
+
     def _get(self, key: str, required: bool) -> Any:
         value = self.data.get(key)
         if value is None and required:

@@ -93,6 +93,14 @@ class Pages:
             fields = Fields(document.meta, path, self.problems, REPORT_KEYS)
             title = fields.one_line("title", required=True)
             dates, tentative = read_dates(fields, self.timezone)
+            if dates is not None and not dates.has_days:
+                fields.error(
+                    "dates",
+                    f"{fields.data['dates']!r}: a report tells of an event that took place; "
+                    "give the days it took place, e.g. 2-6 July 2018",
+                    fields.data["dates"],
+                )
+                dates = None
             venue = fields.one_line("venue", required=True)
             status = read_status(fields, tentative)
             event_id = read_id(fields, "event", title, dates)

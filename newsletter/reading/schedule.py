@@ -35,5 +35,7 @@ def read_schedule(
         title=fields.one_line("title"),
         period=fields.one_line("period"),
         note=fields.text("note"),
-        entries=tuple(entries),
+        # By start date, whatever order the file has (an import merges rows into it);
+        # events whose dates are to be announced come last.
+        entries=tuple(sorted(entries, key=lambda e: e.dates.start_date)),
     )

@@ -62,7 +62,8 @@ class VEvents:
 def render_calendar(
     newsletter: Newsletter, published: Mapping[str, Published], vevents: VEvents | None = None
 ) -> dict[str, bytes]:
-    """`calendar.ics` and one `events/<id>.ics` per event.
+    """`calendar.ics` and one `events/<id>.ics` per event whose days are known
+    (`Newsletter.calendar_events`).
 
     `published` gives each event's SEQUENCE and LAST-MODIFIED (`events.published.publish`);
     `vevents`, the previous render's, spares rendering again what did not change.
@@ -105,7 +106,7 @@ def _render_all(
     """Every event's VEVENT, reusing those of the previous render that nothing changed."""
     issues = {issue.number: issue for issue in newsletter.issues}
     current: dict[tuple[object, ...], _Rendered] = {}
-    for event in newsletter.events:
+    for event in newsletter.calendar_events:
         issue = issues.get(event.announced_in) if event.announced_in is not None else None
         key = (
             event,

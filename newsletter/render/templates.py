@@ -12,7 +12,7 @@ import jinja2
 from newsletter.errors import TemplateError
 from newsletter.layout import event_file, packaged_templates
 from newsletter.render import filters
-from newsletter.render.links import format_dates, format_day
+from newsletter.render.links import format_dates, format_day, machine_dates
 
 
 @cache
@@ -27,7 +27,12 @@ def environment(root: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.globals.update(format_dates=format_dates, format_day=format_day, event_file=event_file)
+    env.globals.update(
+        format_dates=format_dates,
+        format_day=format_day,
+        machine_dates=machine_dates,
+        event_file=event_file,
+    )
     env.filters.update(wrap=filters.wrap, underline=filters.underline_filter, link=filters.link)
     return env
 

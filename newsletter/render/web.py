@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from newsletter.layout import IMAGES, STYLESHEET
 from newsletter.model import Body, Event, Issue, Newsletter, Report, Status
-from newsletter.render.links import Links
+from newsletter.render.links import Links, machine_dates
 from newsletter.render.markdown import BodyHtml
 from newsletter.render.templates import environment, render_template
 
@@ -28,13 +28,14 @@ _SCHEMA_STATUS = {
 
 def event_jsonld(event: Event, url: str) -> Markup:
     """schema.org `Event` JSON-LD for a report or schedule entry, from the merged event."""
+    dates = event.dates
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "Event",
         "@id": url + "#" + event.id,
         "name": event.title,
-        "startDate": event.dates.start.isoformat(),
-        "endDate": event.dates.end.isoformat(),
+        "startDate": machine_dates(dates),
+        "endDate": dates.end.isoformat() if dates.has_days else machine_dates(dates),
         "eventStatus": _SCHEMA_STATUS[event.status],
         "location": {"@type": "Place", "name": event.venue, "address": event.venue},
         "url": url,
@@ -81,7 +82,9 @@ class _Pages:
 
     def jsonld(self, event_id: str, url: str) -> Markup | None:
         event = self.events.get(event_id)
-        return event_jsonld(event, url) if event else None
+        if event is None or machine_dates(event.dates) is None:
+            return None  # schema.org wants a start date: none until one is announced
+        return event_jsonld(event, url)
 
     def index(self) -> bytes:
         return self.render("web/index.html", "index.html", issues=self.issues)

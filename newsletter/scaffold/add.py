@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
-from newsletter.dates import format_range
+from newsletter.dates import format_human
 from newsletter.errors import ContentError, NewsletterError, UsageError
 from newsletter.layout import ARTICLES, ISSUE_FILE, REPORTS, RESERVED_SLUGS
 from newsletter.model import Event
@@ -72,7 +72,11 @@ def _report(root: Path, number: int, title: str) -> str:
         where = f"issue {announced.announced_in}" if announced.announced_in else "calendar.yaml"
         event = {
             "id": announced.id,
-            "dates": format_range(dates.start_date, dates.end_date) if dates.all_day else None,
+            # Still "February 2019" when the days were never announced: `check` then asks
+            # for the days the event took place.
+            "dates": format_human(dates.start_date, dates.end_date, dates.precision)
+            if dates.all_day
+            else None,
             "start": dates.start.isoformat(),
             "end": dates.end.isoformat(),
             "timezone": dates.timezone,

@@ -44,7 +44,7 @@ class Row:
     dates: str
     venue: str
     status: Status
-    calendar_url: str
+    calendar_url: str | None  # None while the event's days are not known: no .ics yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +105,7 @@ def edition(newsletter: Newsletter, issue: Issue) -> Edition:
             dates=format_dates(e.dates),
             venue=e.venue,
             status=e.status,
-            calendar_url=settings.url(event_file(e.id)),
+            calendar_url=settings.url(event_file(e.id)) if e.dates.has_days else None,
         )
         for e in (issue.schedule.entries if issue.schedule else ())
     )
