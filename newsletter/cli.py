@@ -72,6 +72,44 @@ def build(issues: tuple[int, ...], out: Path | None, root: Path | None) -> None:
 
 
 _ISSUE_HELP = "The issue's number (default: the latest issue)."
+_INIT_QUESTIONS = {
+    "title": "The newsletter's title",
+    "publisher": "The publisher (the organisation)",
+    "base_url": "The https address where the site will be served",
+}
+
+
+@cli.command()
+@click.option("--title", help="The newsletter's name.")
+@click.option("--publisher", help="The organisation that publishes it.")
+@click.option("--base-url", "base_url", metavar="URL", help="Where public/ will be served (https).")
+@root_option
+def init(title: str | None, publisher: str | None, base_url: str | None, root: Path | None) -> None:
+    """Start a new newsletter in the folder: its settings, a first issue, the calendar's
+    settings and a .gitignore. Asks for what is missing when a terminal is attached."""
+    from newsletter.scaffold.init import OPTIONS, init_newsletter, refuse_taken, setting_problem
+
+    folder = root_of(root)
+    refuse_taken(folder)  # before asking anything
+    values = {"title": title, "publisher": publisher, "base_url": base_url}
+    for key, value in values.items():
+        if value is not None:
+            continue
+        if sys.stdin is None or not sys.stdin.isatty():
+            raise click.UsageError(f"Missing option {OPTIONS[key]} (no terminal to ask on).")
+
+        def valid(answer: str, key: str = key) -> str:
+            problem = setting_problem(folder, key, answer.strip())
+            if problem is not None:
+                raise click.BadParameter(problem)
+            return answer.strip()
+
+        values[key] = click.prompt(_INIT_QUESTIONS[key], value_proc=valid)
+    made = init_newsletter(
+        folder, values["title"] or "", values["publisher"] or "", values["base_url"] or ""
+    )
+    for line in made.describe():
+        click.echo(line)
 
 
 @cli.command()
