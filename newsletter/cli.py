@@ -149,7 +149,8 @@ def add(
 def import_schedule(source: str, issue: int | None, root: Path | None) -> None:
     """Merge a schedule table pasted from a document into the issue's schedule.yaml.
 
-    FILE holds the rows (event, dates, venue), separated by tabs or |; - reads
+    FILE holds the rows (event, dates, venue, and other columns such as Remarks),
+    separated by tabs or |, with the table's title lines above them if you like; - reads
     standard input.
     """
     from newsletter.scaffold.schedule import import_schedule as merge_table

@@ -19,6 +19,8 @@ def slugify(text: str) -> str:
     return _NOT_ALNUM.sub("-", ascii_text.lower()).strip("-")
 
 
-def default_event_id(title: str, year: int) -> str:
-    """The id an event gets when the editor writes none: slug of the title, `-`, the year."""
-    return f"{slugify(title) or 'event'}-{year}"
+def default_event_id(title: str, year: int | None) -> str:
+    """The id an event gets when the editor writes none: slug of the title, `-`, the year
+    (the slug alone while its dates, and so its year, are to be announced)."""
+    slug = slugify(title) or "event"
+    return slug if year is None else f"{slug}-{year}"

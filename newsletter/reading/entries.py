@@ -9,7 +9,7 @@ from newsletter.dates import format_human, parse_dates
 from newsletter.errors import DateError, Problems
 from newsletter.model import DateRange, EventEntry, Origin, Precision, Source, Status
 from newsletter.reading.fields import Fields
-from newsletter.slugs import SLUG, default_event_id, slugify
+from newsletter.slugs import SLUG, default_event_id
 
 DATE_KEYS = ("dates", "start", "end", "timezone")
 EVENT_KEYS = ("id", "title", *DATE_KEYS, "venue", "status", "url", "description", "categories")
@@ -63,7 +63,7 @@ def read_id(fields: Fields, key: str, title: str | None, dates: DateRange | None
         return explicit
     if title is None or dates is None:
         return None
-    default = event_id_for(title, dates)
+    default = default_event_id(title, start_year(dates))
     fields.warning(
         None,
         f"{fields.prefix}{key}: no explicit event id; add `{key}: {default}` so that fixing "
@@ -72,12 +72,9 @@ def read_id(fields: Fields, key: str, title: str | None, dates: DateRange | None
     return default
 
 
-def event_id_for(title: str, dates: DateRange) -> str:
-    """The default id: the title's slug and the start year (no year while the dates are
-    to be announced)."""
-    if dates.precision is Precision.UNKNOWN:
-        return slugify(title) or "event"
-    return default_event_id(title, dates.start_date.year)
+def start_year(dates: DateRange) -> int | None:
+    """The year an event starts in, for its default id; None while it is to be announced."""
+    return None if dates.precision is Precision.UNKNOWN else dates.start_date.year
 
 
 def read_status(fields: Fields, tentative: bool) -> Status | None:

@@ -11,24 +11,26 @@ description, status, categories) is the editor's and is kept.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from difflib import SequenceMatcher
 from typing import Any
 
 from newsletter.errors import Problems
-from newsletter.model import EventEntry, Origin
+from newsletter.model import DateRange, EventEntry, Origin, Precision, Status
 from newsletter.reading.entries import EVENT_KEYS, read_entry
 from newsletter.reading.fields import Fields
 from newsletter.reading.yamlfile import YamlMap
 from newsletter.scaffold.table import TableRow
 from newsletter.scaffold.yamledit import ListEditor, dump_yaml
-from newsletter.scaffold.yamltext import plain
+from newsletter.scaffold.yamltext import plain, yaml_scalar
 from newsletter.slugs import default_event_id, slugify
 
-TABLE_KEYS = ("title", "dates", "venue")
 _ISO_DATE_KEYS = ("start", "end", "timezone")
 _SIMILAR = 0.9  # difflib ratio of two title slugs at the same venue: a typo fixed
+_NOTE = re.compile(r"^\s*(?:\(\s*N\.?\s*B\.?\s*\)|N\.?B\.?:|Notes?:)\s*", re.IGNORECASE)
 
 
 def carry_forward(text: str, path: str, issue: int, on: date) -> tuple[str, int, int]:
@@ -57,13 +59,18 @@ class Merge:
     unchanged: list[str] = field(default_factory=list)
     kept: int = 0  # entries of the file that the table does not list
     matched_by_title: list[tuple[TableRow, str]] = field(default_factory=list)
+    rows: dict[str, TableRow] = field(default_factory=dict)  # id -> the row that wrote it
+    changes: dict[str, list[str]] = field(default_factory=dict)  # id -> the keys changed
 
 
-def merge_rows(text: str | None, path: str, rows: list[TableRow], issue: int) -> Merge:
-    """The schedule (`text`, None for a new file) with the table's rows merged in."""
+def merge_rows(
+    text: str | None, path: str, rows: list[TableRow], issue: int, titles: Sequence[str] = ()
+) -> Merge:
+    """The schedule (`text`, None for a new file) with the table's rows merged in; a new
+    file takes its title, period and note from the `titles` above the table."""
     row_ids = _row_ids(rows)
     if text is None:
-        return _new_file(rows, row_ids)
+        return _new_file(rows, row_ids, titles)
     editor = ListEditor(text, path)
     entries = _entries(editor, path, issue)
     match = _match(rows, row_ids, entries)
@@ -80,14 +87,20 @@ def merge_rows(text: str | None, path: str, rows: list[TableRow], issue: int) ->
         if found is None:
             pending.append({"id": row_ids[number], **_table_fields(row)})
             merge.added.append(row_ids[number])
+            merge.rows[row_ids[number]] = row
             continue
         index, entry = found, entries[found]
         assert entry is not None  # only readable entries are matched
         if entry.id != row_ids[number]:
             merge.matched_by_title.append((row, entry.id))
         old = plain(editor.items[index])
-        new = _merged(old, entry.id, row)
-        (merge.changed if _shape(old) != _shape(new) else merge.unchanged).append(entry.id)
+        new = _merged(old, entry.id, row, entry)
+        merge.rows[entry.id] = row
+        if _shape(old) != _shape(new):
+            merge.changed.append(entry.id)
+            merge.changes[entry.id] = _changed_keys(old, new)
+        else:
+            merge.unchanged.append(entry.id)
         editor.replace(index, new)
         for data in pending:
             editor.insert(data, before=index)
@@ -100,14 +113,34 @@ def merge_rows(text: str | None, path: str, rows: list[TableRow], issue: int) ->
     return merge
 
 
-def _new_file(rows: list[TableRow], row_ids: list[str]) -> Merge:
+def _new_file(rows: list[TableRow], row_ids: list[str], titles: Sequence[str]) -> Merge:
     events = [{"id": i, **_table_fields(row)} for row, i in zip(rows, row_ids, strict=True)]
-    header = (
-        "# title: Programs and Meetings Schedule\n"
-        "# period: October 2018 and onwards (Indicative)\n"
-        "# note: Official invitation will be circulated in due course\n"
+    head = _head(titles)
+    header = "".join(
+        f"{key}: {yaml_scalar(head[key])}\n" if key in head else f"# {key}: {example}\n"
+        for key, example in (
+            ("title", "Programs and Meetings Schedule"),
+            ("period", "October 2018 and onwards (Indicative)"),
+            ("note", "Official invitation will be circulated in due course"),
+        )
     )
-    return Merge(header + dump_yaml({"events": events}), added=list(row_ids))
+    by_id = dict(zip(row_ids, rows, strict=True))
+    return Merge(header + dump_yaml({"events": events}), added=list(row_ids), rows=by_id)
+
+
+def _head(titles: Sequence[str]) -> dict[str, str]:
+    """The schedule's title, period and note from the lines above a table: the first is
+    its title, a line marked `(NB)` or `Note` its note, the next other one its period."""
+    head: dict[str, str] = {}
+    for text in titles:
+        note = _NOTE.match(text)
+        if note:
+            head.setdefault("note", text[note.end() :].strip())
+        elif "title" not in head:
+            head["title"] = text
+        else:
+            head.setdefault("period", text)
+    return {key: value for key, value in head.items() if value}
 
 
 def _entries(editor: ListEditor, path: str, issue: int) -> list[EventEntry | None]:
@@ -127,7 +160,8 @@ def _row_ids(rows: list[TableRow]) -> list[str]:
     """The default id of each row; `-2`, `-3` for a second event of that title and year."""
     ids: list[str] = []
     for row in rows:
-        base = default_event_id(row.title, row.when.start.year)
+        unknown = row.when.precision is Precision.UNKNOWN
+        base = default_event_id(row.title, None if unknown else row.when.start.year)
         candidate, count = base, 1
         while candidate in ids:
             count += 1
@@ -170,24 +204,50 @@ def _near_title_same_venue(row: TableRow, entry: EventEntry) -> bool:
 
 
 def _table_fields(row: TableRow) -> dict[str, str]:
-    return {"title": row.title, "dates": row.dates, "venue": row.venue}
+    fields = {"title": row.title, "dates": row.dates, "venue": row.venue}
+    if row.description is not None:
+        fields["description"] = row.description
+    return fields
 
 
-def _merged(old: dict[str, Any], event_id: str, row: TableRow) -> dict[str, Any]:
-    """The entry with the row's title, dates and venue; `dates` replaces start/end."""
+def _merged(old: dict[str, Any], event_id: str, row: TableRow, entry: EventEntry) -> dict[str, Any]:
+    """The entry with the row's title, dates and venue (and description, from the table's
+    other columns); `dates` replaces start/end. Dates the entry already says in another
+    form (`Mar.` for `March`, ISO days) are left as the editor wrote them."""
     table = _table_fields(row)
+    if _same_dates(entry, row):
+        table.pop("dates")
     new: dict[str, Any] = {} if old.get("id") is not None else {"id": event_id}
     for key, value in old.items():
         if key == "id" and value is None:
             continue
-        if key in _ISO_DATE_KEYS:
+        if key in _ISO_DATE_KEYS and "dates" in table:
             if "dates" not in old:
                 new.setdefault("dates", table["dates"])
             continue
         new[key] = table.get(key, value)
-    for key in TABLE_KEYS:
-        new.setdefault(key, table[key])
+    for key, value in table.items():
+        new.setdefault(key, value)
     return new
+
+
+def _same_dates(entry: EventEntry, row: TableRow) -> bool:
+    """The row's dates are the entry's, whatever their form: the same days (or month, or
+    none yet), tentative alike."""
+    when = row.when
+    same = DateRange(when.start, when.end, None, when.precision) == entry.dates
+    tentative = entry.status is Status.TENTATIVE
+    return same and (when.tentative == tentative or entry.status is Status.CANCELLED)
+
+
+def _changed_keys(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The keys whose values differ, in the entry's order (start/end as `dates`)."""
+    keys = []
+    for key in {**old, **new}:
+        name = "dates" if key in _ISO_DATE_KEYS else key
+        if old.get(key) != new.get(key) and name not in keys:
+            keys.append(name)
+    return keys
 
 
 def _with_id(item: Any, event_id: str) -> dict[str, Any]:

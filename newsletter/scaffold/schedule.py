@@ -16,7 +16,7 @@ from newsletter.errors import ContentError, ContentErrors, NewsletterError, Prob
 from newsletter.reading.files import read_text
 from newsletter.scaffold.folders import issue_folder, newsletter_root, umask
 from newsletter.scaffold.merge import Merge, merge_rows
-from newsletter.scaffold.table import decode_pasted, read_table
+from newsletter.scaffold.table import TableRow, decode_pasted, read_pasted
 from newsletter.writer import atomic_write
 
 
@@ -28,9 +28,12 @@ class ScheduleImport:
     rows: int
     merge: Merge
     written: bool
+    titles: tuple[tuple[int, str], ...] = ()  # the lines above the table
+    joined: tuple[TableRow, ...] = ()  # rows whose cells went on over more lines
 
     def describe(self) -> list[str]:
-        """What the import did, for the editor."""
+        """What the import did, for the editor: the counts, then each row added or
+        changed by its title, and the lines read other than as one row each."""
         merge = self.merge
         counts = [
             f"{len(merge.added)} added",
@@ -39,6 +42,23 @@ class ScheduleImport:
         ]
         rows = f"{self.rows} row{'s' * (self.rows != 1)}"
         lines = [f"{self.path}: {rows} read: {', '.join(counts)}."]
+        lines += [
+            f"  added: {merge.rows[i].title} (line {merge.rows[i].line})" for i in merge.added
+        ]
+        lines += [
+            f"  changed: {merge.rows[i].title} (line {merge.rows[i].line}: "
+            f"{', '.join(merge.changes.get(i, ()))})"
+            for i in merge.changed
+        ]
+        if self.titles:
+            numbers = ", ".join(str(number) for number, _ in self.titles)
+            label = "line" if len(self.titles) == 1 else "lines"
+            lines.append(f"{label} {numbers}: above the table, read as its title, not as rows.")
+        lines += [
+            f"lines {row.line}-{row.last_line}: one row, {row.title!r}: a cell went on "
+            "over more lines."
+            for row in self.joined
+        ]
         if merge.kept:
             lines.append(
                 f"{merge.kept} event{'s' * (merge.kept != 1)} of the schedule not in the table: "
@@ -65,16 +85,20 @@ def import_schedule(
     path = f"{folder}/schedule.yaml"
     try:
         problems = Problems()
-        rows = read_table(decode_pasted(data, name), name, problems)
+        table = read_pasted(decode_pasted(data, name), name, problems)
         if problems.errors:
             raise ContentErrors(problems)
         old = read_text(root, path) if (root / path).is_file() else None
-        merge = merge_rows(old, path, rows, number)
+        titles = [text for _, text in table.titles]
+        merge = merge_rows(old, path, table.rows, number, titles)
     except ContentError as error:
         raise ContentErrors.of(error) from None
     if merge.text != old:
         _replace(root / path, merge.text)
-    return ScheduleImport(path, len(rows), merge, merge.text != old)
+    joined = tuple(row for row in table.rows if row.last_line is not None)
+    return ScheduleImport(
+        path, len(table.rows), merge, merge.text != old, tuple(table.titles), joined
+    )
 
 
 def _pasted(source: str, stdin: BinaryIO | None) -> tuple[str, bytes]:
