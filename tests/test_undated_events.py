@@ -6,6 +6,7 @@ from __future__ import annotations
 import email
 import email.policy
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from xml.etree.ElementTree import Element
 
@@ -15,6 +16,7 @@ import pytest
 
 from newsletter.errors import Severity
 from newsletter.model import Precision
+from newsletter.scaffold.new import new_issue
 from newsletter.site import build, check, load
 from tests.conftest import REPORT, SCHEDULE, Folder, Run
 
@@ -195,3 +197,24 @@ def test_a_report_needs_its_days(folder: Folder, dates: str) -> None:
         f"{REPORT}:3: dates: {dates!r}: a report tells of an event that took place; give "
         "the days it took place, e.g. 2-6 July 2018"
     ]
+
+
+def test_new_carries_forward_the_undated_and_drops_a_month_that_ended(undated: Folder) -> None:
+    made = new_issue(undated.root, date(2020, 3, 2))
+    assert (made.carried, made.dropped) == (2, 3)
+    carried = undated.path("content/issues/002/schedule.yaml").read_text()
+    assert "dates: to be announced" in carried and "dates: March 2020 (tbc)" in carried
+    assert "Feb. 2020" not in carried  # February 2020 ended before 2 March
+
+
+def test_events_to_be_announced_are_no_lookalikes(undated: Folder) -> None:
+    text = undated.path(SCHEDULE).read_text()
+    extra = (
+        "  - id: regional-forum-two\n"
+        "    title: Regional Forums\n"
+        "    dates: TBD\n"
+        "    venue: Suva, Fiji\n"
+    )
+    undated.write(SCHEDULE, text + extra)
+    problems = check(undated.root)
+    assert problems.errors == [] and problems.warnings == []
