@@ -258,6 +258,7 @@ def test_refuses_a_folder_that_is_not_a_newsletter(
     result = run_cli(*command, "--root", str(tmp_path))
     assert result.code == 2
     assert "is not a newsletter folder: it has no content/newsletter.yaml" in result.err
+    assert "or start one with `newsletter init`" in result.err
     assert list(tmp_path.iterdir()) == []
 
 

@@ -26,7 +26,7 @@ def newsletter_root(root: Path) -> Path:
     if not (root / SETTINGS_PATH).is_file():
         raise UsageError(
             f"{root} is not a newsletter folder: it has no {SETTINGS_PATH} "
-            "(give the newsletter folder with --root)"
+            "(give the newsletter folder with --root, or start one with `newsletter init`)"
         )
     return root
 

@@ -110,10 +110,11 @@ class _Pending:
 class _Reader:
     """Reads the lines one by one: the title lines, the header, then the rows.
 
-    A line continues the row above it, when it is not blank and does not start with a
-    bullet, if that row lacks columns (a cell the document broke onto the next line, the
-    rest of the row after it), or if the line alone lacks them (the row's last cell
-    broke). Its first cell then joins the row's last cell, and its other cells follow.
+    A line continues the row above it, when no blank line comes between and the line
+    does not start with a bullet, if that row lacks columns (a cell the document broke
+    onto the next line, the rest of the row after it), or if the line alone lacks them
+    and the row's last cell plainly goes on (`Bangkok,` then `Thailand`). Its first cell
+    then joins the row's last cell, and its other cells follow (`_continues`).
     """
 
     def __init__(self, path: str, problems: Problems) -> None:
