@@ -192,3 +192,22 @@ def test_pages_and_email_list_the_merged_schedule_by_date(root: Path, run_cli: C
             text.index(t) for t in ("An early seminar", "WCO Council Sessions", "A later seminar")
         )
         assert early < council < late, name
+
+
+def test_an_event_to_be_announced_keeps_its_id_when_its_days_come(root: Path, run_cli: Cli) -> None:
+    first = pasted(root, "◆ WCO Regional Forum on Revenue\tto be announced\tSuva, Fiji\n")
+    result = run_cli("import-schedule", str(first), "--root", str(root))
+    assert "  added: WCO Regional Forum on Revenue (line 1)" in result.out
+    forum = [e for e in events_of(root) if e["title"] == "WCO Regional Forum on Revenue"]
+    assert forum[0]["id"] == "wco-regional-forum-on-revenue"
+    later = pasted(root, "◆ WCO Regional Forum on Revenue\t2-4 Sept. 2019\tSuva, Fiji\n")
+    result = run_cli("import-schedule", str(later), "--root", str(root))
+    assert "  changed: WCO Regional Forum on Revenue (line 1: dates)" in result.out
+    assert "is the scheduled event wco-regional-forum-on-revenue: its id is kept" in result.out
+    forum = [e for e in events_of(root) if e["title"] == "WCO Regional Forum on Revenue"]
+    assert (forum[0]["id"], forum[0]["dates"]) == (
+        "wco-regional-forum-on-revenue",
+        "2-4 Sept. 2019",
+    )
+    build(root)
+    assert (root / "public/events/wco-regional-forum-on-revenue.ics").is_file()
