@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import pty
 import select
-import shutil
 import subprocess
 import sys
 import time
@@ -192,7 +191,6 @@ def test_an_existing_gitignore_and_calendar_are_kept(tmp_path: Path) -> None:
     assert check(tmp_path).errors == []
 
 
-@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
 def test_the_gitignore_keeps_secrets_and_output_out_of_git(tmp_path: Path) -> None:
     init_newsletter(tmp_path, "T", "P", "https://n.example.org/")
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
