@@ -22,3 +22,18 @@ def slugify(text: str) -> str:
 def default_event_id(title: str, year: int) -> str:
     """The id an event gets when the editor writes none: slug of the title, `-`, the year."""
     return f"{slugify(title) or 'event'}-{year}"
+
+
+# A page's file name is the last part of its URL: long enough for a headline, short
+# enough for a URL to read, and far below the 255 bytes a file name may have.
+MAX_PAGE_SLUG = 80
+
+
+def page_slug(title: str, limit: int = MAX_PAGE_SLUG) -> str:
+    """The file name (without `.md`) `add` gives a page titled `title`: its slug, cut
+    after the last whole word that fits in `limit` characters."""
+    slug = slugify(title)
+    if len(slug) <= limit:
+        return slug
+    cut = slug[: limit + 1].rsplit("-", 1)[0] if "-" in slug[: limit + 1] else slug[:limit]
+    return cut.strip("-")

@@ -349,6 +349,31 @@ def test_add_never_overwrites(root: Path, run_cli: Cli) -> None:
     assert "Essay on Combating" in (articles / "environmental-crime.md").read_text()
 
 
+@pytest.mark.parametrize("kind", ["article", "report"])
+def test_add_cuts_a_very_long_title_to_a_sensible_file_name(
+    root: Path, run_cli: Cli, kind: str
+) -> None:
+    words = [f"word{n}" for n in range(400)]  # 2,290 characters, past any file name
+    title = " ".join(words)
+    result = run_cli("add", kind, title, "--root", str(root))
+    assert result.code == 0, result.output
+    assert "Traceback" not in result.output
+    path = Path(result.out.strip())
+    slug = path.stem
+    assert len(slug) <= 80 and slug == "-".join(words[: len(slug.split("-"))])
+    assert slug.split("-")[-1] in words  # cut after a whole word
+    meta = yaml.safe_load(path.read_text().split("---\n")[1])
+    assert meta["title"] == title  # the title itself is whole
+    again = run_cli("add", kind, title + " more", "--root", str(root))
+    assert Path(again.out.strip()).stem == slug + "-2"
+
+
+def test_a_long_word_is_cut_too(root: Path, run_cli: Cli) -> None:
+    result = run_cli("add", "article", "x" * 2000, "--root", str(root))
+    assert result.code == 0, result.output
+    assert Path(result.out.strip()).name == "x" * 80 + ".md"
+
+
 def test_add_avoids_reserved_names_and_report_names(root: Path, run_cli: Cli) -> None:
     index = run_cli("add", "article", "Index", "--root", str(root))
     assert index.out.strip().endswith("articles/index-2.md")

@@ -14,7 +14,7 @@ from newsletter.reading.files import read_yaml_file
 from newsletter.scaffold import skeletons
 from newsletter.scaffold.folders import issue_folder, newsletter_root
 from newsletter.scaffold.skeletons import render_skeleton
-from newsletter.slugs import slugify
+from newsletter.slugs import page_slug, slugify
 from newsletter.writer import atomic_write
 
 Kind = Literal["article", "report"]
@@ -24,9 +24,10 @@ KINDS: tuple[Kind, ...] = ("article", "report")
 def add_page(root: Path, kind: Kind, title: str, issue: int | None = None) -> str:
     """Create an article or a report titled `title` in the issue; its path from the root.
 
-    The file is named by the title's slug, `-2`, `-3`... when the name is taken; an
-    existing file is never overwritten. Another `kind`, an empty title or an issue that
-    is not there is a `UsageError`.
+    The file is named by the title's slug, cut after a whole word to `MAX_PAGE_SLUG`
+    characters, with `-2`, `-3`... when the name is taken; an existing file is never
+    overwritten. Another `kind`, an empty title or an issue that is not there is a
+    `UsageError`.
     """
     if kind not in KINDS:
         raise UsageError(f"cannot add {kind!r}: add an article or a report")
@@ -41,7 +42,7 @@ def add_page(root: Path, kind: Kind, title: str, issue: int | None = None) -> st
         text = _report(root, number, title)
     directory = root / folder / f"{kind}s"
     directory.mkdir(exist_ok=True)
-    slug = slugify(title) or kind
+    slug = page_slug(title) or kind
     names = [slug] if slug not in RESERVED_SLUGS else []
     for name in names + [f"{slug}-{n}" for n in range(2, 1000)]:
         if _slug_taken(root / folder, name):
