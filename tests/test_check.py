@@ -403,6 +403,50 @@ def test_image_inside_code_is_not_checked(folder: Folder) -> None:
     assert folder.check().items == []
 
 
+# --- Symbolic links ----------------------------------------------------------------------
+
+
+def test_a_link_in_a_loop_is_an_error_naming_it(folder: Folder, run_cli: RunCli) -> None:
+    os.symlink("b", folder.path(f"{ISSUE}/a"))
+    os.symlink("a", folder.path(f"{ISSUE}/b"))
+    os.symlink("loop.md", folder.path(f"{ISSUE}/articles/loop.md"))
+    problem = reported(folder, run_cli, f"{ISSUE}/articles/loop.md", None, "")
+    assert problem.message == (
+        "is a symbolic link in a loop (to 'loop.md', which leads back to it); "
+        "delete the link, or make it point to a file"
+    )
+    reported(folder, run_cli, f"{ISSUE}/a", None, "is a symbolic link in a loop (to 'b',")
+    reported(folder, run_cli, f"{ISSUE}/b", None, "is a symbolic link in a loop (to 'a',")
+    result = run_cli("build", "--root", str(folder.root))
+    assert result.code == 1 and "Traceback" not in result.output
+    assert "3 errors" in result.err
+
+
+def test_a_link_to_a_folder_above_it_is_an_error(folder: Folder, run_cli: RunCli) -> None:
+    os.symlink("..", folder.path(f"{ISSUE}/images/up"))
+    problem = reported(folder, run_cli, f"{ISSUE}/images/up", None, "")
+    assert problem.message == (
+        "is a symbolic link to a folder that holds it ('..'): reading it would never end; "
+        "delete the link"
+    )
+
+
+def test_a_link_in_a_loop_among_the_templates_is_no_traceback(
+    folder: Folder, run_cli: RunCli
+) -> None:
+    os.makedirs(folder.path("templates/email"))
+    os.symlink("x", folder.path("templates/email/x"))
+    os.symlink("..", folder.path("templates/email/up"))
+    assert folder.check().items == []
+    assert run_cli("build", "--root", str(folder.root)).code == 0
+
+
+def test_links_that_lead_to_files_are_fine(folder: Folder) -> None:
+    os.symlink("photo.png", folder.path(f"{ISSUE}/images/same.png"))
+    os.symlink("images", folder.path(f"{ISSUE}/pictures"))
+    assert folder.check().items == []
+
+
 # --- YAML alias bomb ---------------------------------------------------------------------
 
 LAUGHS = "".join(f"lol{n}: &lol{n} [{', '.join([f'*lol{n - 1}'] * 9)}]\n" for n in range(2, 10))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,3 +87,36 @@ def read_markdown_file(root: Path, path: str) -> MarkdownFile:
     raise ContentError(
         path, 1, "the front matter opened with `---` is never closed by a `---` line"
     )
+
+
+def check_links(root: Path, folder: str, problems: Problems) -> None:
+    """An error for each symbolic link under `folder` that goes round in a loop: one that
+    leads back to itself, or to a folder that holds it (reading it would never end)."""
+    top = root / folder
+    for directory, folders, files in os.walk(top):  # links are listed, never followed
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in sorted([*folders, *files]):
+            link = os.path.join(directory, name)
+            if name.startswith(".") or not os.path.islink(link):
+                continue
+            path = Path(link).relative_to(root).as_posix()
+            try:
+                target = os.path.realpath(link, strict=True)
+            except OSError as error:
+                if error.errno == errno.ELOOP:
+                    problems.error(
+                        path,
+                        None,
+                        f"is a symbolic link in a loop (to {os.readlink(link)!r}, which leads "
+                        "back to it); delete the link, or make it point to a file",
+                        value=name,
+                    )
+                continue  # a link to nothing: the page or image that needs it says so
+            if os.path.isdir(target) and Path(directory).resolve().is_relative_to(target):
+                problems.error(
+                    path,
+                    None,
+                    f"is a symbolic link to a folder that holds it ({os.readlink(link)!r}): "
+                    "reading it would never end; delete the link",
+                    value=name,
+                )

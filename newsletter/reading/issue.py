@@ -10,7 +10,7 @@ from newsletter.layout import ISSUE_FILE
 from newsletter.model import Article, EventEntry, Issue, Sections, Settings, Source
 from newsletter.reading.entries import check_duplicate_ids
 from newsletter.reading.fields import Fields
-from newsletter.reading.files import read_yaml_reporting
+from newsletter.reading.files import check_links, read_yaml_reporting
 from newsletter.reading.pages import Pages
 from newsletter.reading.schedule import read_schedule
 
@@ -30,6 +30,7 @@ def read_issue(
 ) -> IssueFolder | None:
     """Read `root/folder` (e.g. content/issues/062) as issue `number`."""
     path = f"{folder}/{ISSUE_FILE}"
+    check_links(root, folder, problems)
     data = read_yaml_reporting(root, path, problems)
     if data is None:
         return None
