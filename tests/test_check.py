@@ -403,6 +403,53 @@ def test_image_inside_code_is_not_checked(folder: Folder) -> None:
     assert folder.check().items == []
 
 
+# --- Git merge conflicts -----------------------------------------------------------------
+
+CONFLICT_MESSAGE = (
+    "a Git merge conflict is left in the file (lines {}-{}, from <<<<<<< to >>>>>>>); "
+    "keep the text you want and delete the lines <<<<<<<, ======= and >>>>>>>"
+)
+
+
+def test_conflict_markers_in_markdown_are_an_error_each(folder: Folder, run_cli: RunCli) -> None:
+    body = (
+        "Intro.\n\n<<<<<<< HEAD\nOur paragraph.\n=======\nTheir paragraph.\n"
+        ">>>>>>> 5f3e2a1 (Shorter intro)\n\nMiddle.\n\n<<<<<<< HEAD\nA\n||||||| base\nB\n"
+        "=======\nC\n>>>>>>> theirs\n"
+    )
+    folder.write(ARTICLE, "---\ntitle: First article\n---\n" + body)
+    first = reported(folder, run_cli, ARTICLE, 6, "a Git merge conflict")
+    assert first.message == CONFLICT_MESSAGE.format(6, 10)
+    second = reported(folder, run_cli, ARTICLE, 14, "a Git merge conflict")
+    assert second.message == CONFLICT_MESSAGE.format(14, 20)
+    assert len(folder.check().errors) == 2
+
+
+def test_a_conflict_in_the_front_matter_is_said_once(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(
+        REPORT,
+        text_of(REPORT).replace(
+            "venue: Brussels, Belgium\n",
+            "<<<<<<< HEAD\nvenue: Brussels, Belgium\n=======\nvenue: Bruges\n>>>>>>> x\n",
+        ),
+    )
+    reported(folder, run_cli, REPORT, 4, CONFLICT_MESSAGE.format(4, 8))
+    assert [p.line for p in folder.check().errors] == [4]  # no "invalid YAML" besides
+
+
+def test_a_conflict_in_a_yaml_file(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(
+        ISSUE_YAML,
+        "number: 1\n<<<<<<< ours\ndate: 2019-01-15\n=======\ndate: 2019-01-16\n>>>>>>> b\n",
+    )
+    reported(folder, run_cli, ISSUE_YAML, 2, CONFLICT_MESSAGE.format(2, 6))
+
+
+def test_a_heading_underlined_with_seven_equals_is_no_conflict(folder: Folder) -> None:
+    folder.write(ARTICLE, "---\ntitle: T\n---\nA heading\n=======\n\n> quoted\n")
+    assert folder.check().items == []
+
+
 # --- Symbolic links ----------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,8 @@ from newsletter.errors import ContentError, Problems
 from newsletter.reading.yamlfile import YamlMap, load_yaml
 
 MAX_FILE_BYTES = 20_000_000
+# What `git merge` writes around a conflict: ours, the base (diff3 style only), theirs.
+_CONFLICT_MARKER = re.compile(r"^(<{7}|\|{7}|={7}|>{7})(?:[ \t].*)?$", re.MULTILINE)
 
 
 def read_text(root: Path, path: str) -> str:
@@ -44,9 +47,39 @@ def decode_utf8(data: bytes, path: str) -> str:
         ) from None
 
 
+def conflicts(text: str) -> list[tuple[int, int]]:
+    """The (first, last) lines of each Git merge conflict left in `text`: from a
+    `<<<<<<<` line through `=======` to `>>>>>>>`."""
+    found = []
+    start: int | None = None
+    middle = False
+    for match in _CONFLICT_MARKER.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        marker = match[1][0]
+        if marker == "<":
+            start, middle = line, False
+        elif marker == "=" and start is not None:
+            middle = True
+        elif marker == ">" and start is not None and middle:
+            found.append((start, line))
+            start = None
+    return found
+
+
+def conflict_message(first: int, last: int) -> str:
+    """What to say about a merge conflict on lines `first` to `last`."""
+    return (
+        f"a Git merge conflict is left in the file (lines {first}-{last}, from <<<<<<< to "
+        ">>>>>>>); keep the text you want and delete the lines <<<<<<<, ======= and >>>>>>>"
+    )
+
+
 def read_yaml_file(root: Path, path: str) -> YamlMap:
     """A YAML file whose top level must be a mapping."""
-    data = load_yaml(read_text(root, path), path)
+    text = read_text(root, path)
+    for first, last in conflicts(text)[:1]:
+        raise ContentError(path, first, conflict_message(first, last))
+    data = load_yaml(text, path)
     if data is None:
         return YamlMap(1)
     if not isinstance(data, YamlMap):
@@ -70,9 +103,9 @@ class MarkdownFile:
     body_line: int  # the file line where the body starts
 
 
-def read_markdown_file(root: Path, path: str) -> MarkdownFile:
-    """A Markdown file with an optional YAML front-matter block between `---` lines."""
-    text = read_text(root, path)
+def parse_markdown_file(text: str, path: str) -> MarkdownFile:
+    """The text of a Markdown file (`read_text`), its optional YAML front-matter block
+    between `---` lines split off."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         return MarkdownFile(YamlMap(1), text, 1)

@@ -16,7 +16,13 @@ from newsletter.layout import ARTICLES, FOREWORD_FILE, REPORTS, RESERVED_SLUGS
 from newsletter.model import Article, Body, EventEntry, Foreword, Image, Origin, Report, Source
 from newsletter.reading.entries import DATE_KEYS, read_dates, read_id, read_status
 from newsletter.reading.fields import Fields
-from newsletter.reading.files import MarkdownFile, read_markdown_file
+from newsletter.reading.files import (
+    MarkdownFile,
+    conflict_message,
+    conflicts,
+    parse_markdown_file,
+    read_text,
+)
 from newsletter.reading.images import find_images
 from newsletter.reading.settings import read_people
 from newsletter.slugs import SLUG, slugify
@@ -152,10 +158,23 @@ class Pages:
                 )
 
     def _markdown(self, name: str) -> MarkdownFile | None:
+        """The page, or None when it cannot be read. A merge conflict left in it is an
+        error for each conflict (Markdown would publish the markers, `=======` as a
+        heading); the YAML error a conflict in the front matter causes is not repeated."""
+        path = self.rel(name)
         try:
-            return read_markdown_file(self.root, self.rel(name))
+            text = read_text(self.root, path)
         except ContentError as error:
             self.problems.add(error.problem)
+            return None
+        found = conflicts(text)
+        for first, last in found:
+            self.problems.error(path, first, conflict_message(first, last))
+        try:
+            return parse_markdown_file(text, path)
+        except ContentError as error:
+            if not found:
+                self.problems.add(error.problem)
             return None
 
     def _documents(self, kind: str) -> list[tuple[str, str, MarkdownFile]]:
