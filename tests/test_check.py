@@ -573,6 +573,52 @@ def test_image_without_alt_text_is_a_warning(folder: Folder, run_cli: RunCli) ->
     reported(folder, run_cli, ARTICLE, 7, "image 'images/photo.png' has no alt text", code=0)
 
 
+def test_an_issue_with_nothing_to_read_is_a_warning(folder: Folder, run_cli: RunCli) -> None:
+    folder.remove(f"{ISSUE}/articles")
+    folder.remove(f"{ISSUE}/reports")
+    folder.write(f"{ISSUE}/foreword.md", "---\nauthor: A. Editor\n---\n\n  \n")
+    problem = reported(folder, run_cli, ISSUE_YAML, None, "", code=0)
+    assert problem.message == (
+        "issue 1 has no articles, no reports and an empty foreword: its page and email "
+        "would have nothing to read; write foreword.md, or add a page with "
+        "`newsletter add article TITLE`"
+    )
+    folder.write(f"{ISSUE}/foreword.md", "---\nauthor: A. Editor\n---\nDear readers.\n")
+    assert folder.check().items == []
+
+
+def test_a_past_event_under_future_activities_is_a_warning(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(
+        SCHEDULE,
+        text_of(SCHEDULE) + "  - id: last-years-forum-2018\n    title: Last year's forum\n"
+        "    dates: 28 Dec. 2018 – 14 Jan. 2019\n    venue: Suva, Fiji\n",
+    )
+    problem = reported(folder, run_cli, SCHEDULE, 11, "", code=0)
+    assert problem.message == (
+        "\"Last year's forum\" ended on 2019-01-14, before this issue's date (2019-01-15), "
+        "yet it is listed under Future Activities; remove it from the schedule "
+        "(a report tells how it went)"
+    )
+    # One that ends on the issue's day is still current.
+    folder.write(SCHEDULE, text_of(SCHEDULE).replace("4-8 Nov. 2019", "10-15 Jan. 2019"))
+    assert folder.check().items == []
+
+
+def test_a_report_dated_after_the_issue_is_a_warning(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(REPORT, text_of(REPORT).replace("2-6 July 2018", "2-6 July 2019"))
+    problem = reported(folder, run_cli, REPORT, 3, "", code=0)
+    assert problem.message == (
+        "dates: the event starts on 2019-07-02, after this issue's date (2019-01-15): a "
+        "report tells of an event that took place; check the year, or announce the event "
+        "in the schedule instead"
+    )
+    iso = "start: 2019-01-16\nend: 2019-01-17\n"
+    folder.write(REPORT, text_of(REPORT).replace("dates: 2-6 July 2018\n", iso))
+    reported(folder, run_cli, REPORT, 3, "start: the event starts on 2019-01-16, after", code=0)
+    folder.write(REPORT, text_of(REPORT).replace("2-6 July 2018", "15 Jan. 2019"))
+    assert folder.check().items == []
+
+
 def test_errors_and_warnings_together_exit_1(folder: Folder, run_cli: RunCli) -> None:
     folder.write(ARTICLE, text_of(ARTICLE).replace("![A green square]", "![]"))
     folder.write(ISSUE_YAML, "number: 3\ndate: 2019-01-15\n")

@@ -8,6 +8,7 @@ files in the issue's images/ folder, or https URLs.
 from __future__ import annotations
 
 import posixpath
+from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -90,9 +91,12 @@ class Pages:
             )
         return tuple(sorted(articles, key=lambda a: (a.order is None, a.order or 0, a.slug)))
 
-    def reports(self, number: int) -> tuple[tuple[Report, EventEntry], ...]:
+    def reports(
+        self, number: int, issue_date: date | None = None
+    ) -> tuple[tuple[Report, EventEntry], ...]:
         """The reports of issue `number`, by `order:` and then by slug, each with the
-        calendar entry of the event it reports on."""
+        calendar entry of the event it reports on; a warning for a report of an event
+        that starts after `issue_date` (a mistyped year, or an event yet to come)."""
         reports = []
         for slug, name, document in self._documents(REPORTS):
             path = self.rel(name)
@@ -103,6 +107,14 @@ class Pages:
             status = read_status(fields, tentative)
             event_id = read_id(fields, "event", title, dates)
             body = self._body(name, document)
+            if dates is not None and issue_date is not None and dates.start_date > issue_date:
+                key = "dates" if fields.has("dates") else "start"
+                fields.warning(
+                    key,
+                    f"the event starts on {dates.start_date}, after this issue's date "
+                    f"({issue_date}): a report tells of an event that took place; check the "
+                    "year, or announce the event in the schedule instead",
+                )
             if (
                 title is None
                 or dates is None
