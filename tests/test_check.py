@@ -619,6 +619,63 @@ def test_a_report_dated_after_the_issue_is_a_warning(folder: Folder, run_cli: Ru
     assert folder.check().items == []
 
 
+REMOVED = [
+    (
+        '<iframe src="https://www.youtube.com/embed/x" width="560"></iframe>',
+        "raw HTML <iframe> is removed when published (its text stays); link to the page instead",
+        "<iframe",
+    ),
+    (
+        "[Win a prize](javascript:alert(document.cookie))",
+        "the link 'javascript:alert(document.cookie)' is published as plain text, not as a "
+        "link: javascript: links are not kept (only http, https, mailto, tel, webcal)",
+        'href="javascript',
+    ),
+    (
+        '<a href="JavaScript:void(0)">x</a>',
+        "the href='JavaScript:void(0)' of <a> is removed when published: javascript: links "
+        "are not kept (only http, https, mailto, tel, webcal)",
+        "JavaScript:",
+    ),
+    (
+        "<script>alert(1)</script>",
+        "raw HTML <script> is removed when published with all it holds",
+        "alert(1)",
+    ),
+    (
+        '<p class="lead"\n   onmouseover="steal()">Hover</p>',
+        "raw HTML <p>: class=, onmouseover= removed when published (no script runs in the "
+        "newsletter)",
+        "steal",
+    ),
+]
+
+
+@pytest.mark.parametrize(("markdown", "message", "gone"), REMOVED, ids=lambda v: str(v)[:20])
+def test_what_the_sanitiser_removes_is_a_warning_with_the_line(
+    folder: Folder, run_cli: RunCli, markdown: str, message: str, gone: str
+) -> None:
+    from newsletter.render.markdown import render_markdown
+
+    folder.write(ARTICLE, article_showing(markdown))
+    reported(folder, run_cli, ARTICLE, 6, message, code=0)
+    assert len(folder.check().warnings) == 1
+    assert gone not in render_markdown(markdown)  # what the warning says is so
+
+
+def test_raw_html_the_sanitiser_keeps_and_code_give_no_warning(folder: Folder) -> None:
+    folder.write(
+        ARTICLE,
+        article_showing(
+            '<figure><img src="images/photo.png" alt="A square" width="1"><figcaption>'
+            'A <a href="https://example.org/" title="t">link</a></figcaption></figure>\n\n'
+            "`<iframe>` in code, <https://example.org/>, <news@example.org>, a < b > c\n\n"
+            "```html\n<script>alert(1)</script>\n```\n\n[mail](mailto:news@example.org)"
+        ),
+    )
+    assert folder.check().items == []
+
+
 def test_errors_and_warnings_together_exit_1(folder: Folder, run_cli: RunCli) -> None:
     folder.write(ARTICLE, text_of(ARTICLE).replace("![A green square]", "![]"))
     folder.write(ISSUE_YAML, "number: 3\ndate: 2019-01-15\n")

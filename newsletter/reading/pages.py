@@ -25,6 +25,7 @@ from newsletter.reading.files import (
     read_text,
 )
 from newsletter.reading.images import find_images
+from newsletter.reading.rawhtml import removals
 from newsletter.reading.settings import read_people
 from newsletter.slugs import SLUG, slugify
 
@@ -223,6 +224,8 @@ class Pages:
     def _body(self, name: str, document: MarkdownFile) -> Body:
         images = []
         path = self.rel(name)
+        for removal in removals(document.body):
+            self.problems.warning(path, document.body_line + removal.line - 1, removal.message)
         for reference in find_images(document.body):
             line = document.body_line + reference.line - 1
             image = self._image(reference.src, reference.alt, Source(path, line))
