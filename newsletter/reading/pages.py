@@ -24,6 +24,7 @@ from newsletter.reading.files import (
     parse_markdown_file,
     read_text,
 )
+from newsletter.reading.imagefiles import check_image_file
 from newsletter.reading.images import find_images
 from newsletter.reading.rawhtml import removals
 from newsletter.reading.settings import read_people
@@ -285,5 +286,7 @@ class Pages:
                 value=src,
             )
         image = Image(name=name.removeprefix("images/"), file=file, alt=alt, source=source)
+        if image.name not in self.images:
+            check_image_file(file, self.rel(name), self.problems)
         self.images.setdefault(image.name, image)
         return image
