@@ -203,6 +203,70 @@ def test_base_url_must_be_absolute_https(
         assert repr(value) in problem.message  # quotes what the editor wrote
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "https://editor:s3cret@news.example.org/",
+            "'https://***@news.example.org/' holds a user name or password, which would appear "
+            "in every page and email: write the address without the part before @ (protect a "
+            "preview site another way)",
+        ),
+        (
+            "https://user@news.example.org/",
+            "'https://***@news.example.org/' holds a user name or password",
+        ),
+        (
+            '"https://news.example.org/rocb news/"',
+            "'https://news.example.org/rocb news/' has a space in it: write the address without "
+            "spaces (%20 in a path)",
+        ),
+        (
+            "https://news.example.org/?utm_source=x",
+            "'https://news.example.org/?utm_source=x' has a query (?utm_source=x): the site's "
+            "address cannot have one; remove it",
+        ),
+        (
+            "https://news.example.org/#top",
+            "'https://news.example.org/#top' has a fragment (#top): the site's address cannot "
+            "have one; remove it",
+        ),
+        (
+            "https://news.example.org:99999/",
+            "'https://news.example.org:99999/' has a port that is not a number from 1 to 65535",
+        ),
+    ],
+    ids=["credentials", "user", "space", "query", "fragment", "port"],
+)
+def test_base_url_the_pages_could_not_carry(
+    folder: Folder, run_cli: RunCli, value: str, message: str
+) -> None:
+    folder.write(SETTINGS, f"title: T\npublisher: P\nbase_url: {value}\n")
+    problem = reported(folder, run_cli, SETTINGS, 3, "base_url: ")
+    assert problem.message.startswith(f"base_url: {message}")
+    assert "s3cret" not in run_cli("check", "--root", str(folder.root)).output
+
+
+@pytest.mark.parametrize(
+    ("value", "url"),
+    [
+        ("HTTPS://News.Example.ORG/", "https://news.example.org/"),
+        ("https://NEWS.example.org:8443/Archive", "https://news.example.org:8443/Archive/"),
+        ("https://[2001:DB8::1]/n/", "https://[2001:db8::1]/n/"),
+    ],
+)
+def test_base_url_is_normalised(folder: Folder, run_cli: RunCli, value: str, url: str) -> None:
+    from newsletter.site import load
+
+    folder.write(SETTINGS, f"title: T\npublisher: P\nbase_url: {value}\n")
+    assert folder.check().items == []
+    assert load(folder.root)[0].settings.base_url == url
+    assert run_cli("build", "--root", str(folder.root)).code == 0
+    index = folder.path("public/index.html").read_text()
+    assert f'href="webcal://{url.removeprefix("https://")}calendar.ics"' in index
+    assert "HTTPS://" not in index and "webcal://HTTPS" not in index
+
+
 AUDIENCE = "title: T\npublisher: P\nbase_url: https://a.example/\naudience:\n"
 
 
