@@ -398,8 +398,17 @@ def test_duplicate_id_in_one_schedule(folder: Folder, run_cli: RunCli) -> None:
 
 def test_report_reusing_a_schedule_id_of_the_same_issue(folder: Folder, run_cli: RunCli) -> None:
     folder.write(REPORT, text_of(REPORT).replace("first-report-2018", "event-one-2019"))
-    problem = reported(folder, run_cli, REPORT, 5, "event id 'event-one-2019' is used twice")
-    assert f"first at {SCHEDULE}:3" in problem.message
+    problem = reported(folder, run_cli, REPORT, 5, "")
+    assert problem.message == (
+        f"event id 'event-one-2019' is also in this issue's schedule ({SCHEDULE}:3): an "
+        "issue reports on an event that took place or announces one to come, not both; "
+        "remove the event from schedule.yaml (the report keeps it in the calendar)"
+    )
+    assert len(folder.check().errors) == 1
+    # Two reports of one issue with one id: each event needs its own.
+    folder.write(SCHEDULE, text_of(SCHEDULE).replace("event-one-2019", "event-three-2019"))
+    folder.write(f"{ISSUE}/reports/second-report.md", folder.path(REPORT).read_text())
+    reported(folder, run_cli, f"{ISSUE}/reports/second-report.md", 5, "is used twice (first at")
 
 
 def test_bad_explicit_id(folder: Folder, run_cli: RunCli) -> None:

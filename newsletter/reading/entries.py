@@ -173,11 +173,25 @@ def check_duplicate_ids(entries: tuple[EventEntry, ...], problems: Problems) -> 
     seen: dict[str, EventEntry] = {}
     for entry in entries:
         first = seen.setdefault(entry.id, entry)
-        if first is not entry:
+        if first is entry:
+            continue
+        if {first.origin, entry.origin} == {Origin.SCHEDULE, Origin.REPORT}:
+            scheduled = first if first.origin is Origin.SCHEDULE else entry
+            report = entry if scheduled is first else first
             problems.error(
-                entry.source.path,
-                entry.source.line,
-                f"event id {entry.id!r} is used twice (first at {first.source}); "
-                "give each event its own id",
+                report.source.path,
+                report.source.line,
+                f"event id {entry.id!r} is also in this issue's schedule ({scheduled.source}): "
+                "an issue reports on an event that took place or announces one to come, not "
+                "both; remove the event from schedule.yaml (the report keeps it in the "
+                "calendar)",
                 value=entry.id,
             )
+            continue
+        problems.error(
+            entry.source.path,
+            entry.source.line,
+            f"event id {entry.id!r} is used twice (first at {first.source}); "
+            "give each event its own id",
+            value=entry.id,
+        )
