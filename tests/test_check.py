@@ -84,6 +84,49 @@ def test_malformed_yaml_names_the_line(
     reported(folder, run_cli, name, line, "invalid YAML")
 
 
+@pytest.mark.parametrize(
+    ("content", "line", "hint"),
+    [
+        (
+            "number: 1\ndate: 2019-01-15\n\tperiod: Q1\n",
+            3,
+            "; the line has a tab (U+0009) at column 1: YAML indents with spaces only, so "
+            "replace the tab with spaces",
+        ),
+        (
+            "number: 1\ndate: 2019-01-15\nsections:\n  articles: A\n \t reports: B\n",
+            5,
+            "the line has a tab (U+0009) at column 2",
+        ),
+        (
+            "number: 1\ndate: 2019-01-15\ntitle: \u201cCustoms: the next decade\u201d\n",
+            3,
+            "; the line has a curly quote \u201c (U+201C LEFT DOUBLE QUOTATION MARK): YAML "
+            "quotes a value with straight quotes \" or ' only; retype them, or turn off smart "
+            "quotes in your editor",
+        ),
+        (
+            "number: 1\ndate: 2019-01-15\nperiod: \u2018Q1: July\u2019\n",
+            3,
+            "a curly quote \u2018 (U+2018 LEFT SINGLE QUOTATION MARK)",
+        ),
+    ],
+    ids=["tab", "tab-inside", "double-quotes", "single-quotes"],
+)
+def test_yaml_errors_name_a_tab_or_curly_quote(
+    folder: Folder, run_cli: RunCli, content: str, line: int, hint: str
+) -> None:
+    folder.write(ISSUE_YAML, content)
+    problem = reported(folder, run_cli, ISSUE_YAML, line, "invalid YAML")
+    assert hint in problem.message
+
+
+def test_a_date_in_curly_quotes_gets_the_hint(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(ISSUE_YAML, "number: 1\ndate: \u201c2019-01-15\u201d\n")
+    problem = reported(folder, run_cli, ISSUE_YAML, 2, "date: must be a date written YYYY-MM-DD")
+    assert "curly quote \u201c (U+201C LEFT DOUBLE QUOTATION MARK)" in problem.message
+
+
 def test_unclosed_quote_names_the_line_it_starts_on(folder: Folder, run_cli: RunCli) -> None:
     folder.write(ISSUE_YAML, 'number: 1\ndate: 2019-01-15\ntitle: "No.1\nperiod: x\n')
     problem = reported(folder, run_cli, ISSUE_YAML, 5, "invalid YAML")
@@ -368,8 +411,8 @@ def test_dates_together_with_start(folder: Folder, run_cli: RunCli) -> None:
 @pytest.mark.parametrize(
     ("extra", "line", "message"),
     [
-        ("    start: 2019-06-31\n", 3, "events[1].start: must be an ISO date"),
-        ("    start: 2019-06-01\n    end: 2019-06-31\n", 4, "events[1].end: must be an ISO date"),
+        ("    start: 2019-06-31\n", 3, "events[1].start: there is no day 31 in June 2019"),
+        ("    start: 2019-06-01\n    end: 2019-06-31\n", 4, "events[1].end: there is no day 31"),
         ("    start: 2019-06-10\n    end: 2019-06-01\n", 4, "events[1].end: 2019-06-01 is before"),
         ("    start: 2019-06-10T09:00\n    timezone: Mars/Olympus\n", 4, "unknown time zone"),
     ],
@@ -386,8 +429,26 @@ def test_bad_iso_dates(
 
 def test_impossible_issue_date(folder: Folder, run_cli: RunCli) -> None:
     folder.write(ISSUE_YAML, "number: 1\ndate: 2019-02-30\n")
-    problem = reported(folder, run_cli, ISSUE_YAML, 2, "date: must be a date written YYYY-MM-DD")
-    assert "'2019-02-30'" in problem.message
+    problem = reported(folder, run_cli, ISSUE_YAML, 2, "")
+    assert problem.message == (
+        "date: there is no day 30 in February 2019 ('2019-02-30'); write a day that exists"
+    )
+    folder.write(ISSUE_YAML, "number: 1\ndate: 2019-13-01\n")
+    reported(folder, run_cli, ISSUE_YAML, 2, "date: there is no month 13 ('2019-13-01')")
+    folder.write(ISSUE_YAML, "number: 1\ndate: 2020-02-29\n")  # a leap year
+    assert folder.check().errors == []
+    folder.write(ISSUE_YAML, "number: 1\ndate: 15/01/2019\n")
+    reported(folder, run_cli, ISSUE_YAML, 2, "date: must be a date written YYYY-MM-DD, not")
+
+
+def test_an_impossible_day_in_a_date_time(folder: Folder, run_cli: RunCli) -> None:
+    extra = "    start: 2019-02-29T09:00\n    timezone: Asia/Bangkok\n"
+    folder.write(SCHEDULE, "events:\n  - id: a-2019\n" + extra + "    title: A\n    venue: V\n")
+    problem = reported(folder, run_cli, SCHEDULE, 3, "")
+    assert problem.message == (
+        "events[1].start: there is no day 29 in February 2019 ('2019-02-29T09:00'); "
+        "write a day that exists"
+    )
 
 
 def test_duplicate_id_in_one_schedule(folder: Folder, run_cli: RunCli) -> None:

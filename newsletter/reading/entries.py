@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from newsletter.dates import parse_dates
 from newsletter.errors import DateError, Problems
 from newsletter.model import DateRange, EventEntry, Origin, Source, Status
-from newsletter.reading.fields import Fields
+from newsletter.reading.fields import Fields, missing_day
 from newsletter.slugs import SLUG, default_event_id
 
 DATE_KEYS = ("dates", "start", "end", "timezone")
@@ -147,7 +147,10 @@ def _iso(fields: Fields, key: str) -> date | datetime | None:
                 else date.fromisoformat(text)
             )
         except ValueError:
-            pass
+            missing = missing_day(text)
+            if missing is not None:
+                fields.error(key, f"{missing} ({text!r}); write a day that exists", value)
+                return None
     fields.error(
         key,
         f"must be an ISO date (2019-06-27) or date-time (2019-06-27T09:00), not {value!r}",
