@@ -301,7 +301,7 @@ def test_base_url_the_pages_could_not_carry(
 def test_base_url_is_normalised(folder: Folder, run_cli: RunCli, value: str, url: str) -> None:
     from newsletter.site import load
 
-    folder.write(SETTINGS, f"title: T\npublisher: P\nbase_url: {value}\n")
+    folder.write(SETTINGS, text_of(SETTINGS).replace("https://news.example.org/", value))
     assert folder.check().items == []
     assert load(folder.root)[0].settings.base_url == url
     assert run_cli("build", "--root", str(folder.root)).code == 0
@@ -535,6 +535,64 @@ def test_image_linked_inside_the_root_is_fine(folder: Folder) -> None:
 def test_image_inside_code_is_not_checked(folder: Folder) -> None:
     folder.write(ARTICLE, article_showing("```\n![x](../secret.png)\n```\n\n`![y](/etc/x)`"))
     assert folder.check().items == []
+
+
+# --- Template overrides ------------------------------------------------------------------
+
+
+def test_a_broken_template_override_fails_check_with_its_line(
+    folder: Folder, run_cli: RunCli
+) -> None:
+    folder.write(
+        "templates/web/issue.html",
+        '{% extends "web/base.html" %}\n{% block main %}\n<h1>{{ issue.title </h1>\n'
+        "{% endblock %}\n",
+    )
+    folder.write("templates/scaffold/report.md", "---\ntitle: {{ title|yaml }\n---\n")
+    folder.write("templates/text/issue.txt", b"Caf\xe9 {{ issue.title }}\n")
+    problem = reported(folder, run_cli, "templates/web/issue.html", 3, "")
+    assert problem.message == "template error: unexpected '/'"
+    reported(folder, run_cli, "templates/scaffold/report.md", 2, "template error: unexpected '}'")
+    reported(
+        folder, run_cli, "templates/text/issue.txt", None, "is not UTF-8 text; save it with UTF-8"
+    )
+    result = run_cli("build", "--root", str(folder.root))
+    assert result.code == 1 and "Traceback" not in result.output
+
+
+def test_working_template_overrides_pass_check(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(
+        "templates/web/issue.html",
+        '{% extends "web/base.html" %}\n{% block main %}<h1>{{ issue.title }}</h1>{% endblock %}\n',
+    )
+    folder.write("templates/web/partials/note.html", "<p>{{ note }}</p>\n")  # a new one
+    folder.write("templates/scaffold/article.md", "---\ntitle: {{ title|yaml }}\n---\n")
+    assert folder.check().items == []
+    assert run_cli("build", "--root", str(folder.root)).code == 0
+
+
+def test_check_compiles_only_the_templates_that_differ_from_the_packaged_ones(
+    folder: Folder,
+) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from newsletter.layout import packaged_templates
+
+    shutil.copytree(packaged_templates(), folder.path("templates"))
+    code = (
+        "import sys; from pathlib import Path; from newsletter.site import check; "
+        f"problems = check(Path({str(folder.root)!r})); "
+        "print(len(problems.items), 'jinja2' in sys.modules)"
+    )
+    run = [sys.executable, "-c", code]
+    subprocess.run(run, capture_output=True, check=True, timeout=60)  # records the budgets
+    result = subprocess.run(run, capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.split() == ["0", "False"]  # a copy of the packaged ones: no Jinja
+    folder.write("templates/email/issue.mjml", "{% if %}\n")
+    result = subprocess.run(run, capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.split() == ["1", "True"]
 
 
 # --- Git merge conflicts -----------------------------------------------------------------
