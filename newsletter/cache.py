@@ -31,6 +31,8 @@ except ImportError:  # pragma: no cover - other Pythons
 _HEADER = "newsletter email budget 1"
 _TEMPLATE_FOLDERS = ("email", "text")
 _LIBRARIES = ("mjml", "css_inline")
+# Deeper than any folder an editor makes; a link to a folder above it goes no further.
+_MAX_DEPTH = 16
 
 
 def check_budgets(root: Path, newsletter: Newsletter, problems: Problems) -> None:
@@ -124,21 +126,25 @@ def _add_files(
             digest.update(data)
 
 
-def _walk(places: Iterable[str], skip: str = "") -> Iterator[str]:
+def _walk(places: Iterable[str], skip: str = "", _depth: int = 0) -> Iterator[str]:
     """Every file in or under `places` (a file stands for itself), sorted, without the
     folder `skip`, caches and dot-files (the reader ignores them; `send` keeps its
-    journal in the issue's folder)."""
+    journal in the issue's folder). A link in a loop is left out: the reader reports it."""
     for place in places:
         if os.path.isfile(place):
             yield place
-        elif os.path.isdir(place) and place != skip:
+        elif os.path.isdir(place) and place != skip and _depth < _MAX_DEPTH:
             entries = sorted(os.scandir(place), key=lambda entry: entry.name)
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
-                if entry.is_dir() and entry.name != "__pycache__":
-                    yield from _walk([entry.path], skip)
-                elif entry.is_file():
+                try:
+                    is_dir, is_file = entry.is_dir(), entry.is_file()
+                except OSError:  # a link in a loop: Too many levels of symbolic links
+                    continue
+                if is_dir and entry.name != "__pycache__":
+                    yield from _walk([entry.path], skip, _depth + 1)
+                elif is_file:
                     yield entry.path
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsletter.errors import ContentErrors, Problems, UsageError
-from newsletter.layout import check_root, out_folder
+from newsletter.layout import TEMPLATES, check_root, out_folder, packaged_templates
 from newsletter.model import Newsletter
 
 if TYPE_CHECKING:
@@ -43,13 +43,51 @@ def check(root: Path) -> Problems:
     root = check_root(root)
     newsletter, problems = read_newsletter(root)
     read_record(root, problems)
+    changed = _own_templates(root)
+    if changed:
+        from newsletter.render.templates import check_templates
+        from newsletter.scaffold.skeletons import skeleton_environment
+
+        skeletons = {"scaffold/": skeleton_environment(root)}
+        check_templates(root, changed, problems, skeletons)
     if newsletter is not None and newsletter.settings.email.dkim is not None:
         from newsletter.sending.dkim import check_dkim
 
         check_dkim(root, newsletter.settings, problems)
+    if newsletter is not None and newsletter.issues and not newsletter.settings.email.sender:
+        from newsletter.render.email.message import warn_without_sender
+
+        warn_without_sender(newsletter.settings, problems)
     if newsletter is not None and not problems.errors:
         check_budgets(root, newsletter, problems)
     return problems
+
+
+def _own_templates(root: Path) -> list[str]:
+    """The names of the templates in the newsletter's own templates/ that are not the
+    packaged ones byte for byte: what `check` compiles (loading Jinja only for them)."""
+    own = root / TEMPLATES
+    packaged = packaged_templates()
+    if not own.is_dir() or own.resolve() == packaged.resolve():
+        return []
+    names = []
+    for directory, folders, files in os.walk(own):  # links are listed, never followed
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        for file in sorted(files):
+            path = os.path.join(directory, file)
+            if file.startswith(".") or not os.path.isfile(path):
+                continue  # a link to nothing, or in a loop: no template to load
+            name = Path(path).relative_to(own).as_posix()
+            if not _same_file(Path(path), packaged / name):
+                names.append(name)
+    return names
+
+
+def _same_file(file: Path, other: Path) -> bool:
+    try:
+        return file.read_bytes() == other.read_bytes()
+    except OSError:
+        return False
 
 
 def build_time(newsletter: Newsletter) -> datetime:

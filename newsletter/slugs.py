@@ -24,3 +24,18 @@ def default_event_id(title: str, year: int | None) -> str:
     (the slug alone while its dates, and so its year, are to be announced)."""
     slug = slugify(title) or "event"
     return slug if year is None else f"{slug}-{year}"
+
+
+# A page's file name is the last part of its URL: long enough for a headline, short
+# enough for a URL to read, and far below the 255 bytes a file name may have.
+MAX_PAGE_SLUG = 80
+
+
+def page_slug(title: str, limit: int = MAX_PAGE_SLUG) -> str:
+    """The file name (without `.md`) `add` gives a page titled `title`: its slug, cut
+    after the last whole word that fits in `limit` characters."""
+    slug = slugify(title)
+    if len(slug) <= limit:
+        return slug
+    cut = slug[: limit + 1].rsplit("-", 1)[0] if "-" in slug[: limit + 1] else slug[:limit]
+    return cut.strip("-")

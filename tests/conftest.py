@@ -67,6 +67,7 @@ SCHEDULE = f"{ISSUE}/schedule.yaml"
 MINIMAL: dict[str, str | bytes] = {
     SETTINGS: (
         "title: Test Newsletter\npublisher: Test Publisher\nbase_url: https://news.example.org/\n"
+        "email:\n  from: Test Publisher <news@example.org>\n"
     ),
     ISSUE_YAML: "number: 1\ndate: 2019-01-15\n",
     ARTICLE: (

@@ -4,12 +4,14 @@ the rows after it are kept."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from newsletter.audience.importing import read_list
 from newsletter.errors import ContentError, UsageError
+from tests.conftest import Run
 
 
 def write(tmp_path: Path, content: str | bytes, name: str = "list.csv") -> Path:
@@ -119,7 +121,7 @@ def test_every_bad_row_is_reported_with_its_line(tmp_path: Path) -> None:
     [
         (b"", "has no 'email' column"),
         (b"mail;name\nann@example.org;Ann\n", "found 'mail;name'"),
-        (b"email\nann@example.org\n\xff\xfe\n", "is not UTF-8 text (line 3, byte 22"),
+        (b"email\nann@example.org\n\xff\xfe\n", ":3: is not UTF-8 text (byte 0xff"),
         ("email\nann@example.org\n".encode("utf-16"), "is UTF-16 text: save it as CSV UTF-8"),
     ],
 )
@@ -131,6 +133,25 @@ def test_a_file_that_is_not_a_list_names_itself(
         read_list(file)
     assert str(file) in str(raised.value)
     assert message in str(raised.value)
+
+
+def test_a_latin_1_file_is_reported_by_line_with_a_hint(
+    tmp_path: Path, run_cli: Callable[..., Run]
+) -> None:
+    text = "email,name\nann@example.org,Ann\nbob@example.org,Bob\n"
+    text += "jerome@example.org,J\u00e9r\u00f4me\n"
+    file = write(tmp_path, text.encode("latin-1"))
+    with pytest.raises(ContentError) as raised:
+        read_list(file)
+    assert str(raised.value) == (
+        f"{file}:4: is not UTF-8 text (byte 0xe9, '\u00e9' in Latin-1 or Windows-1252): save it "
+        "as UTF-8 (in Excel: Save As, CSV UTF-8)"
+    )
+    database = f"sqlite:///{tmp_path / 'subscribers.sqlite'}"
+    result = run_cli("subscribers", "import", str(file), "--database", database)
+    assert result.code == 1, result.output
+    assert f"{file}:4: is not UTF-8 text (byte 0xe9" in result.err
+    assert "byte 44" not in result.err and "Traceback" not in result.output
 
 
 def test_a_missing_file_is_a_usage_error(tmp_path: Path) -> None:

@@ -84,6 +84,49 @@ def test_malformed_yaml_names_the_line(
     reported(folder, run_cli, name, line, "invalid YAML")
 
 
+@pytest.mark.parametrize(
+    ("content", "line", "hint"),
+    [
+        (
+            "number: 1\ndate: 2019-01-15\n\tperiod: Q1\n",
+            3,
+            "; the line has a tab (U+0009) at column 1: YAML indents with spaces only, so "
+            "replace the tab with spaces",
+        ),
+        (
+            "number: 1\ndate: 2019-01-15\nsections:\n  articles: A\n \t reports: B\n",
+            5,
+            "the line has a tab (U+0009) at column 2",
+        ),
+        (
+            "number: 1\ndate: 2019-01-15\ntitle: \u201cCustoms: the next decade\u201d\n",
+            3,
+            "; the line has a curly quote \u201c (U+201C LEFT DOUBLE QUOTATION MARK): YAML "
+            "quotes a value with straight quotes \" or ' only; retype them, or turn off smart "
+            "quotes in your editor",
+        ),
+        (
+            "number: 1\ndate: 2019-01-15\nperiod: \u2018Q1: July\u2019\n",
+            3,
+            "a curly quote \u2018 (U+2018 LEFT SINGLE QUOTATION MARK)",
+        ),
+    ],
+    ids=["tab", "tab-inside", "double-quotes", "single-quotes"],
+)
+def test_yaml_errors_name_a_tab_or_curly_quote(
+    folder: Folder, run_cli: RunCli, content: str, line: int, hint: str
+) -> None:
+    folder.write(ISSUE_YAML, content)
+    problem = reported(folder, run_cli, ISSUE_YAML, line, "invalid YAML")
+    assert hint in problem.message
+
+
+def test_a_date_in_curly_quotes_gets_the_hint(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(ISSUE_YAML, "number: 1\ndate: \u201c2019-01-15\u201d\n")
+    problem = reported(folder, run_cli, ISSUE_YAML, 2, "date: must be a date written YYYY-MM-DD")
+    assert "curly quote \u201c (U+201C LEFT DOUBLE QUOTATION MARK)" in problem.message
+
+
 def test_unclosed_quote_names_the_line_it_starts_on(folder: Folder, run_cli: RunCli) -> None:
     folder.write(ISSUE_YAML, 'number: 1\ndate: 2019-01-15\ntitle: "No.1\nperiod: x\n')
     problem = reported(folder, run_cli, ISSUE_YAML, 5, "invalid YAML")
@@ -203,6 +246,70 @@ def test_base_url_must_be_absolute_https(
         assert repr(value) in problem.message  # quotes what the editor wrote
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "https://editor:s3cret@news.example.org/",
+            "'https://***@news.example.org/' holds a user name or password, which would appear "
+            "in every page and email: write the address without the part before @ (protect a "
+            "preview site another way)",
+        ),
+        (
+            "https://user@news.example.org/",
+            "'https://***@news.example.org/' holds a user name or password",
+        ),
+        (
+            '"https://news.example.org/rocb news/"',
+            "'https://news.example.org/rocb news/' has a space in it: write the address without "
+            "spaces (%20 in a path)",
+        ),
+        (
+            "https://news.example.org/?utm_source=x",
+            "'https://news.example.org/?utm_source=x' has a query (?utm_source=x): the site's "
+            "address cannot have one; remove it",
+        ),
+        (
+            "https://news.example.org/#top",
+            "'https://news.example.org/#top' has a fragment (#top): the site's address cannot "
+            "have one; remove it",
+        ),
+        (
+            "https://news.example.org:99999/",
+            "'https://news.example.org:99999/' has a port that is not a number from 1 to 65535",
+        ),
+    ],
+    ids=["credentials", "user", "space", "query", "fragment", "port"],
+)
+def test_base_url_the_pages_could_not_carry(
+    folder: Folder, run_cli: RunCli, value: str, message: str
+) -> None:
+    folder.write(SETTINGS, f"title: T\npublisher: P\nbase_url: {value}\n")
+    problem = reported(folder, run_cli, SETTINGS, 3, "base_url: ")
+    assert problem.message.startswith(f"base_url: {message}")
+    assert "s3cret" not in run_cli("check", "--root", str(folder.root)).output
+
+
+@pytest.mark.parametrize(
+    ("value", "url"),
+    [
+        ("HTTPS://News.Example.ORG/", "https://news.example.org/"),
+        ("https://NEWS.example.org:8443/Archive", "https://news.example.org:8443/Archive/"),
+        ("https://[2001:DB8::1]/n/", "https://[2001:db8::1]/n/"),
+    ],
+)
+def test_base_url_is_normalised(folder: Folder, run_cli: RunCli, value: str, url: str) -> None:
+    from newsletter.site import load
+
+    folder.write(SETTINGS, text_of(SETTINGS).replace("https://news.example.org/", value))
+    assert folder.check().items == []
+    assert load(folder.root)[0].settings.base_url == url
+    assert run_cli("build", "--root", str(folder.root)).code == 0
+    index = folder.path("public/index.html").read_text()
+    assert f'href="webcal://{url.removeprefix("https://")}calendar.ics"' in index
+    assert "HTTPS://" not in index and "webcal://HTTPS" not in index
+
+
 AUDIENCE = "title: T\npublisher: P\nbase_url: https://a.example/\naudience:\n"
 
 
@@ -304,8 +411,8 @@ def test_dates_together_with_start(folder: Folder, run_cli: RunCli) -> None:
 @pytest.mark.parametrize(
     ("extra", "line", "message"),
     [
-        ("    start: 2019-06-31\n", 3, "events[1].start: must be an ISO date"),
-        ("    start: 2019-06-01\n    end: 2019-06-31\n", 4, "events[1].end: must be an ISO date"),
+        ("    start: 2019-06-31\n", 3, "events[1].start: there is no day 31 in June 2019"),
+        ("    start: 2019-06-01\n    end: 2019-06-31\n", 4, "events[1].end: there is no day 31"),
         ("    start: 2019-06-10\n    end: 2019-06-01\n", 4, "events[1].end: 2019-06-01 is before"),
         ("    start: 2019-06-10T09:00\n    timezone: Mars/Olympus\n", 4, "unknown time zone"),
     ],
@@ -322,8 +429,26 @@ def test_bad_iso_dates(
 
 def test_impossible_issue_date(folder: Folder, run_cli: RunCli) -> None:
     folder.write(ISSUE_YAML, "number: 1\ndate: 2019-02-30\n")
-    problem = reported(folder, run_cli, ISSUE_YAML, 2, "date: must be a date written YYYY-MM-DD")
-    assert "'2019-02-30'" in problem.message
+    problem = reported(folder, run_cli, ISSUE_YAML, 2, "")
+    assert problem.message == (
+        "date: there is no day 30 in February 2019 ('2019-02-30'); write a day that exists"
+    )
+    folder.write(ISSUE_YAML, "number: 1\ndate: 2019-13-01\n")
+    reported(folder, run_cli, ISSUE_YAML, 2, "date: there is no month 13 ('2019-13-01')")
+    folder.write(ISSUE_YAML, "number: 1\ndate: 2020-02-29\n")  # a leap year
+    assert folder.check().errors == []
+    folder.write(ISSUE_YAML, "number: 1\ndate: 15/01/2019\n")
+    reported(folder, run_cli, ISSUE_YAML, 2, "date: must be a date written YYYY-MM-DD, not")
+
+
+def test_an_impossible_day_in_a_date_time(folder: Folder, run_cli: RunCli) -> None:
+    extra = "    start: 2019-02-29T09:00\n    timezone: Asia/Bangkok\n"
+    folder.write(SCHEDULE, "events:\n  - id: a-2019\n" + extra + "    title: A\n    venue: V\n")
+    problem = reported(folder, run_cli, SCHEDULE, 3, "")
+    assert problem.message == (
+        "events[1].start: there is no day 29 in February 2019 ('2019-02-29T09:00'); "
+        "write a day that exists"
+    )
 
 
 def test_duplicate_id_in_one_schedule(folder: Folder, run_cli: RunCli) -> None:
@@ -334,8 +459,17 @@ def test_duplicate_id_in_one_schedule(folder: Folder, run_cli: RunCli) -> None:
 
 def test_report_reusing_a_schedule_id_of_the_same_issue(folder: Folder, run_cli: RunCli) -> None:
     folder.write(REPORT, text_of(REPORT).replace("first-report-2018", "event-one-2019"))
-    problem = reported(folder, run_cli, REPORT, 5, "event id 'event-one-2019' is used twice")
-    assert f"first at {SCHEDULE}:3" in problem.message
+    problem = reported(folder, run_cli, REPORT, 5, "")
+    assert problem.message == (
+        f"event id 'event-one-2019' is also in this issue's schedule ({SCHEDULE}:3): an "
+        "issue reports on an event that took place or announces one to come, not both; "
+        "remove the event from schedule.yaml (the report keeps it in the calendar)"
+    )
+    assert len(folder.check().errors) == 1
+    # Two reports of one issue with one id: each event needs its own.
+    folder.write(SCHEDULE, text_of(SCHEDULE).replace("event-one-2019", "event-three-2019"))
+    folder.write(f"{ISSUE}/reports/second-report.md", folder.path(REPORT).read_text())
+    reported(folder, run_cli, f"{ISSUE}/reports/second-report.md", 5, "is used twice (first at")
 
 
 def test_bad_explicit_id(folder: Folder, run_cli: RunCli) -> None:
@@ -400,6 +534,155 @@ def test_image_linked_inside_the_root_is_fine(folder: Folder) -> None:
 
 def test_image_inside_code_is_not_checked(folder: Folder) -> None:
     folder.write(ARTICLE, article_showing("```\n![x](../secret.png)\n```\n\n`![y](/etc/x)`"))
+    assert folder.check().items == []
+
+
+# --- Template overrides ------------------------------------------------------------------
+
+
+def test_a_broken_template_override_fails_check_with_its_line(
+    folder: Folder, run_cli: RunCli
+) -> None:
+    folder.write(
+        "templates/web/issue.html",
+        '{% extends "web/base.html" %}\n{% block main %}\n<h1>{{ issue.title </h1>\n'
+        "{% endblock %}\n",
+    )
+    folder.write("templates/scaffold/report.md", "---\ntitle: {{ title|yaml }\n---\n")
+    folder.write("templates/text/issue.txt", b"Caf\xe9 {{ issue.title }}\n")
+    problem = reported(folder, run_cli, "templates/web/issue.html", 3, "")
+    assert problem.message == "template error: unexpected '/'"
+    reported(folder, run_cli, "templates/scaffold/report.md", 2, "template error: unexpected '}'")
+    reported(
+        folder, run_cli, "templates/text/issue.txt", None, "is not UTF-8 text; save it with UTF-8"
+    )
+    result = run_cli("build", "--root", str(folder.root))
+    assert result.code == 1 and "Traceback" not in result.output
+
+
+def test_working_template_overrides_pass_check(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(
+        "templates/web/issue.html",
+        '{% extends "web/base.html" %}\n{% block main %}<h1>{{ issue.title }}</h1>{% endblock %}\n',
+    )
+    folder.write("templates/web/partials/note.html", "<p>{{ note }}</p>\n")  # a new one
+    folder.write("templates/scaffold/article.md", "---\ntitle: {{ title|yaml }}\n---\n")
+    assert folder.check().items == []
+    assert run_cli("build", "--root", str(folder.root)).code == 0
+
+
+def test_check_compiles_only_the_templates_that_differ_from_the_packaged_ones(
+    folder: Folder,
+) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    from newsletter.layout import packaged_templates
+
+    shutil.copytree(packaged_templates(), folder.path("templates"))
+    code = (
+        "import sys; from pathlib import Path; from newsletter.site import check; "
+        f"problems = check(Path({str(folder.root)!r})); "
+        "print(len(problems.items), 'jinja2' in sys.modules)"
+    )
+    run = [sys.executable, "-c", code]
+    subprocess.run(run, capture_output=True, check=True, timeout=60)  # records the budgets
+    result = subprocess.run(run, capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.split() == ["0", "False"]  # a copy of the packaged ones: no Jinja
+    folder.write("templates/email/issue.mjml", "{% if %}\n")
+    result = subprocess.run(run, capture_output=True, text=True, check=True, timeout=60)
+    assert result.stdout.split() == ["1", "True"]
+
+
+# --- Git merge conflicts -----------------------------------------------------------------
+
+CONFLICT_MESSAGE = (
+    "a Git merge conflict is left in the file (lines {}-{}, from <<<<<<< to >>>>>>>); "
+    "keep the text you want and delete the lines <<<<<<<, ======= and >>>>>>>"
+)
+
+
+def test_conflict_markers_in_markdown_are_an_error_each(folder: Folder, run_cli: RunCli) -> None:
+    body = (
+        "Intro.\n\n<<<<<<< HEAD\nOur paragraph.\n=======\nTheir paragraph.\n"
+        ">>>>>>> 5f3e2a1 (Shorter intro)\n\nMiddle.\n\n<<<<<<< HEAD\nA\n||||||| base\nB\n"
+        "=======\nC\n>>>>>>> theirs\n"
+    )
+    folder.write(ARTICLE, "---\ntitle: First article\n---\n" + body)
+    first = reported(folder, run_cli, ARTICLE, 6, "a Git merge conflict")
+    assert first.message == CONFLICT_MESSAGE.format(6, 10)
+    second = reported(folder, run_cli, ARTICLE, 14, "a Git merge conflict")
+    assert second.message == CONFLICT_MESSAGE.format(14, 20)
+    assert len(folder.check().errors) == 2
+
+
+def test_a_conflict_in_the_front_matter_is_said_once(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(
+        REPORT,
+        text_of(REPORT).replace(
+            "venue: Brussels, Belgium\n",
+            "<<<<<<< HEAD\nvenue: Brussels, Belgium\n=======\nvenue: Bruges\n>>>>>>> x\n",
+        ),
+    )
+    reported(folder, run_cli, REPORT, 4, CONFLICT_MESSAGE.format(4, 8))
+    assert [p.line for p in folder.check().errors] == [4]  # no "invalid YAML" besides
+
+
+def test_a_conflict_in_a_yaml_file(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(
+        ISSUE_YAML,
+        "number: 1\n<<<<<<< ours\ndate: 2019-01-15\n=======\ndate: 2019-01-16\n>>>>>>> b\n",
+    )
+    reported(folder, run_cli, ISSUE_YAML, 2, CONFLICT_MESSAGE.format(2, 6))
+
+
+def test_a_heading_underlined_with_seven_equals_is_no_conflict(folder: Folder) -> None:
+    folder.write(ARTICLE, "---\ntitle: T\n---\nA heading\n=======\n\n> quoted\n")
+    assert folder.check().items == []
+
+
+# --- Symbolic links ----------------------------------------------------------------------
+
+
+def test_a_link_in_a_loop_is_an_error_naming_it(folder: Folder, run_cli: RunCli) -> None:
+    os.symlink("b", folder.path(f"{ISSUE}/a"))
+    os.symlink("a", folder.path(f"{ISSUE}/b"))
+    os.symlink("loop.md", folder.path(f"{ISSUE}/articles/loop.md"))
+    problem = reported(folder, run_cli, f"{ISSUE}/articles/loop.md", None, "")
+    assert problem.message == (
+        "is a symbolic link in a loop (to 'loop.md', which leads back to it); "
+        "delete the link, or make it point to a file"
+    )
+    reported(folder, run_cli, f"{ISSUE}/a", None, "is a symbolic link in a loop (to 'b',")
+    reported(folder, run_cli, f"{ISSUE}/b", None, "is a symbolic link in a loop (to 'a',")
+    result = run_cli("build", "--root", str(folder.root))
+    assert result.code == 1 and "Traceback" not in result.output
+    assert "3 errors" in result.err
+
+
+def test_a_link_to_a_folder_above_it_is_an_error(folder: Folder, run_cli: RunCli) -> None:
+    os.symlink("..", folder.path(f"{ISSUE}/images/up"))
+    problem = reported(folder, run_cli, f"{ISSUE}/images/up", None, "")
+    assert problem.message == (
+        "is a symbolic link to a folder that holds it ('..'): reading it would never end; "
+        "delete the link"
+    )
+
+
+def test_a_link_in_a_loop_among_the_templates_is_no_traceback(
+    folder: Folder, run_cli: RunCli
+) -> None:
+    os.makedirs(folder.path("templates/email"))
+    os.symlink("x", folder.path("templates/email/x"))
+    os.symlink("..", folder.path("templates/email/up"))
+    assert folder.check().items == []
+    assert run_cli("build", "--root", str(folder.root)).code == 0
+
+
+def test_links_that_lead_to_files_are_fine(folder: Folder) -> None:
+    os.symlink("photo.png", folder.path(f"{ISSUE}/images/same.png"))
+    os.symlink("images", folder.path(f"{ISSUE}/pictures"))
     assert folder.check().items == []
 
 
@@ -480,6 +763,109 @@ def test_report_without_event_id_is_a_warning(folder: Folder, run_cli: RunCli) -
 def test_image_without_alt_text_is_a_warning(folder: Folder, run_cli: RunCli) -> None:
     folder.write(ARTICLE, text_of(ARTICLE).replace("![A green square]", "![]"))
     reported(folder, run_cli, ARTICLE, 7, "image 'images/photo.png' has no alt text", code=0)
+
+
+def test_an_issue_with_nothing_to_read_is_a_warning(folder: Folder, run_cli: RunCli) -> None:
+    folder.remove(f"{ISSUE}/articles")
+    folder.remove(f"{ISSUE}/reports")
+    folder.write(f"{ISSUE}/foreword.md", "---\nauthor: A. Editor\n---\n\n  \n")
+    problem = reported(folder, run_cli, ISSUE_YAML, None, "", code=0)
+    assert problem.message == (
+        "issue 1 has no articles, no reports and an empty foreword: its page and email "
+        "would have nothing to read; write foreword.md, or add a page with "
+        "`newsletter add article TITLE`"
+    )
+    folder.write(f"{ISSUE}/foreword.md", "---\nauthor: A. Editor\n---\nDear readers.\n")
+    assert folder.check().items == []
+
+
+def test_a_past_event_under_future_activities_is_a_warning(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(
+        SCHEDULE,
+        text_of(SCHEDULE) + "  - id: last-years-forum-2018\n    title: Last year's forum\n"
+        "    dates: 28 Dec. 2018 – 14 Jan. 2019\n    venue: Suva, Fiji\n",
+    )
+    problem = reported(folder, run_cli, SCHEDULE, 11, "", code=0)
+    assert problem.message == (
+        "\"Last year's forum\" ended on 2019-01-14, before this issue's date (2019-01-15), "
+        "yet it is listed under Future Activities; remove it from the schedule "
+        "(a report tells how it went)"
+    )
+    # One that ends on the issue's day is still current.
+    folder.write(SCHEDULE, text_of(SCHEDULE).replace("4-8 Nov. 2019", "10-15 Jan. 2019"))
+    assert folder.check().items == []
+
+
+def test_a_report_dated_after_the_issue_is_a_warning(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(REPORT, text_of(REPORT).replace("2-6 July 2018", "2-6 July 2019"))
+    problem = reported(folder, run_cli, REPORT, 3, "", code=0)
+    assert problem.message == (
+        "dates: the event starts on 2019-07-02, after this issue's date (2019-01-15): a "
+        "report tells of an event that took place; check the year, or announce the event "
+        "in the schedule instead"
+    )
+    iso = "start: 2019-01-16\nend: 2019-01-17\n"
+    folder.write(REPORT, text_of(REPORT).replace("dates: 2-6 July 2018\n", iso))
+    reported(folder, run_cli, REPORT, 3, "start: the event starts on 2019-01-16, after", code=0)
+    folder.write(REPORT, text_of(REPORT).replace("2-6 July 2018", "15 Jan. 2019"))
+    assert folder.check().items == []
+
+
+REMOVED = [
+    (
+        '<iframe src="https://www.youtube.com/embed/x" width="560"></iframe>',
+        "raw HTML <iframe> is removed when published (its text stays); link to the page instead",
+        "<iframe",
+    ),
+    (
+        "[Win a prize](javascript:alert(document.cookie))",
+        "the link 'javascript:alert(document.cookie)' is published as plain text, not as a "
+        "link: javascript: links are not kept (only http, https, mailto, tel, webcal)",
+        'href="javascript',
+    ),
+    (
+        '<a href="JavaScript:void(0)">x</a>',
+        "the href='JavaScript:void(0)' of <a> is removed when published: javascript: links "
+        "are not kept (only http, https, mailto, tel, webcal)",
+        "JavaScript:",
+    ),
+    (
+        "<script>alert(1)</script>",
+        "raw HTML <script> is removed when published with all it holds",
+        "alert(1)",
+    ),
+    (
+        '<p class="lead"\n   onmouseover="steal()">Hover</p>',
+        "raw HTML <p>: class=, onmouseover= removed when published (no script runs in the "
+        "newsletter)",
+        "steal",
+    ),
+]
+
+
+@pytest.mark.parametrize(("markdown", "message", "gone"), REMOVED, ids=lambda v: str(v)[:20])
+def test_what_the_sanitiser_removes_is_a_warning_with_the_line(
+    folder: Folder, run_cli: RunCli, markdown: str, message: str, gone: str
+) -> None:
+    from newsletter.render.markdown import render_markdown
+
+    folder.write(ARTICLE, article_showing(markdown))
+    reported(folder, run_cli, ARTICLE, 6, message, code=0)
+    assert len(folder.check().warnings) == 1
+    assert gone not in render_markdown(markdown)  # what the warning says is so
+
+
+def test_raw_html_the_sanitiser_keeps_and_code_give_no_warning(folder: Folder) -> None:
+    folder.write(
+        ARTICLE,
+        article_showing(
+            '<figure><img src="images/photo.png" alt="A square" width="1"><figcaption>'
+            'A <a href="https://example.org/" title="t">link</a></figcaption></figure>\n\n'
+            "`<iframe>` in code, <https://example.org/>, <news@example.org>, a < b > c\n\n"
+            "```html\n<script>alert(1)</script>\n```\n\n[mail](mailto:news@example.org)"
+        ),
+    )
+    assert folder.check().items == []
 
 
 def test_errors_and_warnings_together_exit_1(folder: Folder, run_cli: RunCli) -> None:

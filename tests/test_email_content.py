@@ -7,8 +7,8 @@ import time
 from pathlib import Path
 
 from newsletter.render.email.budget import MAX_EMAIL_BYTES
-from newsletter.site import build
-from tests.conftest import ARTICLE, ISSUE, ISSUE_YAML, REPORT, make_folder, tiny_png
+from newsletter.site import build, check
+from tests.conftest import ARTICLE, ISSUE, ISSUE_YAML, REPORT, SETTINGS, make_folder, tiny_png
 from tests.emailtools import build_folder, elements, parse, text_of
 from tests.test_email import assert_inert
 
@@ -81,7 +81,8 @@ def test_unsubscribe_falls_back_to_mailto(tmp_path: Path) -> None:
 def test_without_email_settings_the_message_is_from_the_site_and_build_warns(
     tmp_path: Path,
 ) -> None:
-    folder = make_folder(tmp_path / "news")
+    settings = "title: T\npublisher: Test Publisher\nbase_url: https://news.example.org/\n"
+    folder = make_folder(tmp_path / "news", {SETTINGS: settings})
     result = build(folder.root)
     message = (folder.root / "public/issues/001/email.eml").read_bytes()
     assert b"From: Test Publisher <newsletter@news.example.org>\r\n" in message
@@ -89,6 +90,14 @@ def test_without_email_settings_the_message_is_from_the_site_and_build_warns(
     warnings = [str(p) for p in result.problems.warnings]
     assert any("email.from is not set" in w for w in warnings), warnings
     assert "Unsubscribe" not in (folder.root / "public/issues/001/email.html").read_text()
+    # `check` says so too, once, before any build.
+    folder.remove("public")
+    said = [str(p) for p in check(folder.root).warnings if "email.from" in p.message]
+    assert said == [
+        "content/newsletter.yaml: warning: email.from is not set: email.eml is from "
+        "'Test Publisher <newsletter@news.example.org>' until you set it (send needs it)"
+    ]
+    assert len([w for w in warnings if "email.from" in w]) == 1
 
 
 def test_images_are_sized_from_their_files_or_declared_width(tmp_path: Path) -> None:

@@ -151,7 +151,15 @@ def test_date_from_yaml_a_datetime_or_quoted_text() -> None:
     assert problems.items == []
 
 
-@pytest.mark.parametrize("value", ["2019-02-30", "15 January 2019", "20190115"])
+def test_a_day_that_does_not_exist_says_so() -> None:
+    f, problems = fields("date: 2019-02-30\n")
+    assert f.date("date") is None
+    assert only(problems).message == (
+        "date: there is no day 30 in February 2019 ('2019-02-30'); write a day that exists"
+    )
+
+
+@pytest.mark.parametrize("value", ["15 January 2019", "20190115", "2019-1-15"])
 def test_a_date_that_is_not_one_is_an_error_quoting_it(value: str) -> None:
     f, problems = fields(f"date: {value}\n")
     assert f.date("date") is None

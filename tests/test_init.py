@@ -56,6 +56,16 @@ def newsletter(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     )
 
 
+# What a fresh folder still asks of its editor: both are warnings, so `check` passes.
+TO_DO = ("issue 1 has no articles, no reports and an empty foreword", "email.from is not set")
+
+
+def to_do(problems: Problems) -> list[str]:
+    """The warnings of a fresh folder, each cut to its first clause; errors fail the test."""
+    assert problems.errors == []
+    return [p.message.split(":")[0] for p in problems.items]
+
+
 def test_a_fresh_folder_passes_check_and_builds(tmp_path: Path) -> None:
     root = tmp_path / "field-notes"  # made by init
     made = init_newsletter(
@@ -64,7 +74,7 @@ def test_a_fresh_folder_passes_check_and_builds(tmp_path: Path) -> None:
     assert files(root) == FILES
     assert sorted(made.written) == sorted(FILES)
     problems = check(root)
-    assert [str(p) for p in problems.items] == []
+    assert to_do(problems) == list(TO_DO)
     result = build(root)
     public = root / "public"
     for name in ("index.html", "issues/001/index.html", "issues/001/email.eml", "calendar.ics"):
@@ -107,7 +117,7 @@ def test_titles_that_need_quotes_read_back(tmp_path: Path, title: str, publisher
     [
         ("http://notes.example.net/", "must be an absolute https URL"),
         ("notes.example.net", "must be an absolute https URL"),
-        ("https://notes.example.net/?q=1", "must be an absolute https URL"),
+        ("https://notes.example.net/?q=1", "has a query"),
         ("", "must not be empty"),
     ],
 )
@@ -136,7 +146,9 @@ def test_the_cli_starts_a_newsletter_that_check_and_build_accept(tmp_path: Path)
     for name in FILES:
         assert f"  {name}" in run.stdout
     checked = newsletter("--root", str(root), "check")
-    assert (checked.returncode, checked.stdout, checked.stderr) == (0, "", "No problems found.\n")
+    assert checked.returncode == 0, checked.stderr
+    assert [line.split(": ")[2] for line in checked.stdout.splitlines()] == list(TO_DO)
+    assert checked.stderr.endswith("0 errors, 2 warnings.\n")
     built = newsletter("--root", str(root), "build")
     assert built.returncode == 0, built.stderr
     assert (root / "public/issues/001/email.html").is_file()
@@ -266,4 +278,4 @@ def test_on_a_terminal_it_asks_for_what_is_missing(tmp_path: Path) -> None:
         "P",
         "https://post.example.org/",
     )
-    assert check(root).items == []
+    assert to_do(check(root)) == list(TO_DO)

@@ -162,8 +162,11 @@ def test_events_are_sorted_and_unique(sample: Newsletter) -> None:
 # --- Merging events in a small folder ----------------------------------------------------
 
 
-def second_issue(folder: Folder, schedule: str, report: str | None = None) -> None:
-    folder.write("content/issues/002/issue.yaml", "number: 2\ndate: 2019-04-15\n")
+def second_issue(
+    folder: Folder, schedule: str, report: str | None = None, day: str = "2019-04-15"
+) -> None:
+    folder.write("content/issues/002/issue.yaml", f"number: 2\ndate: {day}\n")
+    folder.write("content/issues/002/foreword.md", "Dear readers.\n")  # not an empty issue
     folder.write("content/issues/002/schedule.yaml", schedule)
     if report is not None:
         folder.write("content/issues/002/reports/event-two.md", report)
@@ -196,6 +199,7 @@ def test_report_in_a_later_issue_links_the_event(folder: Folder) -> None:
         "events: []\n",
         "---\ntitle: Event two\ndates: 4-9 Nov. 2019\nvenue: Suva, Fiji\n"
         "event: event-two-2019\n---\nIt went well.\n",
+        day="2019-11-20",
     )
     two = event(read(folder), "event-two-2019")
     assert two.report is not None

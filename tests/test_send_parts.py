@@ -273,6 +273,16 @@ def test_smtp_addresses_and_default_ports() -> None:
     assert parse_server("[2001:db8::1]", Security.STARTTLS) == ("2001:db8::1", 587)
 
 
+@pytest.mark.parametrize("smtp", ["localhost:25:x", "mail.example.org:587:", "::1", "[::1]:25:x"])
+def test_an_smtp_address_with_more_colons_is_a_usage_error(
+    folder: Folder, run_cli: Callable[..., Run], smtp: str
+) -> None:
+    result = run_cli("send", "1", "--smtp", smtp, "--dry-run", "--root", str(folder.root))
+    assert result.code == 2, result.output
+    assert f"--smtp {smtp!r} is not HOST:PORT (e.g. smtp.example.org:587)" in result.err
+    assert "Traceback" not in result.output
+
+
 # -- progress ------------------------------------------------------------------------
 
 

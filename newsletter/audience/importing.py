@@ -108,9 +108,21 @@ def _decode(label: str, data: bytes) -> str:
         line = data.count(b"\n", 0, error.start) + 1
         raise ContentError(
             label,
-            None,
-            f"is not UTF-8 text (line {line}, byte {error.start} of the file): save it as UTF-8",
+            line,
+            f"is not UTF-8 text (byte 0x{data[error.start]:02x}{_guess(data)}): save it as "
+            "UTF-8 (in Excel: Save As, CSV UTF-8)",
         ) from None
+
+
+def _guess(data: bytes) -> str:
+    """What the text probably is, when it is no UTF-8: a spreadsheet saved as plain
+    CSV is in the Windows code page, Latin-1 for most of Europe."""
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+    accented = next((c for c in text if ord(c) > 127 and c.isalpha()), None)
+    return f", {accented!r} in Latin-1 or Windows-1252" if accented else ""
 
 
 def _header(label: str, line: str, delimiter: str | None) -> tuple[list[str], str]:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from newsletter.dates import format_human, parse_dates
 from newsletter.errors import DateError, Problems
 from newsletter.model import DateRange, EventEntry, Origin, Precision, Source, Status
-from newsletter.reading.fields import Fields
+from newsletter.reading.fields import Fields, missing_day
 from newsletter.slugs import SLUG, default_event_id
 
 DATE_KEYS = ("dates", "start", "end", "timezone")
@@ -160,7 +160,10 @@ def _iso(fields: Fields, key: str) -> date | datetime | None:
                 else date.fromisoformat(text)
             )
         except ValueError:
-            pass
+            missing = missing_day(text)
+            if missing is not None:
+                fields.error(key, f"{missing} ({text!r}); write a day that exists", value)
+                return None
     fields.error(
         key,
         f"must be an ISO date (2019-06-27) or date-time (2019-06-27T09:00), not {value!r}",
@@ -190,11 +193,25 @@ def check_duplicate_ids(entries: tuple[EventEntry, ...], problems: Problems) -> 
     # In the order they were written: a schedule's entries are sorted by date.
     for entry in sorted(entries, key=lambda e: (files[e.source.path], e.source.line or 0)):
         first = seen.setdefault(entry.id, entry)
-        if first is not entry:
+        if first is entry:
+            continue
+        if {first.origin, entry.origin} == {Origin.SCHEDULE, Origin.REPORT}:
+            scheduled = first if first.origin is Origin.SCHEDULE else entry
+            report = entry if scheduled is first else first
             problems.error(
-                entry.source.path,
-                entry.source.line,
-                f"event id {entry.id!r} is used twice (first at {first.source}); "
-                "give each event its own id",
+                report.source.path,
+                report.source.line,
+                f"event id {entry.id!r} is also in this issue's schedule ({scheduled.source}): "
+                "an issue reports on an event that took place or announces one to come, not "
+                "both; remove the event from schedule.yaml (the report keeps it in the "
+                "calendar)",
                 value=entry.id,
             )
+            continue
+        problems.error(
+            entry.source.path,
+            entry.source.line,
+            f"event id {entry.id!r} is used twice (first at {first.source}); "
+            "give each event its own id",
+            value=entry.id,
+        )

@@ -8,12 +8,16 @@ reader can go on and find the next problem.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
 
+from newsletter.dates import MONTHS
 from newsletter.errors import Problems
-from newsletter.reading.yamlfile import YamlList, YamlMap
+from newsletter.reading.yamlfile import CURLY_QUOTES, YamlList, YamlMap, curly_quote_hint
+
+_ISO_DAY = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})(?:[T ]|\s*$)")
 
 
 class Fields:
@@ -52,8 +56,12 @@ class Fields:
         return self.data.get(key) is not None
 
     def error(self, key: str | None, message: str, value: object = None) -> None:
-        """An error about `key` (the whole mapping when None) and its bad `value`."""
+        """An error about `key` (the whole mapping when None) and its bad `value`; a
+        value in curly quotes gets a hint that YAML took them for part of the text."""
         label = f"{self.name(key)}: " if key else ""
+        if isinstance(value, str) and value.strip()[:1] in CURLY_QUOTES:
+            quote = value.strip()[0]
+            message += curly_quote_hint(quote, CURLY_QUOTES[quote])
         self.problems.error(self.path, self.line(key), f"{label}{message}", key, value)
 
     def warning(self, key: str | None, message: str, value: object = None) -> None:
@@ -134,6 +142,10 @@ class Fields:
                 return date.fromisoformat(value.strip())
             except ValueError:
                 pass
+            missing = missing_day(value)
+            if missing is not None:
+                self.error(key, f"{missing} ({value.strip()!r}); write a day that exists", value)
+                return None
         self.error(key, f"must be a date written YYYY-MM-DD, not {_describe(value)}", value)
         return None
 
@@ -209,3 +221,19 @@ def _describe(value: Any) -> str:
         return f"{str(value).lower()} (a yes/no value; quote it if it is text)"
     text = repr(value) if isinstance(value, str) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def missing_day(text: str) -> str | None:
+    """`there is no day 30 in February 2019` for an ISO date (or date-time) whose day or
+    month does not exist, such as `2019-02-30`; None for any other text."""
+    match = _ISO_DAY.match(text)
+    if match is None:
+        return None
+    year, month, day = (int(part) for part in match.groups())
+    if not 1 <= month <= 12:
+        return f"there is no month {month}"
+    try:
+        date(year, month, day)
+    except ValueError:
+        return f"there is no day {day} in {MONTHS[month - 1].title()} {year}"
+    return None

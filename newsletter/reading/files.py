@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,6 +12,8 @@ from newsletter.errors import ContentError, Problems
 from newsletter.reading.yamlfile import YamlMap, load_yaml
 
 MAX_FILE_BYTES = 20_000_000
+# What `git merge` writes around a conflict: ours, the base (diff3 style only), theirs.
+_CONFLICT_MARKER = re.compile(r"^(<{7}|\|{7}|={7}|>{7})(?:[ \t].*)?$", re.MULTILINE)
 
 
 def read_text(root: Path, path: str) -> str:
@@ -42,9 +47,39 @@ def decode_utf8(data: bytes, path: str) -> str:
         ) from None
 
 
+def conflicts(text: str) -> list[tuple[int, int]]:
+    """The (first, last) lines of each Git merge conflict left in `text`: from a
+    `<<<<<<<` line through `=======` to `>>>>>>>`."""
+    found = []
+    start: int | None = None
+    middle = False
+    for match in _CONFLICT_MARKER.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        marker = match[1][0]
+        if marker == "<":
+            start, middle = line, False
+        elif marker == "=" and start is not None:
+            middle = True
+        elif marker == ">" and start is not None and middle:
+            found.append((start, line))
+            start = None
+    return found
+
+
+def conflict_message(first: int, last: int) -> str:
+    """What to say about a merge conflict on lines `first` to `last`."""
+    return (
+        f"a Git merge conflict is left in the file (lines {first}-{last}, from <<<<<<< to "
+        ">>>>>>>); keep the text you want and delete the lines <<<<<<<, ======= and >>>>>>>"
+    )
+
+
 def read_yaml_file(root: Path, path: str) -> YamlMap:
     """A YAML file whose top level must be a mapping."""
-    data = load_yaml(read_text(root, path), path)
+    text = read_text(root, path)
+    for first, last in conflicts(text)[:1]:
+        raise ContentError(path, first, conflict_message(first, last))
+    data = load_yaml(text, path)
     if data is None:
         return YamlMap(1)
     if not isinstance(data, YamlMap):
@@ -68,9 +103,9 @@ class MarkdownFile:
     body_line: int  # the file line where the body starts
 
 
-def read_markdown_file(root: Path, path: str) -> MarkdownFile:
-    """A Markdown file with an optional YAML front-matter block between `---` lines."""
-    text = read_text(root, path)
+def parse_markdown_file(text: str, path: str) -> MarkdownFile:
+    """The text of a Markdown file (`read_text`), its optional YAML front-matter block
+    between `---` lines split off."""
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         return MarkdownFile(YamlMap(1), text, 1)
@@ -85,3 +120,36 @@ def read_markdown_file(root: Path, path: str) -> MarkdownFile:
     raise ContentError(
         path, 1, "the front matter opened with `---` is never closed by a `---` line"
     )
+
+
+def check_links(root: Path, folder: str, problems: Problems) -> None:
+    """An error for each symbolic link under `folder` that goes round in a loop: one that
+    leads back to itself, or to a folder that holds it (reading it would never end)."""
+    top = root / folder
+    for directory, folders, files in os.walk(top):  # links are listed, never followed
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in sorted([*folders, *files]):
+            link = os.path.join(directory, name)
+            if name.startswith(".") or not os.path.islink(link):
+                continue
+            path = Path(link).relative_to(root).as_posix()
+            try:
+                target = os.path.realpath(link, strict=True)
+            except OSError as error:
+                if error.errno == errno.ELOOP:
+                    problems.error(
+                        path,
+                        None,
+                        f"is a symbolic link in a loop (to {os.readlink(link)!r}, which leads "
+                        "back to it); delete the link, or make it point to a file",
+                        value=name,
+                    )
+                continue  # a link to nothing: the page or image that needs it says so
+            if os.path.isdir(target) and Path(directory).resolve().is_relative_to(target):
+                problems.error(
+                    path,
+                    None,
+                    f"is a symbolic link to a folder that holds it ({os.readlink(link)!r}): "
+                    "reading it would never end; delete the link",
+                    value=name,
+                )

@@ -32,7 +32,7 @@ class ImageReference:
 
 def find_images(markdown: str) -> Iterator[ImageReference]:
     """Every image the Markdown shows, with the line it is on."""
-    lines = _prose_lines(markdown)
+    lines = prose_lines(markdown)
     definitions = {}
     for _, line in lines:
         definition = _REF_DEFINITION.match(line)
@@ -54,7 +54,7 @@ def find_images(markdown: str) -> Iterator[ImageReference]:
                 yield ImageReference(attrs["src"], attrs.get("alt", ""), number)
 
 
-def _prose_lines(markdown: str) -> list[tuple[int, str]]:
+def prose_lines(markdown: str) -> list[tuple[int, str]]:
     """Numbered lines outside fenced code, with code spans blanked."""
     result = []
     fence: str | None = None

@@ -10,7 +10,7 @@ from newsletter.layout import ISSUE_FILE
 from newsletter.model import Article, EventEntry, Issue, Sections, Settings, Source
 from newsletter.reading.entries import check_duplicate_ids
 from newsletter.reading.fields import Fields
-from newsletter.reading.files import read_yaml_reporting
+from newsletter.reading.files import check_links, read_yaml_reporting
 from newsletter.reading.pages import Pages
 from newsletter.reading.schedule import read_schedule
 
@@ -30,6 +30,7 @@ def read_issue(
 ) -> IssueFolder | None:
     """Read `root/folder` (e.g. content/issues/062) as issue `number`."""
     path = f"{folder}/{ISSUE_FILE}"
+    check_links(root, folder, problems)
     data = read_yaml_reporting(root, path, problems)
     if data is None:
         return None
@@ -51,7 +52,7 @@ def read_issue(
     pages = Pages(root, folder, timezone, problems)
     foreword = pages.foreword()
     articles = pages.articles(number)
-    reports = pages.reports(number)
+    reports = pages.reports(number, issue_date)
     schedule = read_schedule(root, folder, number, timezone, problems)
     pages.check_slugs(articles, reports)
     highlights = _highlights(fields, articles)
@@ -74,7 +75,37 @@ def read_issue(
     )
     entries = (*(schedule.entries if schedule else ()), *(e for _, e in reports))
     check_duplicate_ids(entries, problems)
+    _warn_past_events(issue, problems)
+    _warn_if_empty(issue, problems)
     return IssueFolder(issue, entries)
+
+
+def _warn_past_events(issue: Issue, problems: Problems) -> None:
+    """A warning for each event of the schedule that ended before the issue's date: the
+    schedule lists what is to come."""
+    for entry in issue.schedule.entries if issue.schedule else ():
+        if entry.dates.end_date < issue.date:
+            problems.warning(
+                entry.source.path,
+                entry.source.line,
+                f"{entry.title!r} ended on {entry.dates.end_date}, before this issue's date "
+                f"({issue.date}), yet it is listed under {issue.sections.schedule}; remove "
+                "it from the schedule (a report tells how it went)",
+                value=entry.id,
+            )
+
+
+def _warn_if_empty(issue: Issue, problems: Problems) -> None:
+    """A warning for an issue that would say nothing: no page and no foreword text."""
+    foreword = issue.foreword.body.markdown.strip() if issue.foreword else ""
+    if not issue.articles and not issue.reports and not foreword:
+        problems.warning(
+            issue.source.path,
+            None,
+            f"issue {issue.number} has no articles, no reports and an empty foreword: its "
+            "page and email would have nothing to read; write foreword.md, or add a page "
+            "with `newsletter add article TITLE`",
+        )
 
 
 def _sections(fields: Fields) -> Sections:

@@ -8,6 +8,7 @@ files in the issue's images/ folder, or https URLs.
 from __future__ import annotations
 
 import posixpath
+from datetime import date
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -16,8 +17,16 @@ from newsletter.layout import ARTICLES, FOREWORD_FILE, REPORTS, RESERVED_SLUGS
 from newsletter.model import Article, Body, EventEntry, Foreword, Image, Origin, Report, Source
 from newsletter.reading.entries import DATE_KEYS, read_dates, read_id, read_status
 from newsletter.reading.fields import Fields
-from newsletter.reading.files import MarkdownFile, read_markdown_file
+from newsletter.reading.files import (
+    MarkdownFile,
+    conflict_message,
+    conflicts,
+    parse_markdown_file,
+    read_text,
+)
+from newsletter.reading.imagefiles import check_image_file
 from newsletter.reading.images import find_images
+from newsletter.reading.rawhtml import removals
 from newsletter.reading.settings import read_people
 from newsletter.slugs import SLUG, slugify
 
@@ -84,9 +93,12 @@ class Pages:
             )
         return tuple(sorted(articles, key=lambda a: (a.order is None, a.order or 0, a.slug)))
 
-    def reports(self, number: int) -> tuple[tuple[Report, EventEntry], ...]:
+    def reports(
+        self, number: int, issue_date: date | None = None
+    ) -> tuple[tuple[Report, EventEntry], ...]:
         """The reports of issue `number`, by `order:` and then by slug, each with the
-        calendar entry of the event it reports on."""
+        calendar entry of the event it reports on; a warning for a report of an event
+        that starts after `issue_date` (a mistyped year, or an event yet to come)."""
         reports = []
         for slug, name, document in self._documents(REPORTS):
             path = self.rel(name)
@@ -105,6 +117,14 @@ class Pages:
             status = read_status(fields, tentative)
             event_id = read_id(fields, "event", title, dates)
             body = self._body(name, document)
+            if dates is not None and issue_date is not None and dates.start_date > issue_date:
+                key = "dates" if fields.has("dates") else "start"
+                fields.warning(
+                    key,
+                    f"the event starts on {dates.start_date}, after this issue's date "
+                    f"({issue_date}): a report tells of an event that took place; check the "
+                    "year, or announce the event in the schedule instead",
+                )
             if (
                 title is None
                 or dates is None
@@ -160,10 +180,23 @@ class Pages:
                 )
 
     def _markdown(self, name: str) -> MarkdownFile | None:
+        """The page, or None when it cannot be read. A merge conflict left in it is an
+        error for each conflict (Markdown would publish the markers, `=======` as a
+        heading); the YAML error a conflict in the front matter causes is not repeated."""
+        path = self.rel(name)
         try:
-            return read_markdown_file(self.root, self.rel(name))
+            text = read_text(self.root, path)
         except ContentError as error:
             self.problems.add(error.problem)
+            return None
+        found = conflicts(text)
+        for first, last in found:
+            self.problems.error(path, first, conflict_message(first, last))
+        try:
+            return parse_markdown_file(text, path)
+        except ContentError as error:
+            if not found:
+                self.problems.add(error.problem)
             return None
 
     def _documents(self, kind: str) -> list[tuple[str, str, MarkdownFile]]:
@@ -200,6 +233,8 @@ class Pages:
     def _body(self, name: str, document: MarkdownFile) -> Body:
         images = []
         path = self.rel(name)
+        for removal in removals(document.body):
+            self.problems.warning(path, document.body_line + removal.line - 1, removal.message)
         for reference in find_images(document.body):
             line = document.body_line + reference.line - 1
             image = self._image(reference.src, reference.alt, Source(path, line))
@@ -259,5 +294,7 @@ class Pages:
                 value=src,
             )
         image = Image(name=name.removeprefix("images/"), file=file, alt=alt, source=source)
+        if image.name not in self.images:
+            check_image_file(file, self.rel(name), self.problems)
         self.images.setdefault(image.name, image)
         return image

@@ -158,11 +158,13 @@ def valid_timezone(name: str) -> bool:
 
 
 def _base_url(fields: Fields) -> str | None:
+    """The https URL the site is served at, its scheme and host in lower case, ending
+    in `/`; None (with an error) for one that every page and email could not carry."""
     url = fields.one_line("base_url", required=True)
     if url is None:
         return None
     parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+    if parts.scheme != "https" or not parts.hostname:
         fields.error(
             "base_url",
             f"{url!r} must be an absolute https URL where public/ is served, "
@@ -170,7 +172,40 @@ def _base_url(fields: Fields) -> str | None:
             url,
         )
         return None
-    return url if url.endswith("/") else url + "/"
+    problem = _base_url_problem(url)
+    if problem is not None:
+        fields.error("base_url", problem, url)
+        return None
+    try:
+        port = f":{parts.port}" if parts.port is not None else ""
+    except ValueError:
+        fields.error("base_url", f"{url!r} has a port that is not a number from 1 to 65535", url)
+        return None
+    host = f"[{parts.hostname}]" if ":" in parts.hostname else parts.hostname
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return f"https://{host}{port}{path}"
+
+
+_NO_PART = "the site's address cannot have one; remove it"
+
+
+def _base_url_problem(url: str) -> str | None:
+    """What keeps an https URL from being the site's address, if anything."""
+    parts = urlsplit(url)
+    if parts.username is not None or parts.password is not None:
+        shown = parts._replace(netloc=f"***@{parts.netloc.rsplit('@', 1)[1]}").geturl()
+        return (
+            f"{shown!r} holds a user name or password, which would appear in every page "
+            "and email: write the address without the part before @ (protect a preview "
+            "site another way)"
+        )
+    if any(character.isspace() for character in url):
+        return f"{url!r} has a space in it: write the address without spaces (%20 in a path)"
+    if parts.query or url.endswith("?"):
+        return f"{url!r} has a query (?{parts.query}): {_NO_PART}"
+    if parts.fragment or url.endswith("#"):
+        return f"{url!r} has a fragment (#{parts.fragment}): {_NO_PART}"
+    return None
 
 
 def _https_url(fields: Fields, key: str) -> str | None:

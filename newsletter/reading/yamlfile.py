@@ -53,11 +53,49 @@ def load_yaml(text: str, path: str, first_line: int = 1) -> Any:
         if error.context and start is not None and mark is not None and start.line != mark.line:
             # An unclosed quote or bracket is found lines later, often at the end of the file.
             problem += f" ({error.context} that starts on line {start.line + first_line})"
+        if mark is not None:
+            problem += character_hint(text.split("\n")[mark.line : mark.line + 1])
         raise ContentError(path, line, f"invalid YAML: {problem}") from None
     except yaml.YAMLError as error:
         raise ContentError(path, None, f"invalid YAML: {error}") from None
     finally:
         loader.dispose()
+
+
+# Word processors and phones turn quotes curly; YAML quotes only with straight ones.
+CURLY_QUOTES = {
+    "\u201c": "LEFT DOUBLE QUOTATION MARK",
+    "\u201d": "RIGHT DOUBLE QUOTATION MARK",
+    "\u2018": "LEFT SINGLE QUOTATION MARK",
+    "\u2019": "RIGHT SINGLE QUOTATION MARK",
+    "\u201e": "DOUBLE LOW-9 QUOTATION MARK",
+    "\u00ab": "LEFT-POINTING DOUBLE ANGLE QUOTATION MARK",
+    "\u00bb": "RIGHT-POINTING DOUBLE ANGLE QUOTATION MARK",
+}
+
+
+def character_hint(lines: list[str]) -> str:
+    """A hint naming a tab or a curly quote in the line a YAML error points at, which
+    the editor cannot tell from a space or a straight quote; empty when there is none."""
+    for line in lines:
+        if "\t" in line:
+            return (
+                f"; the line has a tab (U+0009) at column {line.index(chr(9)) + 1}: YAML "
+                "indents with spaces only, so replace the tab with spaces"
+            )
+        for character, name in CURLY_QUOTES.items():
+            if character in line:
+                return curly_quote_hint(character, name)
+    return ""
+
+
+def curly_quote_hint(character: str, name: str) -> str:
+    """What to say about a curly quote where YAML wants a straight one."""
+    return (
+        f"; the line has a curly quote {character} (U+{ord(character):04X} {name}): YAML "
+        "quotes a value with straight quotes \" or ' only; retype them, or turn off "
+        "smart quotes in your editor"
+    )
 
 
 class _Builder:

@@ -2,7 +2,8 @@
 
 Raw HTML is allowed in Markdown and then sanitised: `<script>` and `<style>` go with
 their content, `on*` attributes and `javascript:`/`data:` URLs go, and iframe, form
-and object are not in the allowed tags.
+and object are not in the allowed tags (newsletter/safehtml.py). `check` warns about
+each thing removed (reading/rawhtml.py).
 """
 
 from __future__ import annotations
@@ -18,16 +19,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from newsletter.model import Body
-
-_TAGS = (nh3.ALLOWED_TAGS | {"figure", "figcaption"}) - {"center", "strike", "tt", "acronym"}
-_ATTRIBUTES = {
-    **{tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
-    "a": {"href", "hreflang", "title"},
-    "img": {"alt", "height", "src", "width", "title"},
-    "th": {"colspan", "rowspan", "scope", "style"},
-    "td": {"colspan", "rowspan", "style"},
-}
-_URL_SCHEMES = {"http", "https", "mailto", "tel", "webcal"}
+from newsletter.safehtml import ATTRIBUTES, TAGS, URL_SCHEMES
 
 
 @cache
@@ -50,9 +42,9 @@ def sanitise(html: str) -> str:
     return str(
         nh3.clean(
             html,
-            tags=_TAGS,
-            attributes=_ATTRIBUTES,
-            url_schemes=_URL_SCHEMES,
+            tags=TAGS,
+            attributes=ATTRIBUTES,
+            url_schemes=URL_SCHEMES,
             link_rel=None,
             filter_style_properties={"text-align"},
         )

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from newsletter.errors import TemplateError
-from newsletter.layout import event_file, packaged_templates
+from newsletter.errors import Problems, TemplateError
+from newsletter.layout import TEMPLATES, event_file, packaged_templates
 from newsletter.render import filters
 from newsletter.render.links import format_dates, format_day, machine_dates
 
@@ -45,3 +45,29 @@ def render_template(env: jinja2.Environment, name: str, context: Mapping[str, An
         raise TemplateError(error.filename or name, error.lineno, error.message or "") from None
     except jinja2.TemplateError as error:
         raise TemplateError(name, None, str(error)) from None
+
+
+def check_templates(
+    root: Path,
+    names: Iterable[str],
+    problems: Problems,
+    special: Mapping[str, jinja2.Environment] | None = None,
+) -> None:
+    """An error, with its file and line, for each of the newsletter's own templates
+    (`names`, under templates/) that does not compile: `build` would stop on it. A name
+    under a folder of `special` is compiled in that folder's environment (the
+    skeletons have filters of their own)."""
+    for name in names:
+        env = next(
+            (e for folder, e in (special or {}).items() if name.startswith(folder)),
+            environment(root),
+        )
+        path = f"{TEMPLATES}/{name}"
+        try:
+            env.get_template(name)
+        except jinja2.TemplateSyntaxError as error:
+            problems.error(path, error.lineno, f"template error: {error.message}")
+        except UnicodeDecodeError:
+            problems.error(path, None, "is not UTF-8 text; save it with UTF-8 encoding")
+        except (OSError, jinja2.TemplateError) as error:
+            problems.error(path, None, f"cannot be read as a template: {error}")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from newsletter.dates import format_human
+from newsletter.dates import format_human, format_range
 from newsletter.errors import ContentError, NewsletterError, UsageError
 from newsletter.layout import ARTICLES, ISSUE_FILE, REPORTS, RESERVED_SLUGS
 from newsletter.model import Event
@@ -14,7 +14,7 @@ from newsletter.reading.files import read_yaml_file
 from newsletter.scaffold import skeletons
 from newsletter.scaffold.folders import issue_folder, newsletter_root
 from newsletter.scaffold.skeletons import render_skeleton
-from newsletter.slugs import slugify
+from newsletter.slugs import default_event_id, page_slug, slugify
 from newsletter.writer import atomic_write
 
 Kind = Literal["article", "report"]
@@ -24,9 +24,10 @@ KINDS: tuple[Kind, ...] = ("article", "report")
 def add_page(root: Path, kind: Kind, title: str, issue: int | None = None) -> str:
     """Create an article or a report titled `title` in the issue; its path from the root.
 
-    The file is named by the title's slug, `-2`, `-3`... when the name is taken; an
-    existing file is never overwritten. Another `kind`, an empty title or an issue that
-    is not there is a `UsageError`.
+    The file is named by the title's slug, cut after a whole word to `MAX_PAGE_SLUG`
+    characters, with `-2`, `-3`... when the name is taken; an existing file is never
+    overwritten. Another `kind`, an empty title or an issue that is not there is a
+    `UsageError`.
     """
     if kind not in KINDS:
         raise UsageError(f"cannot add {kind!r}: add an article or a report")
@@ -41,7 +42,7 @@ def add_page(root: Path, kind: Kind, title: str, issue: int | None = None) -> st
         text = _report(root, number, title)
     directory = root / folder / f"{kind}s"
     directory.mkdir(exist_ok=True)
-    slug = slugify(title) or kind
+    slug = page_slug(title) or kind
     names = [slug] if slug not in RESERVED_SLUGS else []
     for name in names + [f"{slug}-{n}" for n in range(2, 1000)]:
         if _slug_taken(root / folder, name):
@@ -83,11 +84,16 @@ def _report(root: Path, number: int, title: str) -> str:
             "venue": announced.venue,
             "announced_in": where,
         }
+    # An example in the form `dates:` takes, in the days before the issue it is in: a
+    # fixed one (2-6 July 2018) was read as filled in, and then as an event to come.
+    end = _issue_date(root, number)
+    start = end - timedelta(days=4)
     context = {
         "title": title,
         "issue": number,
         "event": event,
-        "event_id": f"{slugify(title) or 'event'}-{_issue_year(root, number)}",
+        "event_id": default_event_id(title, start.year),  # what the reader would give it
+        "example_dates": format_range(start, end),
     }
     return render_skeleton(root, skeletons.REPORT, context)
 
@@ -114,11 +120,12 @@ def _announced(root: Path, number: int, title: str) -> Event | None:
     return max(matches, key=lambda e: e.dates.start_date, default=None)
 
 
-def _issue_year(root: Path, number: int) -> int:
+def _issue_date(root: Path, number: int) -> date:
+    """The date of issue `number` (today when its issue.yaml has none)."""
     _, folder = issue_folder(root, number)
     try:
         data = read_yaml_file(root, f"{folder}/{ISSUE_FILE}")
     except ContentError:
-        return date.today().year
+        return date.today()
     value = data.get("date")
-    return value.year if isinstance(value, date) else date.today().year
+    return value if isinstance(value, date) else date.today()

@@ -29,11 +29,11 @@ REPORT = "scaffold/report.md"  # title, issue, event (or none), event_id
 def render_skeleton(root: Path, name: str, context: Mapping[str, Any]) -> str:
     """The skeleton `name` rendered for the newsletter at `root`; a broken template is a
     `TemplateError` naming it."""
-    return render_template(_environment(root), name, context)
+    return render_template(skeleton_environment(root), name, context)
 
 
 @cache
-def _environment(root: Path) -> jinja2.Environment:
+def skeleton_environment(root: Path) -> jinja2.Environment:
     """The newsletter's templates as for every output, without HTML escaping."""
     env = environment(root).overlay(autoescape=False, cache_size=50)
     env.filters = {**env.filters, "yaml": yaml_scalar, "yaml_block": _block}

@@ -70,6 +70,11 @@ def parse_server(text: str, security: Security) -> tuple[str, int]:
         port = rest.removeprefix(":") if rest.startswith(":") else rest
     elif value.count(":") == 1:
         host, port = value.split(":")
+    elif ":" in value:  # host:port:more, or an IPv6 address whose port cannot be told apart
+        raise UsageError(
+            f"--smtp {text!r} is not HOST:PORT (e.g. smtp.example.org:587); write an IPv6 "
+            "address in brackets: [2001:db8::1]:587"
+        )
     bad_port = bool(port) and not (port.isdigit() and 0 < int(port) < 65536)
     if not host or bad_port or " " in host:
         raise UsageError(f"--smtp {text!r} is not HOST:PORT (e.g. smtp.example.org:587)")

@@ -15,7 +15,6 @@ from pathlib import Path
 
 from newsletter import layout
 from newsletter.errors import Problems
-from newsletter.layout import SETTINGS_PATH
 from newsletter.model import Issue, Newsletter
 from newsletter.render.email.budget import Budget, budget_problems
 from newsletter.render.email.html import EmailRenderer
@@ -51,7 +50,7 @@ def render_emails(
 ) -> Emails:
     """email.html, email.txt and email.eml of each of `issues`; a warning in `problems`
     for each email that would have been clipped. `html`: the bodies rendered already."""
-    from newsletter.render.email.message import sender
+    from newsletter.render.email.message import warn_without_sender
 
     numbers = [issue.number for issue in issues]
     job = (newsletter, root, html if html is not None else BodyHtml())
@@ -68,13 +67,8 @@ def render_emails(
         issue = newsletter.issue(number)
         if issue is not None:
             budget_problems(budget, issue, problems)
-    if budgets and not newsletter.settings.email.sender:
-        problems.warning(
-            SETTINGS_PATH,
-            None,
-            f"email.from is not set: email.eml is from {sender(newsletter.settings)!r} "
-            "until you set it (send needs it)",
-        )
+    if budgets:
+        warn_without_sender(newsletter.settings, problems)
     return Emails(files, budgets)
 
 

@@ -22,6 +22,8 @@ from email.utils import format_datetime, getaddresses
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+from newsletter.errors import Problems
+from newsletter.layout import SETTINGS_PATH
 from newsletter.model import Issue, Settings
 from newsletter.render.email.budget import quoted_printable
 from newsletter.render.email.flowed import FLOWED_PARAMS
@@ -31,6 +33,17 @@ from newsletter.render.email.flowed import FLOWED_PARAMS
 # written byte for byte: `_head` never lets `email` parse and fold them again.
 POLICY = email.policy.SMTP
 _NOT_ATOM = re.compile(r"[^A-Za-z0-9.-]+")
+
+
+def warn_without_sender(settings: Settings, problems: Problems) -> None:
+    """The warning `check` and `build` give while `email.from` is not set."""
+    if not settings.email.sender:
+        problems.warning(
+            SETTINGS_PATH,
+            None,
+            f"email.from is not set: email.eml is from {sender(settings)!r} "
+            "until you set it (send needs it)",
+        )
 
 
 def sender(settings: Settings) -> str:
