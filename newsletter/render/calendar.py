@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from newsletter.events.calendars import calendar_events, issue_events, subscriptions
+from newsletter.events.calendars import calendar_events, events_by_issue, subscriptions
 from newsletter.events.published import Published
 from newsletter.layout import event_file, issue_calendar
 from newsletter.model import Issue, Newsletter
@@ -65,10 +65,9 @@ def render_calendar(
         head = _Head(subscription.name, newsletter.settings.url(subscription.path))
         chosen = [by_id[event.id] for event in subscription.events]
         files[subscription.path] = _file(newsletter, head, chosen)
-    for issue in newsletter.issues:
-        chosen = [by_id[event.id] for event in issue_events(newsletter, issue.number)]
-        if chosen:
-            files[issue_calendar(issue.number)] = _file(newsletter, _Head(), chosen)
+    for number, events in events_by_issue(newsletter).items():
+        chosen = [by_id[event.id] for event in events]
+        files[issue_calendar(number)] = _file(newsletter, _Head(), chosen)
     heads: dict[tuple[str, int, int] | None, bytes] = {}
     for item in rendered:
         files[event_file(item.event.id)] = _single(newsletter, item, heads)
