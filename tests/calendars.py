@@ -20,6 +20,7 @@ from tests.sample import copy_sample as copy_sample_folder
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "calendar"
 NODE_SCRIPT = Path(__file__).resolve().parent / "node" / "parse_ics.mjs"
+RUBY_SCRIPT = Path(__file__).resolve().parent / "ruby" / "parse_ics.rb"
 LIBICAL_SOURCE = Path(__file__).resolve().parent / "c" / "parse_ics.c"
 LIBICAL_HEADER = Path("/usr/include/libical/ical.h")
 
@@ -144,6 +145,24 @@ def with_node_files(paths: list[Path]) -> dict[Path, dict[str, list[Seen]]]:
         Path(file): {name: sorted(Seen(**e) for e in events) for name, events in found.items()}
         for file, found in by_file.items()
     }
+
+
+def with_ruby(paths: list[Path]) -> dict[Path, list[Seen]]:
+    """Ruby's icalendar gem (Debian 12's ruby-icalendar 2.8), through
+    tests/ruby/parse_ics.rb: it raises on a VTIMEZONE it cannot place a time in."""
+    ruby = shutil.which("ruby")
+    assert ruby, "Ruby is needed: apt-get install ruby ruby-icalendar"
+    result = subprocess.run(
+        [ruby, str(RUBY_SCRIPT), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TZ": "UTC"},
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    parsed: dict[str, list[dict[str, Any]]] = json.loads(result.stdout)
+    return {Path(file): sorted(Seen(**event) for event in found) for file, found in parsed.items()}
 
 
 @cache

@@ -1,7 +1,8 @@
 """Every calendar file of the sample — calendar.ics, the calendars by category and by
-country, each issue's events.ics, events/<id>.ics — held to seven independent parsers
+country, each issue's events.ics, events/<id>.ics — held to eight independent parsers
 (icalendar, ical, vobject, recurring-ical-events, ical.js and node-ical through Node,
-and libical through a few lines of C) and to byte-level rules none of them checks."""
+libical through a few lines of C, and Ruby's icalendar) and to byte-level rules none of
+them checks."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from tests.calendars import (
     with_libical,
     with_node,
     with_node_files,
+    with_ruby,
     with_vobject,
 )
 
@@ -341,6 +343,7 @@ def test_every_calendar_file_is_read_alike_by_every_parser(site: Path) -> None:
     files = ics_files(site)
     assert len(files) > 60
     node = with_node_files(files)
+    ruby = with_ruby(files)
     for file in files:
         data = file.read_bytes()
         reference = with_icalendar(data)
@@ -350,6 +353,7 @@ def test_every_calendar_file_is_read_alike_by_every_parser(site: Path) -> None:
         assert node[file]["ical.js"] == reference, file
         assert node[file]["node-ical"] == reference, file
         assert with_libical(file) == reference, file
+        assert ruby[file] == reference, file
 
 
 def test_libical_reports_a_broken_file(tmp_path: Path) -> None:

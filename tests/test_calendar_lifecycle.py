@@ -258,10 +258,17 @@ WORKSHOP_FILES = ("calendar.ics", "calendars/workshop.ics", "calendars/countries
 def read_everywhere(out: Path, uid: str, paths: tuple[str, ...]) -> dict[str, str]:
     """The event's properties, the same in every file of `paths` (byte for byte), each
     file read alike by every parser."""
-    from tests.calendars import with_ical, with_icalendar, with_libical, with_node_files
+    from tests.calendars import (
+        with_ical,
+        with_icalendar,
+        with_libical,
+        with_node_files,
+        with_ruby,
+    )
 
     files = [out / path for path in paths]
     node = with_node_files(files)
+    ruby = with_ruby(files)
     blocks = set()
     for file in files:
         data = file.read_bytes()
@@ -269,6 +276,7 @@ def read_everywhere(out: Path, uid: str, paths: tuple[str, ...]) -> dict[str, st
         assert with_ical(data) == reference, file
         assert with_libical(file) == reference, file
         assert node[file]["ical.js"] == node[file]["node-ical"] == reference, file
+        assert ruby[file] == reference, file
         blocks.add(vevents(data)[uid])
     assert len(blocks) == 1, f"{uid} differs between {paths}"
     return properties((out / paths[0]).read_bytes(), uid)

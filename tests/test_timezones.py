@@ -4,12 +4,14 @@ every local time of the span read back with the offset zoneinfo gives it."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from newsletter.render.contentlines import lines
 from newsletter.render.timezones import vtimezone
+from tests.calendars import with_ruby
 
 CASES = [
     ("Europe/Brussels", 2019, 2019),  # one rule, from the year before
@@ -100,3 +102,39 @@ def test_a_zone_without_changes_has_one_observance() -> None:
         "END:STANDARD",
         "END:VTIMEZONE",
     )
+
+
+def _with_event(zone: tuple[str, ...], start: str) -> bytes:
+    event = (
+        "BEGIN:VEVENT",
+        "UID:a@example.org",
+        "DTSTAMP:20190101T000000Z",
+        f"DTSTART;TZID=Europe/Brussels:{start}",
+        "SUMMARY:An event",
+        "END:VEVENT",
+    )
+    return _calendar((*zone, *event))
+
+
+def test_ruby_reads_the_rule_from_the_year_before_and_not_a_rule_yet_to_begin(
+    tmp_path: Path,
+) -> None:
+    """Ruby's icalendar 2.8 fails on a time before one of two STANDARD observances
+    begins: what the rule starting a year early avoids."""
+    good = tmp_path / "good.ics"
+    good.write_bytes(_with_event(vtimezone("Europe/Brussels", 2019, 2019), "20190330T180000"))
+    assert with_ruby([good])[good][0].start == "2019-03-30T17:00:00.000Z"
+    zone = list(vtimezone("Europe/Brussels", 2019, 2019))
+    late = [line.replace("20181028", "20191027") for line in zone]
+    late[2:2] = [
+        "BEGIN:STANDARD",
+        "DTSTART:20190101T000000",
+        "TZNAME:CET",
+        "TZOFFSETFROM:+0100",
+        "TZOFFSETTO:+0100",
+        "END:STANDARD",
+    ]
+    bad = tmp_path / "bad.ics"
+    bad.write_bytes(_with_event(tuple(late), "20190330T180000"))
+    with pytest.raises(AssertionError, match="comparison of IceCube::Occurrence with nil"):
+        with_ruby([bad])

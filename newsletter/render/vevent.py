@@ -59,8 +59,10 @@ def status_note(event: Event, issues: Mapping[int, Issue], settings: Settings) -
     """The first line of the DESCRIPTION of a cancelled or moved event: what happened,
     in which issue, and that issue's page."""
     if event.status is Status.CANCELLED:
+        # The change to cancelled, or the first mention of an event cancelled from the start.
         change = next((c for c in reversed(event.history) if "status" in c.fields), None)
-        issue = issues.get(change.issue) if change and change.issue is not None else None
+        change = change or event.history[0]
+        issue = issues.get(change.issue) if change.issue is not None else None
         if issue is None:
             return "Cancelled."
         return f"Cancelled, as {issue.title} announced: {settings.url(issue.path)}"
