@@ -124,6 +124,20 @@ def test_no_calendar_file_holds_an_undated_event(built: Path, undated: Folder) -
         assert b"9999" not in ics.read_bytes()
 
 
+def test_no_calendar_by_kind_country_or_issue_holds_an_undated_event(built: Path) -> None:
+    files = [*(built / "calendars").rglob("*.ics"), *(built / "issues").glob("*/events.ics")]
+    names = {p.relative_to(built).as_posix() for p in files}
+    # Their kinds and countries have a calendar only through the dated events.
+    assert "calendars/workshop.ics" not in names
+    assert "calendars/countries/philippines.ics" not in names
+    assert "calendars/countries/japan.ics" not in names
+    assert {"calendars/countries/fiji.ics", "calendars/countries/thailand.ics"} <= names
+    for ics in files:
+        feed = icalendar.Calendar.from_ical(ics.read_bytes())
+        uids = {str(e["UID"]).split("@")[0] for e in feed.walk("VEVENT")}
+        assert uids and not uids & set(UNDATED), ics
+
+
 def _rows(page: Path) -> list[list[str]]:
     parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
     root: Element = parser.parse(page.read_bytes())
