@@ -160,6 +160,9 @@ def _switched(out: Path, files: Output, prune: bool, plan: _Plan, found: Found) 
             f"cannot stage the new site in {error.filename or staging}: "
             f"{error.strerror or error}; the output folder {out} is as it was"
         ) from None
+    except BaseException:  # Ctrl-C: the old site stays, and nothing beside it
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     try:
         retired = switch_in(out, staging)
     except OSError as error:

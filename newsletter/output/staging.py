@@ -38,24 +38,27 @@ def make_stage(
         if folder in found.folders:
             _like(os.path.join(target, folder), os.path.join(source, folder))
     for name in sorted(files):
-        if name in unchanged:
-            _link(os.path.join(source, name), os.path.join(target, name))
-        else:
+        if name not in unchanged or not _link(os.path.join(source, name), target, name):
             write_new(os.path.join(target, name), files[name])
     for name in staged.carried:
-        _link(os.path.join(source, name), os.path.join(target, name))
+        _link(os.path.join(source, name), target, name)  # gone meanwhile: removed by its user
     write_new(os.path.join(target, MANIFEST), manifest)
 
 
-def _link(source: str, target: str) -> None:
-    """A hard link of `source` (a link itself, not what it points at); a copy where the
-    system refuses the link (another user's file, too many links)."""
+def _link(source: str, stage: str, name: str) -> bool:
+    """A hard link of `source` as `name` in the stage (a link itself, not what it points
+    at); a copy where the system refuses the link (another user's file, too many links).
+    False when `source` is gone since the build looked."""
+    target = os.path.join(stage, name)
     try:
         os.link(source, target, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
     except OSError as error:
         if error.errno not in (errno.EPERM, errno.EACCES, errno.EMLINK, errno.EXDEV):
             raise
         shutil.copy2(source, target, follow_symlinks=False)
+    return True
 
 
 def _like(folder: str, model: str) -> None:
