@@ -48,6 +48,7 @@ EVENTS_PAGE = "events/index.html"  # beside the per-event files of event_file()
 CALENDARS = "calendars"  # the calendars by category and by country
 ISSUE_CALENDAR = "events.ics"  # in each issue's output folder: the events it announces and reports
 TEMP_SUFFIX = ".newsletter-tmp"  # a file being written, renamed over its name when whole
+MANIFEST = ".newsletter-files"  # in the output folder: what the last build wrote, with digests
 
 _ISSUE_FOLDER = re.compile(r"^\d+$")
 PACKAGE = Path(__file__).resolve().parent
@@ -98,6 +99,14 @@ def email_files(issue_path: str) -> tuple[str, str, str]:
     """The email.html, email.txt and email.eml of the issue whose output folder is
     `issue_path`."""
     return (f"{issue_path}email.html", f"{issue_path}email.txt", f"{issue_path}email.eml")
+
+
+def beside_output(out: Path) -> tuple[Path, Path, Path]:
+    """The folders and file a build keeps beside the output folder `out` while it
+    switches it: the new site being staged, the old one being removed, and the journal
+    of a two-step switch (`.public.newsletter-stage`, `-old`, `-switch`)."""
+    base = out.parent / f".{out.name}.newsletter"
+    return Path(f"{base}-stage"), Path(f"{base}-old"), Path(f"{base}-switch")
 
 
 def folder_of(source_path: str) -> str:

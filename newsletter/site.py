@@ -151,7 +151,7 @@ def build(
     target = out_folder(root, out)
     emails = _email_editions(newsletter, root, target, issues, problems, html)
     files.update(emails.files)
-    result = write_output(target, files)
+    result = write_output(target, files, at_once=not preview)
     if not preview:
         save_record(root, record, published)
     record_budgets(root, newsletter, emails.budgets)

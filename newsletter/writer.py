@@ -1,11 +1,19 @@
 """The one owner of the output folder.
 
-Everything is rendered in memory first, so a build that fails writes nothing. Then
-each file is written beside its final name and renamed over it: a reader fetching
-`calendar.ics` or `feed.xml` mid-build gets the old file or the new one, never half.
-Files whose bytes did not change are not touched (their mtimes stay, which keeps
-rsync and the preview server quiet); files an earlier build made and the new one
-does not are removed, and nothing else is.
+Everything is rendered in memory first, so a build that fails writes nothing. Then the
+whole site changes at once: the new site is staged in a folder beside the output folder
+(unchanged files hard-linked from the current site, new ones written), and the two
+folders trade places in one step (newsletter/output/switch.py). A build killed at any
+instant leaves the old site or the new one, never a mix, and the next build clears what
+it left. Files whose bytes did not change keep their inode and mtime (which keeps rsync
+and the preview server quiet), and a build that changes nothing writes nothing. The
+output folder's manifest records what each build wrote, with digests, so a build knows
+what changed without reading the site back, and prunes only files a build wrote: files
+a user put in the output folder stay, and a mistaken `--out` cannot wipe a folder.
+
+Where the folder cannot be switched (its parent is not writable, or it is a mount
+point), and for `serve`'s preview, each file is replaced atomically in place instead: a
+reader gets the old file or the new one, never half.
 """
 
 from __future__ import annotations
@@ -13,17 +21,29 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import tempfile
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path, PurePosixPath
 
 from newsletter.errors import UsageError
-from newsletter.layout import TEMP_SUFFIX
+from newsletter.layout import MANIFEST, beside_output
+from newsletter.output.files import atomic_write
+from newsletter.output.manifest import (
+    Entry,
+    Manifest,
+    check_name,
+    digest,
+    read_manifest,
+    render_manifest,
+)
+from newsletter.output.staging import make_stage
+from newsletter.output.switch import locked, recover, switch_in
+from newsletter.output.tree import Found, parents, remove_retired, stage, walk
+
+__all__ = ["MANIFEST", "Output", "WriteResult", "atomic_write", "read_existing", "write_output"]
 
 Output = Mapping[str, bytes]  # path relative to the output folder (posix) -> bytes
-MANIFEST = ".newsletter-files"  # what the last build wrote: the only files pruning may remove
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,91 +53,183 @@ class WriteResult:
     removed: int
 
 
-def write_output(out: Path, files: Output, prune: bool = True) -> WriteResult:
-    """Make `out` hold `files`, each file replaced atomically.
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What a build changes: the files that already hold their bytes, the stale files of
+    an earlier build that go, and the new manifest; `ours`: what the old one lists."""
+
+    ours: set[str]
+    unchanged: set[str]
+    stale: list[str]
+    manifest: bytes
+
+    def result(self, files: Output) -> WriteResult:
+        return WriteResult(len(files) - len(self.unchanged), len(self.unchanged), len(self.stale))
+
+
+def write_output(out: Path, files: Output, prune: bool = True, at_once: bool = True) -> WriteResult:
+    """Make `out` hold `files`: the whole site switched at once (`at_once`), else each
+    file replaced atomically in place.
 
     With `prune`, files an earlier build wrote (listed in the output's manifest) that
     this build no longer makes are removed; a file the writer did not write itself is
-    never removed, so a mistaken `--out` cannot wipe a folder.
+    never removed.
     """
     for name in files:
-        _check_name(name)
+        check_name(name)
+    out = Path(os.path.realpath(out))
+    if os.path.lexists(out) and not out.is_dir():
+        raise UsageError(f"cannot create the output folder {out}: a file has its name")
     try:
-        out.mkdir(parents=True, exist_ok=True)
+        out.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise UsageError(f"cannot create the output folder {out}: {error.strerror}") from None
-    previous = _read_manifest(out)
-    written = sum(_replace(out, name, files[name], previous) for name in sorted(files))
-    removed = _prune(out, previous - set(files)) if prune else 0
-    kept = set(files) if prune else set(files) | {n for n in previous if (out / n).is_file()}
-    _replace(out, MANIFEST, "".join(f"{name}\n" for name in sorted(kept)).encode(), previous)
-    return WriteResult(written, len(files) - written, removed)
+    if not at_once:
+        return _in_place(out, files, prune, _plan(out, files, prune))
+    with locked(out):
+        _recover(out)
+        found = walk(out)
+        plan = _plan(out, files, prune, found)
+        _remove(out, found.temporaries)
+        if out.is_dir() and len(plan.unchanged) == len(files) and not plan.stale:
+            _write_manifest(out, plan.manifest)  # only when its bytes changed
+            return plan.result(files)
+        if _can_switch(out):
+            return _switched(out, files, prune, plan, found)
+        return _in_place(out, files, prune, plan)
 
 
 def read_existing(out: Path, names: Iterable[str]) -> dict[str, bytes]:
     """The bytes of those of `names` that the output folder holds now (a partial build
     keeps some earlier outputs as they are)."""
+    if beside_output(out)[2].exists():  # a switch to finish first
+        with locked(out):
+            _recover(out)
     found = {}
     for name in names:
-        _check_name(name)
+        check_name(name)
         with contextlib.suppress(OSError):
             found[name] = (out / name).read_bytes()
     return found
 
 
-def atomic_write(file: Path, data: bytes, mode: int | None = None, exclusive: bool = False) -> None:
-    """Write `file` beside its name, then rename it into place: a reader finds the old
-    file or the new one, never half. `mode` (default: the umask's) is set before the
-    rename, so a private file is never readable by others even for a moment.
+def _plan(out: Path, files: Output, prune: bool, found: Found | None = None) -> _Plan:
+    manifest = read_manifest(out)
+    entries = {name: Entry(len(data), digest(data)) for name, data in files.items()}
+    unchanged = {name for name in files if _holds(out, name, files[name], entries, manifest)}
+    ours = set(manifest.entries)
+    gone = ours - set(files)
+    present = found.others if found is not None else {n for n in gone if _exists(out / n)}
+    if prune:
+        return _Plan(ours, unchanged, sorted(gone & present), render_manifest(entries))
+    kept = {name: manifest.entries[name] for name in gone & present}
+    return _Plan(ours, unchanged, [], render_manifest({**kept, **entries}))
 
-    With `exclusive` the file is linked into place only if there is none, after an
-    fsync: of two processes making it at once, one wins, and `FileExistsError` tells
-    the other. Any failure leaves no temporary file; the `OSError` is the caller's.
-    """
-    handle, temp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=TEMP_SUFFIX, dir=file.parent)
+
+def _holds(
+    out: Path, name: str, data: bytes, entries: dict[str, Entry], manifest: Manifest
+) -> bool:
+    """Whether the file `name` in `out` already holds `data`: by the manifest's digest
+    when it can tell, else by reading the file."""
+    file = os.path.join(out, name)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            if exclusive:
-                stream.flush()
-                os.fsync(stream.fileno())
-        os.chmod(temp, mode if mode is not None else 0o666 & ~_umask())
-        if exclusive:
-            os.link(temp, file)
-        else:
-            os.replace(temp, file)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-
-
-@cache
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def _replace(out: Path, name: str, data: bytes, ours: set[str]) -> bool:
-    """Write one file atomically unless it already holds `data`; True when written."""
-    target = out / name
-    if target.is_file() and target.stat().st_size == len(data) and target.read_bytes() == data:
+        found = os.lstat(file)
+    except OSError:
         return False
+    if not stat.S_ISREG(found.st_mode) or found.st_size != len(data):
+        return False
+    known = manifest.holds(name, entries[name].digest or "", found)
+    if known is not None:
+        return known
+    try:
+        with open(file, "rb") as stream:
+            return stream.read() == data
+    except OSError:
+        return False
+
+
+def _switched(out: Path, files: Output, prune: bool, plan: _Plan, found: Found) -> WriteResult:
+    """Stage the new site beside `out`, switch it in, remove the old one."""
+    staged = stage(out, found, set(files), plan.ours, prune)
+    staging = beside_output(out)[0]
+    try:
+        make_stage(out, staging, files, plan.unchanged, staged, found, plan.manifest)
+    except OSError as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise UsageError(
+            f"cannot stage the new site in {error.filename or staging}: "
+            f"{error.strerror or error}; the output folder {out} is as it was"
+        ) from None
+    except BaseException:  # Ctrl-C: the old site stays, and nothing beside it
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    try:
+        retired = switch_in(out, staging)
+    except OSError as error:
+        raise UsageError(
+            f"cannot switch {out} to the new site: {error.strerror or error}; "
+            "the next build finishes or undoes the switch"
+        ) from None
+    if retired is not None:
+        with contextlib.suppress(OSError):  # what stays is removed by the next build
+            remove_retired(retired, out, found.others)
+    return plan.result(files)
+
+
+def _can_switch(out: Path) -> bool:
+    """Whether a staged site can be switched in: the parent folder is writable, and the
+    output folder is on its file system (not a mount point)."""
+    parent = out.parent
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return False
+    return not out.exists() or out.stat().st_dev == parent.stat().st_dev
+
+
+def _recover(out: Path) -> None:
+    try:
+        recover(out)
+    except OSError as error:
+        raise UsageError(
+            f"cannot finish the switch of {out} that an earlier build began: "
+            f"{error.strerror or error} ({error.filename}); remove what is left beside it"
+        ) from None
+
+
+# -- in place -----------------------------------------------------------------------------
+
+
+def _in_place(out: Path, files: Output, prune: bool, plan: _Plan) -> WriteResult:
+    """Replace each changed file atomically in `out`, one `mkdir` for each folder."""
+    try:
+        out.mkdir(exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"cannot create the output folder {out}: {error.strerror}") from None
+    made: set[str] = set()
+    for name in sorted(set(files) - plan.unchanged):
+        _replace(out, name, files[name], plan.ours, made)
+    _prune(out, plan.stale)
+    _write_manifest(out, plan.manifest)
+    return plan.result(files)
+
+
+def _replace(out: Path, name: str, data: bytes, ours: set[str], made: set[str]) -> None:
+    """Write one file atomically, making its folder first if this build has not."""
+    target = out / name
     try:
         _clear_way(out, name, ours)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        folder = name.rpartition("/")[0]
+        if folder and folder not in made:
+            os.makedirs(out / folder, exist_ok=True)
+            made.update(parents(name))
         atomic_write(target, data)
     except OSError as error:
         raise UsageError(f"cannot write {target}: {error.strerror or error}") from None
-    return True
 
 
 def _clear_way(out: Path, name: str, ours: set[str]) -> None:
     """Remove what an earlier build left where this one needs a file or a folder."""
-    parts = PurePosixPath(name).parts
-    for depth in range(1, len(parts)):
-        parent = "/".join(parts[:depth])
-        if (out / parent).is_file() and parent in ours:
+    for parent in parents(name):
+        if parent in ours and (out / parent).is_file():
             (out / parent).unlink()
     target = out / name
     if target.is_dir() and not target.is_symlink():
@@ -126,35 +238,31 @@ def _clear_way(out: Path, name: str, ours: set[str]) -> None:
             shutil.rmtree(target)
 
 
-def _check_name(name: str) -> None:
-    path = PurePosixPath(name)
-    if path.is_absolute() or ".." in path.parts or not path.parts:
-        raise ValueError(f"output path {name!r} leaves the output folder")
-
-
-def _read_manifest(out: Path) -> set[str]:
+def _write_manifest(out: Path, data: bytes) -> None:
+    file = out / MANIFEST
+    with contextlib.suppress(OSError):
+        if file.stat().st_size == len(data) and file.read_bytes() == data:
+            return
     try:
-        lines = (out / MANIFEST).read_text("utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return set()
-    names = set()
-    for line in lines:
-        with contextlib.suppress(ValueError):
-            _check_name(line)
-            names.add(line)
-    return names
+        atomic_write(file, data)
+    except OSError as error:
+        raise UsageError(f"cannot write {file}: {error.strerror or error}") from None
 
 
-def _prune(out: Path, stale: set[str]) -> int:
-    removed = 0
-    for name in sorted(stale):
-        path = out / name
-        if path.is_file() or path.is_symlink():
-            path.unlink()
-            removed += 1
-        for parent in PurePosixPath(name).parents:
-            if str(parent) == ".":
-                break
+def _prune(out: Path, stale: list[str]) -> None:
+    for name in stale:
+        (out / name).unlink(missing_ok=True)
+        for parent in list(PurePosixPath(name).parents)[:-1]:
             with contextlib.suppress(OSError):  # only empty folders go
                 (out / parent).rmdir()
-    return removed
+
+
+def _remove(out: Path, names: list[str]) -> None:
+    """Remove the temporaries a killed writer left (they were never part of a site)."""
+    for name in names:
+        with contextlib.suppress(OSError):
+            (out / name).unlink()
+
+
+def _exists(path: Path) -> bool:
+    return path.is_file() or path.is_symlink()

@@ -199,7 +199,7 @@ def test_an_existing_gitignore_and_calendar_are_kept(tmp_path: Path) -> None:
     ignore = (tmp_path / ".gitignore").read_text()
     assert ignore.startswith("*.swp\n/public/\n\n# newsletter\n")
     assert ignore.count("/public/") == 1
-    assert made.ignored == 4
+    assert made.ignored == 5
     assert check(tmp_path).errors == []
 
 
@@ -208,6 +208,8 @@ def test_the_gitignore_keeps_secrets_and_output_out_of_git(tmp_path: Path) -> No
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     ignored = [
         "public/index.html",
+        ".public.newsletter-stage/index.html",
+        ".public.newsletter-switch",
         ".newsletter-cache/email-budget",
         "content/.send-secret",
         "content/issues/001/.send.sqlite",

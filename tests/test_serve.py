@@ -9,6 +9,7 @@ from __future__ import annotations
 import http.client
 import os
 import queue
+import re
 import signal
 import socket
 import subprocess
@@ -19,7 +20,9 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -187,6 +190,52 @@ def test_the_email_preview_pages(preview: Running) -> None:
     assert (status, kind) == (200, "text/html; charset=utf-8")
     assert SCRIPT in email
     assert b"__newsletter__" not in (preview.server.out / "issues/062/email.html").read_bytes()
+
+
+class _Images(HTMLParser):
+    """The `src` of every <img>, and every `href`, of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "img" and found.get("src"):
+            self.images.append(str(found["src"]))
+        if found.get("href"):
+            self.links.append(str(found["href"]))
+
+
+def test_the_email_preview_shows_its_images_from_the_preview(preview: Running) -> None:
+    _, _, home = preview.get("__newsletter__/")
+    numbers = re.findall(r'href="/__newsletter__/email/(\d+)/"', home)
+    assert len(numbers) >= 2
+    images = []
+    for number in numbers:
+        _, _, page = preview.get(f"__newsletter__/email/{number}/")
+        frame = re.search(r'<iframe src="([^"]+)"', page)
+        assert frame is not None
+        email_url = urljoin(preview.server.url, frame[1])
+        status, _, email = fetch(email_url)
+        assert status == 200
+        parsed = _Images()
+        parsed.feed(email)
+        assert parsed.images or number != "061", "the sample's issue 61 shows a photo"
+        for src in parsed.images:
+            url = urljoin(email_url, src)
+            assert url.startswith(preview.server.url), src
+            with urllib.request.urlopen(url, timeout=10) as response:
+                assert response.status == 200 and response.headers["Content-Type"] == "image/png"
+                built = preview.server.out / urlsplit(url).path.lstrip("/")
+                assert response.read() == built.read_bytes()
+            images.append(src)
+        assert f"/issues/{number}/" in parsed.links  # the web edition, in the preview
+        assert "https://newsletter.example.org/unsubscribe?token={token}" in parsed.links
+        on_disk = (preview.server.out / f"issues/{number}/email.html").read_text("utf-8")
+        assert 'src="/issues/' not in on_disk and "https://newsletter.example.org/" in on_disk
+    assert images
 
 
 def test_pages_that_are_not_there(preview: Running) -> None:

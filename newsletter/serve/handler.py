@@ -3,7 +3,8 @@ the event stream that tells pages to reload, and the preview's own pages (the em
 editions at full and 375 px width).
 
 Only responses change: the script and the problems banner are added to the bytes
-sent, never to the files of the build.
+sent, and links to the not-yet-published site made local (local.py), never in the
+files of the build.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 import jinja2
 
 from newsletter.layout import OUTPUT_ISSUES, email_files, issue_output, packaged_templates
+from newsletter.serve.local import local_links
 from newsletter.serve.state import PreviewState
 
 PREFIX = "/__newsletter__/"
@@ -101,7 +103,7 @@ class PreviewHandler(BaseHTTPRequestHandler):
         kind = _TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0]
         kind = kind or "application/octet-stream"
         if kind.startswith("text/html"):
-            data = self._with_script(data)
+            data = self._with_script(local_links(data, self.server.preview.base_url, out))
         self._send(HTTPStatus.OK, kind, data, send_body)
 
     def _with_script(self, page: bytes) -> bytes:

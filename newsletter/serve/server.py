@@ -144,6 +144,7 @@ class PreviewServer:
         except Exception as error:  # a renderer's bug must not end the editor's preview
             self._failed([f"internal error while building: {type(error).__name__}: {error}"])
             return
+        self.state.base_url = self._base_url()
         changed = result.write.written + result.write.removed
         elapsed = (time.perf_counter() - started) * 1000
         if first:
@@ -153,6 +154,14 @@ class PreviewServer:
         else:
             self.report(f"Rebuilt in {elapsed:.0f} ms: {changed} files changed.")
         self.state.succeeded(bool(changed) or first)
+
+    def _base_url(self) -> str:
+        """The built site's base URL (the settings were valid: the build succeeded)."""
+        from newsletter.errors import Problems
+        from newsletter.reading.settings import read_settings
+
+        settings = read_settings(self.root, Problems())
+        return settings.base_url if settings is not None else ""
 
     def _failed(self, problems: list[str]) -> None:
         for line in problems:

@@ -16,10 +16,12 @@ Report = Callable[[str], None]
 @dataclass
 class PreviewState:
     """`version` grows with each build that changed something; `problems` are the failed
-    build's errors (else empty); `built`: a good build exists in `out`."""
+    build's errors (else empty); `built`: a good build exists in `out`; `base_url`: where
+    the built site will be published (the preview serves its links itself)."""
 
     out: Path
     report: Report = print
+    base_url: str = ""
     version: int = 0
     built: bool = False
     problems: list[str] = field(default_factory=list)
