@@ -13,9 +13,10 @@ from typing import Any
 
 from markupsafe import Markup
 
-from newsletter.layout import IMAGES, STYLESHEET
+from newsletter.layout import EVENTS_PAGE, IMAGES, STYLESHEET
 from newsletter.model import Body, Event, Issue, Newsletter, Report, Status
-from newsletter.render.links import Links
+from newsletter.render.events_page import calendar_choices, events_page
+from newsletter.render.links import Links, calendar_file
 from newsletter.render.markdown import BodyHtml
 from newsletter.render.templates import environment, render_template
 
@@ -59,6 +60,7 @@ class _Pages:
         self.settings = newsletter.settings
         self.env = environment(root)
         self.links = Links.of(newsletter)
+        self.calendars = calendar_choices(newsletter)
         self.events = {e.id: e for e in newsletter.events}
         self.issues = sorted(newsletter.issues, key=lambda i: i.number, reverse=True)
 
@@ -69,9 +71,12 @@ class _Pages:
             "settings": self.settings,
             "calendar": self.newsletter.calendar,
             "links": self.links,
+            "calendars": self.calendars,
+            "events_page": EVENTS_PAGE,
             "root": up,
             "canonical": self.settings.url(path.removesuffix("index.html")),
             "stylesheet": up + STYLESHEET,
+            "calendar_link": self.calendar_link,
             **context,
         }
         return render_template(self.env, template, page).encode("utf-8")
@@ -82,6 +87,20 @@ class _Pages:
     def jsonld(self, event_id: str, url: str) -> Markup | None:
         event = self.events.get(event_id)
         return event_jsonld(event, url) if event else None
+
+    def events_index(self) -> bytes:
+        url = self.settings.url(EVENTS_PAGE.removesuffix("index.html"))
+        return self.render(
+            "web/events.html",
+            EVENTS_PAGE,
+            page=events_page(self.newsletter),
+            jsonld=lambda event: event_jsonld(event, url),
+        )
+
+    def calendar_link(self, event_id: str, status: Status) -> str | None:
+        """A row's or report's "Add to calendar" file: none when the row or the event
+        (cancelled by a later issue) is cancelled."""
+        return calendar_file(self.events.get(event_id), status)
 
     def index(self) -> bytes:
         return self.render("web/index.html", "index.html", issues=self.issues)
@@ -134,6 +153,7 @@ def render_web(newsletter: Newsletter, root: Path, html: BodyHtml) -> Iterator[t
     """Every file of the web archive as (path, bytes): pages, stylesheet, images."""
     pages = _Pages(newsletter, root, html)
     yield "index.html", pages.index()
+    yield EVENTS_PAGE, pages.events_index()
     yield STYLESHEET, render_template(pages.env, "web/style.css", {}).encode("utf-8")
     for issue in newsletter.issues:
         yield f"{issue.path}index.html", pages.issue(issue)

@@ -1,0 +1,110 @@
+"""The events page (`events/index.html`): every event, the coming ones first, then the
+past ones by year, newest year first.
+
+"Coming" is counted from the newest issue's date, not from the clock, so the same
+content always gives the same page: an event is coming while it has not ended on the
+day the newest issue came out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from itertools import groupby
+
+from newsletter.layout import CALENDAR_FEED
+from newsletter.model import Event, Issue, Newsletter, Report
+from newsletter.render.links import CalendarLinks, calendar_file, format_dates
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One event as the events page lists it."""
+
+    event: Event
+    dates: str  # as people write them: `24–25 October 2018`
+    moved_from: str | None  # the dates before its latest move; None when it never moved
+    announced: Issue | None  # the issue that first published it
+    changed: Issue | None  # the later issue that moved or cancelled it
+    report: Report | None
+    calendar: str | None  # its own .ics, relative to the output root; None when cancelled
+
+
+@dataclass(frozen=True, slots=True)
+class Year:
+    """The past events of one year, newest first."""
+
+    year: int
+    listings: tuple[Listing, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EventsPage:
+    """What the events page shows: the coming events in date order, then the past by year."""
+
+    today: date | None  # the newest issue's date; None before the first issue
+    coming: tuple[Listing, ...]
+    past: tuple[Year, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CalendarChoice:
+    """A calendar readers can subscribe to, as the events page and the subscribe block
+    offer it."""
+
+    label: str  # "All events", "Workshops", "Fiji"
+    links: CalendarLinks
+    count: int  # how many events it holds
+
+
+def calendar_choices(newsletter: Newsletter) -> tuple[CalendarChoice, ...]:
+    """Every calendar to subscribe to, the whole calendar first."""
+    name = newsletter.calendar.name
+    links = CalendarLinks.of(newsletter.settings, CALENDAR_FEED, name)
+    return (CalendarChoice("All events", links, len(newsletter.events)),)
+
+
+def moved_from(event: Event) -> str | None:
+    """The dates an event had before its latest move (`10–14 December 2018`), if it moved."""
+    moves = [c for c in event.history if c.moved_from is not None]
+    if not moves or moves[-1].moved_from is None:
+        return None
+    return format_dates(moves[-1].moved_from)
+
+
+def listing(newsletter: Newsletter, event: Event) -> Listing:
+    """One event's line of the events page."""
+    later = [c for c in event.history[1:] if c.issue is not None and c.issue != event.announced_in]
+    return Listing(
+        event=event,
+        dates=format_dates(event.dates),
+        moved_from=moved_from(event),
+        announced=newsletter.issue(event.announced_in) if event.announced_in else None,
+        changed=newsletter.issue(later[-1].issue) if later and later[-1].issue else None,
+        report=event.report,
+        calendar=calendar_file(event),
+    )
+
+
+def events_page(newsletter: Newsletter) -> EventsPage:
+    """The events page's contents, from the merged events and the newest issue's date."""
+    today = newsletter.latest_date
+    coming = [e for e in newsletter.events if today is None or e.dates.end_date >= today]
+    past = sorted(
+        (e for e in newsletter.events if e not in coming),
+        key=lambda e: (e.dates.start_date, e.dates.end_date, e.id),
+        reverse=True,
+    )
+    return EventsPage(
+        today=today,
+        coming=tuple(listing(newsletter, e) for e in _by_date(coming)),
+        past=tuple(
+            Year(year, tuple(listing(newsletter, e) for e in events))
+            for year, events in groupby(past, key=lambda e: e.dates.start_date.year)
+        ),
+    )
+
+
+def _by_date(events: Iterable[Event]) -> list[Event]:
+    return sorted(events, key=lambda e: (e.dates.start_date, e.dates.end_date, e.id))
