@@ -190,6 +190,8 @@ class EventEntry:
     url: str | None = None
     description: str | None = None
     categories: tuple[str, ...] = ()
+    category: str | None = None  # the `category:` slug, when written
+    country: str | None = None  # the `country:` as an ISO 3166 alpha-2 code, when written
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,6 +324,11 @@ class Event:
     announced_in: int | None  # first issue that published it; None: calendar.yaml only
     report: Report | None  # the latest report of it
     history: tuple[Change, ...]
+    category: str | None = None  # `category:` as written; events.calendars gives the default
+    country: str | None = None  # `country:` (alpha-2) as written; the default is the venue's
+    # Later changes of what the calendar shows besides title, dates, venue and status
+    # (description, url, categories, the report): they move LAST-MODIFIED, not SEQUENCE.
+    revisions: tuple[Change, ...] = ()
 
     @property
     def sequence(self) -> int:
@@ -330,7 +337,9 @@ class Event:
 
     @property
     def last_modified(self) -> date:
-        return self.history[-1].date
+        """The date of the latest change of anything the calendar shows of the event."""
+        latest = self.history[-1].date
+        return max(latest, self.revisions[-1].date) if self.revisions else latest
 
     @property
     def first_published(self) -> date:

@@ -260,6 +260,31 @@ def test_unknown_status_in_a_report(folder: Folder, run_cli: RunCli) -> None:
     reported(folder, run_cli, REPORT, 5, "status: unknown status 'maybe'")
 
 
+@pytest.mark.parametrize("value", ["Study Visit", "workshop!", "-workshop"])
+def test_a_category_must_be_a_slug(folder: Folder, run_cli: RunCli, value: str) -> None:
+    folder.write(SCHEDULE, text_of(SCHEDULE) + f"    category: {json.dumps(value)}\n")
+    problem = reported(folder, run_cli, SCHEDULE, 11, "events[2].category: ")
+    assert f"{value!r} is not a category: use lowercase letters" in problem.message
+
+
+@pytest.mark.parametrize("value", ["Atlantis", "ZZ", "242", "Brussels"])
+def test_a_country_must_name_a_country(folder: Folder, run_cli: RunCli, value: str) -> None:
+    folder.write(SCHEDULE, text_of(SCHEDULE) + f"    country: {json.dumps(value)}\n")
+    problem = reported(folder, run_cli, SCHEDULE, 11, "events[2].country: ")
+    assert f"{value!r} is not a country: write its English name (Fiji)" in problem.message
+
+
+def test_a_country_in_a_report(folder: Folder, run_cli: RunCli) -> None:
+    folder.write(REPORT, text_of(REPORT).replace("event:", "country: Narnia\nevent:"))
+    reported(folder, run_cli, REPORT, 5, "country: 'Narnia' is not a country")
+
+
+@pytest.mark.parametrize("value", ["Fiji", "fj", "FJI", "Korea", "Lao PDR"])
+def test_a_country_name_or_code_is_read(folder: Folder, value: str) -> None:
+    folder.write(SCHEDULE, text_of(SCHEDULE) + f"    country: {value}\n    category: study-visit\n")
+    assert [str(p) for p in folder.check().items] == []
+
+
 BAD_DATES = [
     ("24-25 Oct.", "no year"),
     ("24-25 2019", "no month"),

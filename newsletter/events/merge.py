@@ -4,6 +4,9 @@ Sources are read in issue-number order (each issue's schedule, then its reports)
 with calendar/calendar.yaml last; for every id the latest source's fields win. A
 change of title, dates, venue or status is one step of the event's history, dated
 with the issue that made it: the calendar's SEQUENCE and LAST-MODIFIED come from it.
+A change of anything else the calendar shows (the description, the URL, the
+categories, a report) is a revision: it moves LAST-MODIFIED only (RFC 5546 raises
+SEQUENCE for time, place and status, and sync tools diff on LAST-MODIFIED).
 """
 
 from __future__ import annotations
@@ -15,12 +18,14 @@ from datetime import date
 from newsletter.model import Change, Event, EventEntry, Report
 
 TRACKED = ("title", "dates", "venue", "status")
+REVISED = ("url", "description", "categories", "report")
 
 
 @dataclass
 class _Life:
     event: Event
     history: list[Change] = field(default_factory=list)
+    revisions: list[Change] = field(default_factory=list)
 
 
 def merge_events(
@@ -48,6 +53,8 @@ def merge_events(
                 announced_in=entry.issue,
                 report=report,
                 history=(),
+                category=entry.category,
+                country=entry.country,
             )
             lives[entry.id] = _Life(event, [Change(entry.issue, when)])
             continue
@@ -67,6 +74,14 @@ def merge_events(
             categories=entry.categories or old.categories,
             announced_in=old.announced_in or entry.issue,
             report=report or old.report,
+            category=entry.category or old.category,
+            country=entry.country or old.country,
         )
-    events = (replace(life.event, history=tuple(life.history)) for life in lives.values())
+        revised = tuple(n for n in REVISED if getattr(life.event, n) != getattr(old, n))
+        if revised:
+            life.revisions.append(Change(entry.issue, when, revised))
+    events = (
+        replace(life.event, history=tuple(life.history), revisions=tuple(life.revisions))
+        for life in lives.values()
+    )
     return tuple(sorted(events, key=lambda e: (e.dates.start_date, e.id)))

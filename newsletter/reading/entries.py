@@ -12,7 +12,18 @@ from newsletter.reading.fields import Fields
 from newsletter.slugs import SLUG, default_event_id
 
 DATE_KEYS = ("dates", "start", "end", "timezone")
-EVENT_KEYS = ("id", "title", *DATE_KEYS, "venue", "status", "url", "description", "categories")
+KIND_KEYS = ("category", "country")  # which calendars by kind and by country hold it
+EVENT_KEYS = (
+    "id",
+    "title",
+    *DATE_KEYS,
+    "venue",
+    "status",
+    "url",
+    "description",
+    "categories",
+    *KIND_KEYS,
+)
 
 
 def read_entry(
@@ -40,7 +51,41 @@ def read_entry(
         url=url,
         description=fields.text("description"),
         categories=fields.text_list("categories"),
+        category=read_category(fields),
+        country=read_country(fields),
     )
+
+
+def read_category(fields: Fields) -> str | None:
+    """`category:`, a slug (`workshop`, `study-visit`)."""
+    text = fields.one_line("category")
+    if text is not None and not SLUG.match(text):
+        fields.error(
+            "category",
+            f"{text!r} is not a category: use lowercase letters, digits and '-', "
+            "such as workshop, meeting, seminar, conference, mission",
+            text,
+        )
+        return None
+    return text
+
+
+def read_country(fields: Fields) -> str | None:
+    """`country:`, a country's name or ISO 3166 code, as its alpha-2 code."""
+    text = fields.one_line("country")
+    if text is None:
+        return None
+    from newsletter.countries import find_country
+
+    country = find_country(text)
+    if country is None:
+        fields.error(
+            "country",
+            f"{text!r} is not a country: write its English name (Fiji) or ISO 3166 code (FJ)",
+            text,
+        )
+        return None
+    return country.code
 
 
 def read_id(fields: Fields, key: str, title: str | None, dates: DateRange | None) -> str | None:

@@ -14,7 +14,15 @@ from urllib.parse import unquote, urlsplit
 from newsletter.errors import ContentError, Problems
 from newsletter.layout import ARTICLES, FOREWORD_FILE, REPORTS, RESERVED_SLUGS
 from newsletter.model import Article, Body, EventEntry, Foreword, Image, Origin, Report, Source
-from newsletter.reading.entries import DATE_KEYS, read_dates, read_id, read_status
+from newsletter.reading.entries import (
+    DATE_KEYS,
+    KIND_KEYS,
+    read_category,
+    read_country,
+    read_dates,
+    read_id,
+    read_status,
+)
 from newsletter.reading.fields import Fields
 from newsletter.reading.files import MarkdownFile, read_markdown_file
 from newsletter.reading.images import find_images
@@ -23,7 +31,17 @@ from newsletter.slugs import SLUG, slugify
 
 FOREWORD_KEYS = ("author", "role")
 ARTICLE_KEYS = ("title", "authors", "summary", "order")
-REPORT_KEYS = ("title", *DATE_KEYS, "venue", "event", "status", "categories", "summary", "order")
+REPORT_KEYS = (
+    "title",
+    *DATE_KEYS,
+    "venue",
+    "event",
+    "status",
+    "categories",
+    *KIND_KEYS,
+    "summary",
+    "order",
+)
 
 
 class Pages:
@@ -130,6 +148,8 @@ class Pages:
                 report=slug,
                 description=report.summary,
                 categories=fields.text_list("categories"),
+                category=read_category(fields),
+                country=read_country(fields),
             )
             reports.append((report, entry))
         return tuple(
