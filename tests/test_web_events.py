@@ -228,3 +228,46 @@ def test_a_newsletter_without_events_says_so(tmp_path: Path) -> None:
     assert "No coming event is announced yet." in text(section(root, "coming"))
     assert not [s for s in root.iter(f"{NS}section") if s.get("id") == "past"]
     assert json.dumps(jsonld(root)) == "[]"
+
+
+def calendar_items(element: Element) -> dict[str, list[str]]:
+    """Each listed calendar's hrefs by its label."""
+    found = {}
+    for li in element.iter(f"{NS}li"):
+        name = next((s for s in li.iter(f"{NS}span") if s.get("class") == "calendar-name"), None)
+        if name is not None:
+            found[name.text or ""] = [a.get("href") or "" for a in li.iter(f"{NS}a")]
+    return found
+
+
+def test_the_calendars_by_kind_and_country_are_listed_with_four_links_each(lived: Path) -> None:
+    root = parse(lived / EVENTS)
+    listed = calendar_items(section(root, "calendars"))
+    assert next(iter(listed)) == "All events"
+    assert {"Workshops", "Meetings", "Fiji", "India", "Philippines", "Thailand"} <= set(listed)
+    base = "news.example.org/"
+    for label, hrefs in listed.items():
+        webcal, google, outlook, https = hrefs
+        assert webcal.startswith(f"webcal://{base}") and webcal.endswith(".ics"), label
+        assert https == "https://" + webcal.removeprefix("webcal://"), label
+        assert google.startswith("https://calendar.google.com/calendar/render?cid=webcal%3A")
+        assert outlook.startswith("https://outlook.live.com/calendar/0/addfromweb?url=https%3A")
+        assert "&name=R%C3%A9gional%20calendar" in outlook, label
+    assert listed["Fiji"][3] == f"https://{base}calendars/countries/fiji.ics"
+    assert listed["Workshops"][3] == f"https://{base}calendars/workshop.ics"
+    assert "All events (7 events):" in text(section(root, "calendars"))
+    # Every page's subscribe block offers the same, the whole calendar outside the list.
+    footer = parse(lived / "issues/001/index.html").find(f".//{NS}footer")
+    assert footer is not None
+    details = footer.find(f".//{NS}details")
+    assert details is not None
+    assert calendar_items(details) == {k: v for k, v in listed.items() if k != "All events"}
+
+
+def test_the_issue_page_links_the_issues_own_calendar(lived: Path) -> None:
+    header = parse(lived / "issues/002/index.html").find(f".//{NS}article/{NS}header")
+    assert header is not None
+    hrefs = list(links(header))
+    assert "https://news.example.org/issues/002/events.ics" in hrefs
+    assert "webcal://news.example.org/issues/002/events.ics" in hrefs
+    assert any("addfromweb?url=https%3A%2F%2Fnews.example.org%2Fissues%2F002" in h for h in hrefs)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
 
-from newsletter.layout import CALENDAR_FEED
+from newsletter.events.calendars import subscriptions
 from newsletter.model import Event, Issue, Newsletter, Report
 from newsletter.render.links import CalendarLinks, calendar_file, format_dates
 
@@ -53,16 +53,19 @@ class CalendarChoice:
     """A calendar readers can subscribe to, as the events page and the subscribe block
     offer it."""
 
+    kind: str  # "all", "category" (by kind of event) or "country"
     label: str  # "All events", "Workshops", "Fiji"
     links: CalendarLinks
     count: int  # how many events it holds
 
 
 def calendar_choices(newsletter: Newsletter) -> tuple[CalendarChoice, ...]:
-    """Every calendar to subscribe to, the whole calendar first."""
-    name = newsletter.calendar.name
-    links = CalendarLinks.of(newsletter.settings, CALENDAR_FEED, name)
-    return (CalendarChoice("All events", links, len(newsletter.events)),)
+    """Every calendar to subscribe to: the whole calendar, then by kind, then by country."""
+    settings = newsletter.settings
+    return tuple(
+        CalendarChoice(s.kind, s.label, CalendarLinks.of(settings, s.path, s.name), len(s.events))
+        for s in subscriptions(newsletter)
+    )
 
 
 def moved_from(event: Event) -> str | None:

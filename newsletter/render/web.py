@@ -13,10 +13,11 @@ from typing import Any
 
 from markupsafe import Markup
 
-from newsletter.layout import EVENTS_PAGE, IMAGES, STYLESHEET
+from newsletter.events.calendars import issue_events
+from newsletter.layout import EVENTS_PAGE, IMAGES, STYLESHEET, issue_calendar
 from newsletter.model import Body, Event, Issue, Newsletter, Report, Status
 from newsletter.render.events_page import calendar_choices, events_page
-from newsletter.render.links import Links, calendar_file
+from newsletter.render.links import CalendarLinks, Links, calendar_file
 from newsletter.render.markdown import BodyHtml
 from newsletter.render.templates import environment, render_template
 
@@ -118,7 +119,15 @@ class _Pages:
             report_jsonld={
                 r.slug: self.jsonld(r.event_id, self.settings.url(r.path)) for r in issue.reports
             },
+            issue_calendar=self._issue_calendar(issue),
         )
+
+    def _issue_calendar(self, issue: Issue) -> CalendarLinks | None:
+        """The links of the issue's own events.ics; None when it announces and reports none."""
+        if not issue_events(self.newsletter, issue.number):
+            return None
+        name = f"{self.newsletter.calendar.name}: {issue.title}"
+        return CalendarLinks.of(self.settings, issue_calendar(issue.number), name)
 
     def article(self, issue: Issue, slug: str) -> bytes:
         article = next(a for a in issue.articles if a.slug == slug)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from newsletter.events.calendars import issue_events
 from newsletter.layout import issue_calendar
 from newsletter.model import Article, Issue, Newsletter, Person, Report, Settings, Status
 from newsletter.render.links import Links, calendar_file, format_dates, format_day
@@ -117,7 +118,7 @@ def edition(newsletter: Newsletter, issue: Issue) -> Edition:
         )
         for e in (issue.schedule.entries if issue.schedule else ())
     )
-    has_events = bool(issue.reports or rows)
+    has_events = bool(issue_events(newsletter, issue.number))
     links = Links.of(newsletter)
     footer = Footer(
         view_url=settings.url(issue.path),
