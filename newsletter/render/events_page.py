@@ -8,7 +8,7 @@ day the newest issue came out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from itertools import groupby
@@ -70,21 +70,19 @@ def calendar_choices(newsletter: Newsletter) -> tuple[CalendarChoice, ...]:
 
 def moved_from(event: Event) -> str | None:
     """The dates an event had before its latest move (`10–14 December 2018`), if it moved."""
-    moves = [c for c in event.history if c.moved_from is not None]
-    if not moves or moves[-1].moved_from is None:
-        return None
-    return format_dates(moves[-1].moved_from)
+    before = [c.moved_from for c in event.history if c.moved_from is not None]
+    return format_dates(before[-1]) if before else None
 
 
-def listing(newsletter: Newsletter, event: Event) -> Listing:
-    """One event's line of the events page."""
-    later = [c for c in event.history[1:] if c.issue is not None and c.issue != event.announced_in]
+def listing(event: Event, issues: Mapping[int, Issue]) -> Listing:
+    """One event's line of the events page; `issues` by number."""
+    later = [c.issue for c in event.history[1:] if c.issue not in (None, event.announced_in)]
     return Listing(
         event=event,
         dates=format_dates(event.dates),
         moved_from=moved_from(event),
-        announced=newsletter.issue(event.announced_in) if event.announced_in else None,
-        changed=newsletter.issue(later[-1].issue) if later and later[-1].issue else None,
+        announced=issues.get(event.announced_in) if event.announced_in else None,
+        changed=issues.get(later[-1]) if later and later[-1] else None,
         report=event.report,
         calendar=calendar_file(event),
     )
@@ -93,21 +91,21 @@ def listing(newsletter: Newsletter, event: Event) -> Listing:
 def events_page(newsletter: Newsletter) -> EventsPage:
     """The events page's contents, from the merged events and the newest issue's date."""
     today = newsletter.latest_date
-    coming = [e for e in newsletter.events if today is None or e.dates.end_date >= today]
-    past = sorted(
-        (e for e in newsletter.events if e not in coming),
-        key=lambda e: (e.dates.start_date, e.dates.end_date, e.id),
-        reverse=True,
-    )
+    issues = {i.number: i for i in newsletter.issues}
+    coming: list[Event] = []
+    past: list[Event] = []
+    for event in newsletter.events:
+        (coming if today is None or event.dates.end_date >= today else past).append(event)
+    newest_first = sorted(past, key=_date_order, reverse=True)
     return EventsPage(
         today=today,
-        coming=tuple(listing(newsletter, e) for e in _by_date(coming)),
+        coming=tuple(listing(e, issues) for e in sorted(coming, key=_date_order)),
         past=tuple(
-            Year(year, tuple(listing(newsletter, e) for e in events))
-            for year, events in groupby(past, key=lambda e: e.dates.start_date.year)
+            Year(year, tuple(listing(e, issues) for e in events))
+            for year, events in groupby(newest_first, key=lambda e: e.dates.start_date.year)
         ),
     )
 
 
-def _by_date(events: Iterable[Event]) -> list[Event]:
-    return sorted(events, key=lambda e: (e.dates.start_date, e.dates.end_date, e.id))
+def _date_order(event: Event) -> tuple[date, date, str]:
+    return event.dates.start_date, event.dates.end_date, event.id
