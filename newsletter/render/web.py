@@ -62,6 +62,11 @@ class _Pages:
         self.env = environment(root)
         self.links = Links.of(newsletter)
         self.calendars = calendar_choices(newsletter)
+        # The same on every page (absolute URLs only): rendered once, not once a page.
+        listed = {"calendars": self.calendars[1:]}
+        self.more_calendars = Markup(
+            render_template(self.env, "web/calendars.html", listed).strip()
+        )
         self.events = {e.id: e for e in newsletter.events}
         self.issues = sorted(newsletter.issues, key=lambda i: i.number, reverse=True)
 
@@ -73,6 +78,7 @@ class _Pages:
             "calendar": self.newsletter.calendar,
             "links": self.links,
             "calendars": self.calendars,
+            "more_calendars": self.more_calendars if len(self.calendars) > 1 else None,
             "events_page": EVENTS_PAGE,
             "root": up,
             "canonical": self.settings.url(path.removesuffix("index.html")),
