@@ -3,12 +3,15 @@ parser the feed is held to, in one shape so that they can be compared."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +20,9 @@ from tests.sample import copy_sample as copy_sample_folder
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "calendar"
 NODE_SCRIPT = Path(__file__).resolve().parent / "node" / "parse_ics.mjs"
+RUBY_SCRIPT = Path(__file__).resolve().parent / "ruby" / "parse_ics.rb"
+LIBICAL_SOURCE = Path(__file__).resolve().parent / "c" / "parse_ics.c"
+LIBICAL_HEADER = Path("/usr/include/libical/ical.h")
 
 
 def copy_sample(target: Path, extra_events: bool = False) -> Path:
@@ -113,6 +119,11 @@ def with_vobject(data: bytes) -> list[Seen]:
 
 def with_node(path: Path) -> dict[str, list[Seen]]:
     """ical.js and node-ical, through tests/node/parse_ics.mjs (`npm ci` installs them)."""
+    return with_node_files([path])[path]
+
+
+def with_node_files(paths: list[Path]) -> dict[Path, dict[str, list[Seen]]]:
+    """ical.js and node-ical on each of `paths`, in one run of Node."""
     node = shutil.which("node")
     assert node, "Node.js is needed for the ical.js and node-ical tests"
     modules = REPOSITORY / "node_modules"
@@ -120,7 +131,29 @@ def with_node(path: Path) -> dict[str, list[Seen]]:
         "run `npm ci` in the repository (./run test does) to install ical.js and node-ical"
     )
     result = subprocess.run(
-        [node, str(NODE_SCRIPT), str(path)],
+        [node, str(NODE_SCRIPT), *map(str, paths)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TZ": "UTC"},
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    parsed: dict[str, Any] = json.loads(result.stdout)
+    by_file = {str(paths[0]): parsed} if len(paths) == 1 else parsed
+    return {
+        Path(file): {name: sorted(Seen(**e) for e in events) for name, events in found.items()}
+        for file, found in by_file.items()
+    }
+
+
+def with_ruby(paths: list[Path]) -> dict[Path, list[Seen]]:
+    """Ruby's icalendar gem (Debian 12's ruby-icalendar 2.8), through
+    tests/ruby/parse_ics.rb: it raises on a VTIMEZONE it cannot place a time in."""
+    ruby = shutil.which("ruby")
+    assert ruby, "Ruby is needed: apt-get install ruby ruby-icalendar"
+    result = subprocess.run(
+        [ruby, str(RUBY_SCRIPT), *map(str, paths)],
         capture_output=True,
         text=True,
         env={**os.environ, "TZ": "UTC"},
@@ -129,7 +162,48 @@ def with_node(path: Path) -> dict[str, list[Seen]]:
     )
     assert result.returncode == 0, result.stderr
     parsed: dict[str, list[dict[str, Any]]] = json.loads(result.stdout)
-    return {name: sorted(Seen(**event) for event in events) for name, events in parsed.items()}
+    return {Path(file): sorted(Seen(**event) for event in found) for file, found in parsed.items()}
+
+
+@cache
+def libical_program() -> Path:
+    """tests/c/parse_ics.c compiled against libical, once per test session, in a
+    temporary folder that goes with the process."""
+    assert LIBICAL_HEADER.is_file(), "libical is needed: apt-get install libical-dev"
+    compiler = shutil.which("gcc") or shutil.which("cc")
+    assert compiler, "a C compiler (gcc) is needed to build the libical test program"
+    folder = Path(tempfile.mkdtemp(prefix="newsletter-libical-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    program = folder / "parse_ics"
+    result = subprocess.run(
+        [compiler, "-O1", "-Wall", "-Werror", "-o", str(program), str(LIBICAL_SOURCE), "-lical"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return program
+
+
+def with_libical(path: Path) -> list[Seen]:
+    """libical (what Evolution, GNOME Calendar and KDE read with), through
+    tests/c/parse_ics.c: no X-LIC-ERROR anywhere, times converted to UTC through the
+    file's own VTIMEZONEs."""
+    result = subprocess.run(
+        [str(libical_program()), str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+        env={**os.environ, "TZ": "UTC"},
+    )
+    assert result.returncode == 0, f"{path}: {result.stderr}"
+    seen = []
+    for line in result.stdout.splitlines():
+        uid, summary, start, end, status, sequence = line.split("\t")
+        seen.append(Seen(uid, summary, start, None if end == "-" else end, status, int(sequence)))
+    return sorted(seen)
 
 
 def unfold(data: bytes) -> list[str]:

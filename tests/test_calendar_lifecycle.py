@@ -219,3 +219,138 @@ def test_bad_record_values_are_reported_with_their_lines(tmp_path: Path) -> None
         f"{RECORD}:4: {TRANSIT}.fingerprint: must be 16 hexadecimal digits, not 'not-a-hash'",
         f"{RECORD}:5: 'Not An Id' is not an event id",
     ]
+
+
+ISSUE_1 = """\
+events:
+  - id: regional-workshop-2019
+    title: Regional Workshop on Revenue
+    dates: 4-8 Mar. 2019
+    venue: Suva, Fiji
+  - id: diagnostic-2019
+    title: Diagnostic visit to Tonga Customs
+    category: mission
+    dates: 20-22 May 2019
+    venue: Nuku'alofa, Tonga
+"""
+ISSUE_2 = """\
+events:
+  - id: regional-workshop-2019
+    title: Regional Workshop on Revenue
+    dates: 10-14 June 2019
+    venue: Suva, Fiji
+"""
+ISSUE_3 = """\
+events:
+  - id: regional-workshop-2019
+    title: Regional Workshop on Revenue
+    dates: 10-14 June 2019
+    venue: Suva, Fiji
+    status: cancelled
+  - id: diagnostic-2019
+    title: Diagnostic visit to Tonga Customs
+    dates: 20-22 May 2019 (tbc)
+    venue: Nuku'alofa, Tonga
+"""
+WORKSHOP_FILES = ("calendar.ics", "calendars/workshop.ics", "calendars/countries/fiji.ics")
+
+
+def read_everywhere(out: Path, uid: str, paths: tuple[str, ...]) -> dict[str, str]:
+    """The event's properties, the same in every file of `paths` (byte for byte), each
+    file read alike by every parser."""
+    from tests.calendars import (
+        with_ical,
+        with_icalendar,
+        with_libical,
+        with_node_files,
+        with_ruby,
+    )
+
+    files = [out / path for path in paths]
+    node = with_node_files(files)
+    ruby = with_ruby(files)
+    blocks = set()
+    for file in files:
+        data = file.read_bytes()
+        reference = with_icalendar(data)
+        assert with_ical(data) == reference, file
+        assert with_libical(file) == reference, file
+        assert node[file]["ical.js"] == node[file]["node-ical"] == reference, file
+        assert ruby[file] == reference, file
+        blocks.add(vevents(data)[uid])
+    assert len(blocks) == 1, f"{uid} differs between {paths}"
+    return properties((out / paths[0]).read_bytes(), uid)
+
+
+def test_the_calendars_by_kind_and_country_follow_an_events_life(tmp_path: Path) -> None:
+    """Announce (No.1), move (No.2), cancel (No.3), then a report instead (No.3 again):
+    each category's and country's calendar, and each issue's events.ics, carry the same
+    lines as calendar.ics at every step, and the text says what STATUS says."""
+    root = tmp_path
+    out = root / "public"
+    (root / "content").mkdir()
+    shutil.copy(LIFECYCLE / "newsletter.yaml", root / "content/newsletter.yaml")
+    mission = "diagnostic-2019@news.example.org"
+
+    (add_issue(root, 1, "2019-01-15", None) / "schedule.yaml").write_text(ISSUE_1)
+    build(root)
+    first = read_everywhere(out, EVENT, (*WORKSHOP_FILES, "issues/001/events.ics"))
+    assert first["SUMMARY"] == "Regional Workshop on Revenue"
+    assert first["DESCRIPTION"] == "Lifecycle Newsletter No.1: https://news.example.org/issues/001/"
+    visit = read_everywhere(
+        out, mission, ("calendar.ics", "calendars/mission.ics", "calendars/countries/tonga.ics")
+    )
+    assert visit["SUMMARY"] == "Diagnostic visit to Tonga Customs"
+    assert sorted(p.name for p in (out / "calendars").glob("*.ics")) == [
+        "mission.ics",
+        "workshop.ics",
+    ]
+    assert mission not in vevents((out / "calendars/workshop.ics").read_bytes())
+
+    (add_issue(root, 2, "2019-04-15", None) / "schedule.yaml").write_text(ISSUE_2)
+    build(root)
+    moved = read_everywhere(out, EVENT, (*WORKSHOP_FILES, "issues/002/events.ics"))
+    assert moved["DTSTART;VALUE=DATE"] == "20190610"
+    assert moved["SEQUENCE"] == "1"
+    assert moved["DESCRIPTION"].startswith(
+        "New dates in Lifecycle Newsletter No.2: https://news.example.org/issues/002/"
+    )
+    assert not (out / "issues/002/events.ics").read_bytes().count(b"diagnostic-2019")
+    assert read_everywhere(out, EVENT, ("issues/001/events.ics", "calendar.ics")) == moved
+
+    third = add_issue(root, 3, "2019-07-15", None)
+    (third / "schedule.yaml").write_text(ISSUE_3)
+    build(root)
+    cancelled = read_everywhere(out, EVENT, (*WORKSHOP_FILES, "issues/003/events.ics"))
+    assert cancelled["STATUS"] == "CANCELLED"
+    assert cancelled["SUMMARY"] == "Cancelled: Regional Workshop on Revenue"
+    assert cancelled["DESCRIPTION"].startswith(
+        "Cancelled\\, as Lifecycle Newsletter No.3 announced: https://news.example.org/issues/003/"
+    )
+    assert (cancelled["SEQUENCE"], cancelled["LAST-MODIFIED"]) == ("2", "20190715T000000Z")
+    tentative = read_everywhere(
+        out, mission, ("calendars/mission.ics", "calendars/countries/tonga.ics", "calendar.ics")
+    )
+    assert tentative["STATUS"] == "TENTATIVE"
+    assert tentative["SUMMARY"] == "Diagnostic visit to Tonga Customs (dates to be confirmed)"
+    assert tentative["SEQUENCE"] == "1"
+
+    (third / "schedule.yaml").unlink()
+    (third / "reports").mkdir()
+    shutil.copy(LIFECYCLE / "3-reported.md", third / "reports/regional-workshop.md")
+    build(root)
+    reported = read_everywhere(out, EVENT, (*WORKSHOP_FILES, "issues/003/events.ics"))
+    assert reported["STATUS"] == "CONFIRMED"
+    assert reported["SUMMARY"] == "Regional Workshop on Revenue"
+    assert reported["DESCRIPTION"].startswith("The workshop took place after all\\,")
+    assert reported["URL"] == "https://news.example.org/issues/003/regional-workshop/"
+    assert reported["SEQUENCE"] == "3"
+    # The mission, no longer in No.3, keeps the category it was given in No.1.
+    assert mission in vevents((out / "calendars/mission.ics").read_bytes())
+    assert not (out / "issues/003/events.ics").read_bytes().count(b"diagnostic-2019")
+    for file in (out / "calendars").rglob("*.ics"):
+        assert all(
+            line.startswith(b"TRANSP:TRANSPARENT")
+            for line in file.read_bytes().split(b"\r\n")
+            if line.startswith(b"TRANSP")
+        )

@@ -17,7 +17,7 @@ from newsletter.events.calendars import (
     issue_events,
     subscriptions,
 )
-from newsletter.model import Change, DateRange, Event, Status
+from newsletter.model import Change, DateRange, Event, Issue, Status
 from newsletter.site import load
 from tests.calendars import copy_sample
 
@@ -150,3 +150,56 @@ def test_an_issues_events_are_its_schedule_and_its_reports(tmp_path: Path) -> No
     assert {e.id for e in found} == ids
     assert list(found) == [e for e in newsletter.events if e in found]
     assert issue_events(newsletter, 99) == ()
+
+
+def test_the_status_note_names_the_issue() -> None:
+    from newsletter.model import Settings
+    from newsletter.render.vevent import status_note, summary
+
+    settings = Settings("News", "Publisher", "https://news.example.org/")
+    issues = {n: _issue(n) for n in (1, 2, 3)}
+    moved = event(history=(Change(1, date(2019, 1, 15)), Change(2, date(2019, 4, 15), ("dates",))))
+    assert status_note(moved, issues, settings) == (
+        "New dates in News No.2: https://news.example.org/issues/002/"
+    )
+    both = replace(moved, history=(*moved.history, Change(3, date(2019, 7, 1), ("dates", "venue"))))
+    assert status_note(both, issues, settings) == (
+        "New dates and venue in News No.3: https://news.example.org/issues/003/"
+    )
+    cancelled = replace(
+        moved,
+        status=Status.CANCELLED,
+        history=(*moved.history, Change(3, date(2019, 7, 1), ("status",))),
+    )
+    assert status_note(cancelled, issues, settings) == (
+        "Cancelled, as News No.3 announced: https://news.example.org/issues/003/"
+    )
+    assert summary(cancelled) == "Cancelled: Workshop"
+    from_the_start = event(status=Status.CANCELLED)
+    assert status_note(from_the_start, issues, settings) == (
+        "Cancelled, as News No.1 announced: https://news.example.org/issues/001/"
+    )
+    standing = event(status=Status.CANCELLED, history=(Change(None, date(2019, 1, 15)),))
+    assert status_note(standing, issues, settings) == "Cancelled."
+    assert status_note(event(), issues, settings) is None
+    assert summary(event(status=Status.TENTATIVE)) == "Workshop (dates to be confirmed)"
+
+
+def _issue(number: int) -> Issue:
+    from newsletter.model import Sections, Source
+
+    return Issue(
+        number=number,
+        date=date(2019, 1, 15),
+        title=f"News No.{number}",
+        period=None,
+        preheader=None,
+        highlights=(),
+        sections=Sections(),
+        foreword=None,
+        articles=(),
+        reports=(),
+        schedule=None,
+        images=(),
+        source=Source("issue.yaml"),
+    )

@@ -209,3 +209,34 @@ def test_bodies_compare_by_markdown_and_images() -> None:
     body = Body("![A lab](images/lab.jpg)", (image,))
     assert body == Body("![A lab](images/lab.jpg)", (image,))
     assert body != Body("![A lab](images/lab.jpg)")
+
+
+def test_merging_records_revisions_apart_from_the_history() -> None:
+    from newsletter.events.merge import merge_events
+    from newsletter.model import EventEntry, Origin, Source
+
+    def entry(issue: int | None, **fields: object) -> EventEntry:
+        base = EventEntry(
+            "transit-2018",
+            "Transit",
+            JULY,
+            "Bangkok",
+            Status.CONFIRMED,
+            Source("schedule.yaml", 1),
+            Origin.SCHEDULE,
+            issue=issue,
+        )
+        return dataclasses.replace(base, **fields)
+
+    sources = [
+        (entry(61, category="workshop"), date(2018, 6, 29)),
+        (entry(62, description="Now with a description", country="TH"), date(2018, 10, 15)),
+        (entry(63, venue="Nonthaburi, Thailand"), date(2019, 1, 15)),
+        (entry(None, venue="Nonthaburi, Thailand", url="https://example.org/t"), date(2019, 1, 15)),
+    ]
+    (event,) = merge_events(sources, {})
+    assert event.sequence == 1
+    assert [c.fields for c in event.revisions] == [("description",)]  # calendar.yaml: no date
+    assert event.last_modified == date(2019, 1, 15)
+    assert (event.category, event.country) == ("workshop", "TH")  # kept when left out
+    assert event.url == "https://example.org/t"

@@ -82,6 +82,20 @@ def test_a_change_by_a_later_issue_is_dated_by_that_issue() -> None:
     assert (new.sequence, new.last_modified) == (1, midnight(ISSUE_2))
 
 
+def test_a_later_issues_revision_moves_last_modified_and_not_sequence() -> None:
+    reported = event(revisions=(Change(2, ISSUE_2, ("url", "description", "report")),))
+    assert reported.last_modified == ISSUE_2 and reported.sequence == 0
+    mark = fingerprint(reported)
+    assert publish([reported], {}, NOW) == {"workshop-2019": Published(0, midnight(ISSUE_2), mark)}
+    old = Published(0, midnight(ISSUE_1), mark)
+    new = publish([reported], {"workshop-2019": old}, NOW)
+    assert new == {"workshop-2019": Published(0, midnight(ISSUE_2), mark)}
+    again = publish([reported], new, NOW)  # the next build: nothing moves
+    assert again == new
+    later = Published(0, datetime(2019, 6, 1, tzinfo=UTC), mark)  # never back
+    assert publish([reported], {"workshop-2019": later}, NOW) == {"workshop-2019": later}
+
+
 def test_history_ahead_of_an_uncommitted_record_wins() -> None:
     three = (Change(1, ISSUE_1), Change(2, ISSUE_2, ("dates",)), Change(3, NOW.date(), ("dates",)))
     back = event(history=three)  # moved away and back: same fields as the record's

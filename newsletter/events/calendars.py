@@ -119,13 +119,23 @@ def subscriptions(newsletter: Newsletter) -> tuple[Subscription, ...]:
 
 def issue_events(newsletter: Newsletter, number: int) -> tuple[Event, ...]:
     """The events issue `number` announces (its schedule) and reports."""
-    issue = newsletter.issue(number)
-    if issue is None:
-        return ()
-    ids = {report.event_id for report in issue.reports}
-    if issue.schedule is not None:
-        ids.update(entry.id for entry in issue.schedule.entries)
-    return tuple(event for event in calendar_events(newsletter) if event.id in ids)
+    return events_by_issue(newsletter).get(number, ())
+
+
+def events_by_issue(newsletter: Newsletter) -> dict[int, tuple[Event, ...]]:
+    """`issue_events` of every issue that has events, in one pass over the calendar."""
+    issues_of: dict[str, list[int]] = {}
+    for issue in newsletter.issues:
+        ids = {report.event_id for report in issue.reports}
+        if issue.schedule is not None:
+            ids.update(entry.id for entry in issue.schedule.entries)
+        for event_id in ids:
+            issues_of.setdefault(event_id, []).append(issue.number)
+    found: dict[int, list[Event]] = {}
+    for event in calendar_events(newsletter):
+        for number in issues_of.get(event.id, ()):
+            found.setdefault(number, []).append(event)
+    return {number: tuple(events) for number, events in sorted(found.items())}
 
 
 def category_of(event: Event) -> str | None:

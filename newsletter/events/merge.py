@@ -78,7 +78,9 @@ def merge_events(
             country=entry.country or old.country,
         )
         revised = tuple(n for n in REVISED if getattr(life.event, n) != getattr(old, n))
-        if revised:
+        # calendar.yaml has no date of its own (it is dated with the newest issue, which
+        # moves with every issue): only an issue's revision has a date to publish.
+        if revised and entry.issue is not None:
             life.revisions.append(Change(entry.issue, when, revised))
     events = (
         replace(life.event, history=tuple(life.history), revisions=tuple(life.revisions))

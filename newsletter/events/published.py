@@ -82,7 +82,9 @@ def publish(events: Iterable[Event], record: Mapping[str, Published], now: datet
     An event the record does not know is published as its history says. One whose
     fingerprint changed since the record was written gets the next SEQUENCE, and the
     date of the issue that changed it, or `now` (the build time) when no later issue did:
-    the editor fixed an issue that was already out. LAST-MODIFIED never goes back.
+    the editor fixed an issue that was already out. An issue that changes only what
+    SEQUENCE does not count (`Event.revisions`: a report, a description) moves
+    LAST-MODIFIED to its date. LAST-MODIFIED never goes back.
     """
     result = dict(record)
     now = now.astimezone(UTC).replace(microsecond=0)
@@ -103,6 +105,10 @@ def publish(events: Iterable[Event], record: Mapping[str, Published], now: datet
             # The history knows of changes this record missed (it was not committed).
             when = max(old.last_modified, history_time)
             result[event.id] = Published(history_sequence, when, mark)
+        elif event.revisions and day_start(event.revisions[-1].date) > old.last_modified:
+            # A later issue changed what the calendar shows (a report's link, a new
+            # description): LAST-MODIFIED moves to its date, SEQUENCE stays.
+            result[event.id] = Published(old.sequence, day_start(event.revisions[-1].date), mark)
     return result
 
 

@@ -2,12 +2,12 @@
 // JSON, so the Python tests compare them with the Python parsers:
 //   node tests/node/parse_ics.mjs FILE.ics
 // {"ical.js": [{uid, summary, start, end, status, sequence}, ...], "node-ical": [...]}
+// With several files, one such object per file, by the path as given:
+//   node tests/node/parse_ics.mjs A.ics B.ics   ->   {"A.ics": {...}, "B.ics": {...}}
 // All-day dates print as YYYY-MM-DD, times as UTC ISO instants. Any parse error exits 1.
 import { readFileSync } from "node:fs";
 import ICAL from "ical.js";
 import nodeIcal from "node-ical";
-
-const text = readFileSync(process.argv[2], "utf8");
 
 function icalTime(time) {
   if (!time) return null;
@@ -15,7 +15,7 @@ function icalTime(time) {
   return new Date(time.toUnixTime() * 1000).toISOString();
 }
 
-function withIcalJs() {
+function withIcalJs(text) {
   const calendar = new ICAL.Component(ICAL.parse(text));
   for (const zone of calendar.getAllSubcomponents("vtimezone")) {
     ICAL.TimezoneService.register(new ICAL.Timezone(zone));
@@ -42,7 +42,7 @@ function nodeDate(value) {
   return value.toISOString();
 }
 
-function withNodeIcal() {
+function withNodeIcal(text) {
   const parsed = nodeIcal.sync.parseICS(text);
   return Object.values(parsed)
     .filter((item) => item.type === "VEVENT")
@@ -57,11 +57,18 @@ function withNodeIcal() {
 }
 
 const byUid = (a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0);
-try {
-  const result = {
-    "ical.js": withIcalJs().sort(byUid),
-    "node-ical": withNodeIcal().sort(byUid),
+function parse(path) {
+  const text = readFileSync(path, "utf8");
+  return {
+    "ical.js": withIcalJs(text).sort(byUid),
+    "node-ical": withNodeIcal(text).sort(byUid),
   };
+}
+
+try {
+  const files = process.argv.slice(2);
+  const result =
+    files.length === 1 ? parse(files[0]) : Object.fromEntries(files.map((f) => [f, parse(f)]));
   process.stdout.write(JSON.stringify(result) + "\n");
 } catch (error) {
   process.stderr.write(`parse_ics.mjs: ${error.stack || error}\n`);
