@@ -15,7 +15,7 @@ from itertools import groupby
 
 from newsletter.events.calendars import subscriptions
 from newsletter.model import Event, Issue, Newsletter, Report
-from newsletter.render.links import CalendarLinks, calendar_file, format_dates
+from newsletter.render.links import CalendarLinks, calendar_files, format_dates
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,8 +74,9 @@ def moved_from(event: Event) -> str | None:
     return format_dates(before[-1]) if before else None
 
 
-def listing(event: Event, issues: Mapping[int, Issue]) -> Listing:
-    """One event's line of the events page; `issues` by number."""
+def listing(event: Event, issues: Mapping[int, Issue], files: Mapping[str, str]) -> Listing:
+    """One event's line of the events page; `issues` by number, `files` (`calendar_files`)
+    the events' own .ics files by id."""
     later = [c.issue for c in event.history[1:] if c.issue not in (None, event.announced_in)]
     return Listing(
         event=event,
@@ -84,7 +85,7 @@ def listing(event: Event, issues: Mapping[int, Issue]) -> Listing:
         announced=issues.get(event.announced_in) if event.announced_in else None,
         changed=issues.get(later[-1]) if later and later[-1] else None,
         report=event.report,
-        calendar=calendar_file(event),
+        calendar=files.get(event.id),
     )
 
 
@@ -92,6 +93,7 @@ def events_page(newsletter: Newsletter) -> EventsPage:
     """The events page's contents, from the merged events and the newest issue's date."""
     today = newsletter.latest_date
     issues = {i.number: i for i in newsletter.issues}
+    files = calendar_files(newsletter)
     coming: list[Event] = []
     past: list[Event] = []
     for event in newsletter.events:
@@ -99,9 +101,9 @@ def events_page(newsletter: Newsletter) -> EventsPage:
     newest_first = sorted(past, key=_date_order, reverse=True)
     return EventsPage(
         today=today,
-        coming=tuple(listing(e, issues) for e in sorted(coming, key=_date_order)),
+        coming=tuple(listing(e, issues, files) for e in sorted(coming, key=_date_order)),
         past=tuple(
-            Year(year, tuple(listing(e, issues) for e in events))
+            Year(year, tuple(listing(e, issues, files) for e in events))
             for year, events in groupby(newest_first, key=lambda e: e.dates.start_date.year)
         ),
     )

@@ -3,13 +3,15 @@ links that subscribe Google Calendar and Outlook to them), and dates as readers 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import quote
 
 from newsletter.dates import format_range
+from newsletter.events.calendars import calendar_events
 from newsletter.layout import ATOM_FEED, CALENDAR_FEED, RSS_FEED, event_file
-from newsletter.model import DateRange, Event, Newsletter, Settings, Status
+from newsletter.model import DateRange, Newsletter, Settings, Status
 
 GOOGLE_SUBSCRIBE = "https://calendar.google.com/calendar/render?cid="
 OUTLOOK_SUBSCRIBE = "https://outlook.live.com/calendar/0/addfromweb?url="
@@ -65,13 +67,23 @@ class Links:
         )
 
 
-def calendar_file(event: Event | None, status: Status = Status.CONFIRMED) -> str | None:
-    """The event's own .ics file, relative to the output root, for an "Add to calendar"
-    link; None for a cancelled event (or a row that says it is cancelled: `status`),
-    which no reader should add."""
-    if event is None or Status.CANCELLED in (event.status, status):
-        return None
-    return event_file(event.id)
+def calendar_files(newsletter: Newsletter) -> dict[str, str]:
+    """Each event's own .ics file (relative to the output root) by id, for its "Add to
+    calendar" link: every event the calendar files hold, less the cancelled ones, which
+    no reader should add."""
+    return {
+        e.id: event_file(e.id)
+        for e in calendar_events(newsletter)
+        if e.status is not Status.CANCELLED
+    }
+
+
+def calendar_file(
+    files: Mapping[str, str], event_id: str, status: Status = Status.CONFIRMED
+) -> str | None:
+    """The "Add to calendar" file of a schedule row or report (`calendar_files`); none
+    when the row says the event is cancelled, even if a later issue brought it back."""
+    return None if status == Status.CANCELLED else files.get(event_id)
 
 
 def format_dates(dates: DateRange) -> str:

@@ -17,7 +17,7 @@ from newsletter.events.calendars import issue_events
 from newsletter.layout import EVENTS_PAGE, IMAGES, STYLESHEET, issue_calendar
 from newsletter.model import Body, Event, Issue, Newsletter, Report, Status
 from newsletter.render.events_page import calendar_choices, events_page
-from newsletter.render.links import CalendarLinks, Links, calendar_file
+from newsletter.render.links import CalendarLinks, Links, calendar_file, calendar_files
 from newsletter.render.markdown import BodyHtml
 from newsletter.render.templates import environment, render_template
 
@@ -68,6 +68,7 @@ class _Pages:
             render_template(self.env, "web/calendars.html", listed).strip()
         )
         self.events = {e.id: e for e in newsletter.events}
+        self.calendar_files = calendar_files(newsletter)
         self.issues = sorted(newsletter.issues, key=lambda i: i.number, reverse=True)
 
     def render(self, template: str, path: str, **context: Any) -> bytes:
@@ -107,7 +108,7 @@ class _Pages:
     def calendar_link(self, event_id: str, status: Status) -> str | None:
         """A row's or report's "Add to calendar" file: none when the row or the event
         (cancelled by a later issue) is cancelled."""
-        return calendar_file(self.events.get(event_id), status)
+        return calendar_file(self.calendar_files, event_id, status)
 
     def index(self) -> bytes:
         return self.render("web/index.html", "index.html", issues=self.issues)

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from newsletter.events.calendars import issue_events
 from newsletter.layout import issue_calendar
 from newsletter.model import Article, Issue, Newsletter, Person, Report, Settings, Status
-from newsletter.render.links import Links, calendar_file, format_dates, format_day
+from newsletter.render.links import Links, calendar_file, calendar_files, format_dates, format_day
 
 PREHEADER_LIMIT = 100
 
@@ -86,10 +86,10 @@ class Edition:
 def edition(newsletter: Newsletter, issue: Issue) -> Edition:
     """The email view of `issue`."""
     settings = newsletter.settings
-    events = {e.id: e for e in newsletter.events}
+    files = calendar_files(newsletter)
 
     def calendar_url(event_id: str, status: Status = Status.CONFIRMED) -> str | None:
-        file = calendar_file(events.get(event_id), status)
+        file = calendar_file(files, event_id, status)
         return settings.url(file) if file else None
 
     articles = tuple(
