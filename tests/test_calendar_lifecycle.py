@@ -133,18 +133,29 @@ def test_editing_a_published_event_raises_sequence(tmp_path: Path) -> None:
     assert properties((root / "public/calendar.ics").read_bytes(), uid) == again
 
 
-def test_a_description_edit_changes_no_sequence(tmp_path: Path) -> None:
+def test_a_description_edit_moves_last_modified_and_not_sequence(tmp_path: Path) -> None:
     root = copy_sample(tmp_path)
     build(root)
     uid = "9th-asem-customs-enforcement-working-group-meeting-2006@newsletter.example.org"
+    before = properties((root / "public/calendar.ics").read_bytes(), uid)
     calendar = root / "calendar/calendar.yaml"
     calendar.write_text(calendar.read_text().replace("Hosted by the Korea", "Hosted by Korea"))
     record = (root / RECORD).read_bytes()
     build(root)
     found = properties((root / "public/calendar.ics").read_bytes(), uid)
-    assert found["SEQUENCE"] == "0"
+    assert (before["SEQUENCE"], found["SEQUENCE"]) == ("0", "0")
     assert found["DESCRIPTION"].startswith("Hosted by Korea")
-    assert (root / RECORD).read_bytes() == record
+    # Sync tools compare LAST-MODIFIED: it moves past what was published (the build time).
+    assert (before["LAST-MODIFIED"], found["LAST-MODIFIED"]) == (
+        "20181015T000000Z",
+        "20181015T000001Z",
+    )
+    assert found["DTSTAMP"] == found["LAST-MODIFIED"]
+    assert (root / RECORD).read_bytes() != record
+    again = (root / RECORD).read_bytes()
+    build(root)
+    assert (root / RECORD).read_bytes() == again
+    assert properties((root / "public/calendar.ics").read_bytes(), uid) == found
 
 
 def test_a_new_issue_leaves_every_unchanged_event_byte_identical(tmp_path: Path) -> None:
@@ -218,6 +229,7 @@ def test_bad_record_values_are_reported_with_their_lines(tmp_path: Path) -> None
         "2018-10-15T00:00:00Z, not 'yesterday'",
         f"{RECORD}:4: {TRANSIT}.fingerprint: must be 16 hexadecimal digits, not 'not-a-hash'",
         f"{RECORD}:5: 'Not An Id' is not an event id",
+        f"{RECORD}:13: an-event-2019.content: must be 16 hexadecimal digits, not 'nope'",
     ]
 
 

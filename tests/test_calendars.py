@@ -203,3 +203,34 @@ def _issue(number: int) -> Issue:
         images=(),
         source=Source("issue.yaml"),
     )
+
+
+def test_a_reports_category_and_country_file_its_event(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path)
+    report = root / "content/issues/062/reports/mercator-advisor-seminar.md"
+    text = report.read_text()
+    report.write_text(
+        text.replace(
+            "venue: Brussels, Belgium", "venue: online\ncategory: study-visit\ncountry: BE", 1
+        )
+    )
+    newsletter, problems = load(root)
+    assert problems.errors == []
+    found = {s.path: s for s in subscriptions(newsletter)}
+    visit = found["calendars/study-visit.ics"]
+    assert visit.label == "Study visits"
+    assert [e.id for e in visit.events] == ["wco-global-mercator-program-advisor-seminar-2018"]
+    assert visit.events[0] in found["calendars/countries/belgium.ics"].events
+    assert visit.events[0] not in found["calendars/seminar.ics"].events
+
+
+def test_issue_events_are_worked_out_once_per_newsletter(tmp_path: Path) -> None:
+    from newsletter.events.calendars import events_by_issue
+
+    newsletter, _ = load(copy_sample(tmp_path))
+    first = events_by_issue(newsletter)
+    assert events_by_issue(newsletter) is first
+    fewer = replace(newsletter, events=newsletter.events[:3])
+    assert events_by_issue(fewer) is not first
+    assert sum(map(len, events_by_issue(fewer).values())) <= 3
+    assert issue_events(newsletter, 62) == first[62]  # the other newsletter again: right

@@ -12,6 +12,7 @@ import pytest
 from newsletter.errors import Problems, UsageError
 from newsletter.events.published import (
     Published,
+    content_fingerprint,
     fingerprint,
     publish,
     read_record,
@@ -47,14 +48,19 @@ def midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+def published(sequence: int, when: datetime, of: Event) -> Published:
+    """What the record holds for `of`, published with `sequence` at `when`."""
+    return Published(sequence, when, fingerprint(of), content_fingerprint(of))
+
+
 def test_an_event_new_to_the_record_is_published_as_its_history_says() -> None:
     moved = event(history=(Change(1, ISSUE_1), Change(2, ISSUE_2, ("dates",))))
     record = publish([moved], {}, NOW)
-    assert record == {"workshop-2019": Published(1, midnight(ISSUE_2), fingerprint(moved))}
+    assert record == {"workshop-2019": published(1, midnight(ISSUE_2), moved)}
 
 
 def test_an_unchanged_event_keeps_what_was_published() -> None:
-    old = Published(4, datetime(2019, 3, 1, 8, 0, tzinfo=UTC), fingerprint(event()))
+    old = published(4, datetime(2019, 3, 1, 8, 0, tzinfo=UTC), event())
     assert publish([event()], {"workshop-2019": old}, NOW) == {"workshop-2019": old}
 
 
@@ -62,7 +68,7 @@ def test_a_change_after_publication_takes_the_next_sequence_and_the_build_time()
     old = Published(0, midnight(ISSUE_1), fingerprint(event()))
     fixed = event(venue="Nadi, Fiji")
     new = publish([fixed], {"workshop-2019": old}, NOW)["workshop-2019"]
-    assert new == Published(1, NOW.replace(microsecond=0), fingerprint(fixed))
+    assert new == published(1, NOW.replace(microsecond=0), fixed)
 
 
 def test_last_modified_never_goes_back() -> None:
@@ -85,15 +91,41 @@ def test_a_change_by_a_later_issue_is_dated_by_that_issue() -> None:
 def test_a_later_issues_revision_moves_last_modified_and_not_sequence() -> None:
     reported = event(revisions=(Change(2, ISSUE_2, ("url", "description", "report")),))
     assert reported.last_modified == ISSUE_2 and reported.sequence == 0
-    mark = fingerprint(reported)
-    assert publish([reported], {}, NOW) == {"workshop-2019": Published(0, midnight(ISSUE_2), mark)}
-    old = Published(0, midnight(ISSUE_1), mark)
+    assert publish([reported], {}, NOW) == {
+        "workshop-2019": published(0, midnight(ISSUE_2), reported)
+    }
+    old = published(0, midnight(ISSUE_1), event())
     new = publish([reported], {"workshop-2019": old}, NOW)
-    assert new == {"workshop-2019": Published(0, midnight(ISSUE_2), mark)}
+    assert new == {"workshop-2019": published(0, midnight(ISSUE_2), reported)}
     again = publish([reported], new, NOW)  # the next build: nothing moves
     assert again == new
-    later = Published(0, datetime(2019, 6, 1, tzinfo=UTC), mark)  # never back
+    later = published(0, datetime(2019, 6, 1, tzinfo=UTC), reported)  # never back
     assert publish([reported], {"workshop-2019": later}, NOW) == {"workshop-2019": later}
+
+
+def test_a_description_edited_after_publication_moves_last_modified_to_the_build() -> None:
+    old = published(2, midnight(ISSUE_1), event())
+    edited = event(description="The agenda is out.")
+    new = publish([edited], {"workshop-2019": old}, NOW)["workshop-2019"]
+    assert new == published(2, NOW.replace(microsecond=0), edited)
+    assert publish([edited], {"workshop-2019": new}, NOW)["workshop-2019"] == new
+    later = published(2, datetime(2019, 6, 1, tzinfo=UTC), event())
+    again = publish([edited], {"workshop-2019": later}, NOW)["workshop-2019"]
+    assert again.last_modified == datetime(2019, 6, 1, 0, 0, 1, tzinfo=UTC)
+
+
+def test_a_record_without_content_takes_it_without_moving_anything() -> None:
+    old = Published(1, midnight(ISSUE_1), fingerprint(event()))  # written before `content`
+    new = publish([event(description="Words")], {"workshop-2019": old}, NOW)["workshop-2019"]
+    assert new == published(1, midnight(ISSUE_1), event(description="Words"))
+
+
+def test_the_content_fingerprint_follows_the_rest_only() -> None:
+    mark = content_fingerprint(event())
+    assert content_fingerprint(event(title="Other", venue="Nadi, Fiji")) == mark
+    assert content_fingerprint(event(description="More words")) != mark
+    assert content_fingerprint(event(url="https://example.org/")) != mark
+    assert content_fingerprint(event(categories=("Workshop",))) != mark
 
 
 def test_history_ahead_of_an_uncommitted_record_wins() -> None:
@@ -125,13 +157,14 @@ def test_the_record_reads_back_what_it_writes(tmp_path: Path) -> None:
     record = {
         "workshop-2019": Published(2, datetime(2019, 4, 15, 0, 0, 1, tzinfo=UTC), "0" * 16),
         "2019-06-27": Published(0, midnight(ISSUE_1), "a" * 16),  # a date, to YAML
-        "yes": Published(1, midnight(ISSUE_2), "b" * 16),  # a boolean, to YAML
+        "yes": Published(1, midnight(ISSUE_2), "b" * 16, "c" * 16),  # a boolean, to YAML
     }
     assert save_record(tmp_path, {}, record)
     text = (tmp_path / RECORD_PATH).read_text()
     assert '"2019-06-27":\n  sequence: 0\n  last_modified: 2019-01-15T00:00:00Z\n' in text
     assert '"yes":' in text
     assert "workshop-2019:\n  sequence: 2\n  last_modified: 2019-04-15T00:00:01Z\n" in text
+    assert f'  fingerprint: "{"b" * 16}"\n  content: "{"c" * 16}"\n' in text
     problems = Problems()
     assert read_record(tmp_path, problems) == record
     assert problems.items == []

@@ -115,10 +115,11 @@ def test_a_preview_never_records_a_publication(preview: Running) -> None:
     wait_until(
         lambda: "DTSTART;VALUE=DATE:20181023" in preview.get("calendar.ics")[2], "the moved event"
     )
-    # The writer replaces files in name order, calendars/*.ics between calendar.ics and
-    # events/: the event's own file may come a moment after the feed.
-    event = "events/16th-meeting-of-heads-of-the-wco-a-p-regional-training-centers-2018.ics"
-    wait_until(lambda: "SEQUENCE:1" in preview.get(event)[2], "the moved event's own file")
+    # Each file is replaced whole, one after another (calendar.ics before events/): wait
+    # for the event's own file too.
+    own = "events/16th-meeting-of-heads-of-the-wco-a-p-regional-training-centers-2018.ics"
+    wait_until(lambda: "DTSTART;VALUE=DATE:20181023" in preview.get(own)[2], "its own file")
+    assert "SEQUENCE:1" in preview.get(own)[2]
     assert (record.read_bytes() if record.exists() else None) == before
 
 

@@ -51,6 +51,7 @@ LABELS = {
     "training": "Training",
 }
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
+_LAST_BY_ISSUE: list[tuple[Newsletter, dict[int, tuple[Event, ...]]] | None] = [None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,7 +124,13 @@ def issue_events(newsletter: Newsletter, number: int) -> tuple[Event, ...]:
 
 
 def events_by_issue(newsletter: Newsletter) -> dict[int, tuple[Event, ...]]:
-    """`issue_events` of every issue that has events, in one pass over the calendar."""
+    """`issue_events` of every issue that has events, in one pass over the calendar.
+
+    Every page and email of a build asks for its issue's events: the answer for the
+    newsletter last asked about is kept (by identity; the model never changes)."""
+    last = _LAST_BY_ISSUE[0]
+    if last is not None and last[0] is newsletter:
+        return last[1]
     issues_of: dict[str, list[int]] = {}
     for issue in newsletter.issues:
         ids = {report.event_id for report in issue.reports}
@@ -135,7 +142,9 @@ def events_by_issue(newsletter: Newsletter) -> dict[int, tuple[Event, ...]]:
     for event in calendar_events(newsletter):
         for number in issues_of.get(event.id, ()):
             found.setdefault(number, []).append(event)
-    return {number: tuple(events) for number, events in sorted(found.items())}
+    result = {number: tuple(events) for number, events in sorted(found.items())}
+    _LAST_BY_ISSUE[0] = (newsletter, result)
+    return result
 
 
 def category_of(event: Event) -> str | None:

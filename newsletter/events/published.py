@@ -1,12 +1,14 @@
 """The published record: what the calendar last published of each event.
 
 `calendar/published.yaml` sits next to the content and is committed with it. For each
-event id it keeps the SEQUENCE and LAST-MODIFIED that `calendar.ics` last carried and a
-fingerprint of the title, dates, venue and status they were published for. The
+event id it keeps the SEQUENCE and LAST-MODIFIED that `calendar.ics` last carried, a
+fingerprint of the title, dates, venue and status they were published for, and one of
+the rest the event says (its description, links, categories, report). The
 history across issues (`Event.history`) already counts the changes one issue makes to
 another's event; the record also catches an event edited *after* a build was published
 (the same issue's schedule fixed and rebuilt), which must raise SEQUENCE too, or
-subscribers' calendars keep the old dates.
+subscribers' calendars keep the old dates; a description fixed that way moves
+LAST-MODIFIED alone, or sync tools that compare it keep the old text.
 
 `build` rewrites the record only when an event really changed, so rebuilding unchanged
 content leaves it byte for byte as it was. Ids that leave the content stay in the
@@ -16,7 +18,7 @@ record: an event that comes back must not reuse a SEQUENCE its subscribers have 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -29,15 +31,16 @@ from newsletter.slugs import SLUG
 from newsletter.writer import atomic_write
 
 _FINGERPRINT = re.compile(r"^[0-9a-f]{16}$")
-_KEYS = ("sequence", "last_modified", "fingerprint")
+_KEYS = ("sequence", "last_modified", "fingerprint", "content")
 _CONFLICT = ("<<<<<<< ", "=======", ">>>>>>> ")
 # Plain YAML would read these ids as something else than text.
 _YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off"}
 _HEADER = """\
 # Written by `newsletter build`: commit it with the content, do not edit it by hand.
 # For each event id: the SEQUENCE and LAST-MODIFIED that calendar.ics last published,
-# and a fingerprint of the title, dates, venue and status they were published for.
-# When an event changes after publication, the next build raises its SEQUENCE.
+# a fingerprint of the title, dates, venue and status they were published for, and
+# (content) one of the rest it says. When an event changes after publication, the next
+# build raises its SEQUENCE (or, for the rest, moves its LAST-MODIFIED).
 """
 
 
@@ -48,6 +51,7 @@ class Published:
     sequence: int
     last_modified: datetime  # UTC, whole seconds
     fingerprint: str
+    content: str | None = None  # None: a record written before it was kept
 
 
 Record = dict[str, Published]
@@ -64,6 +68,24 @@ def fingerprint(event: Event) -> str:
         event.venue,
         event.status.value,
     ]
+    return _hash(fields)
+
+
+def content_fingerprint(event: Event) -> str:
+    """A short hash of the rest the calendar shows of an event: its description, links,
+    categories and report, whose change moves LAST-MODIFIED but not SEQUENCE."""
+    report = event.report
+    fields = [
+        event.description,
+        event.url,
+        list(event.categories),
+        report.path if report else None,
+        report.summary if report else None,
+    ]
+    return _hash(fields)
+
+
+def _hash(fields: Sequence[object]) -> str:
     import hashlib  # build only: `check` reads the record and never fingerprints
     import json
 
@@ -84,32 +106,45 @@ def publish(events: Iterable[Event], record: Mapping[str, Published], now: datet
     date of the issue that changed it, or `now` (the build time) when no later issue did:
     the editor fixed an issue that was already out. An issue that changes only what
     SEQUENCE does not count (`Event.revisions`: a report, a description) moves
-    LAST-MODIFIED to its date. LAST-MODIFIED never goes back.
+    LAST-MODIFIED to its date; such a change with no later issue behind it (the
+    `content` fingerprint differs) moves it to `now`. LAST-MODIFIED never goes back.
     """
     result = dict(record)
     now = now.astimezone(UTC).replace(microsecond=0)
     for event in events:
         mark = fingerprint(event)
+        content = content_fingerprint(event)
         history_sequence = event.sequence
         history_time = day_start(event.last_modified)
         old = record.get(event.id)
         if old is None:
-            result[event.id] = Published(history_sequence, history_time, mark)
+            result[event.id] = Published(history_sequence, history_time, mark, content)
         elif old.fingerprint != mark:
             when = history_time
             if when <= old.last_modified:
-                when = max(now, old.last_modified + timedelta(seconds=1))
+                when = _after(now, old)
             sequence = max(old.sequence + 1, history_sequence)
-            result[event.id] = Published(sequence, when, mark)
+            result[event.id] = Published(sequence, when, mark, content)
         elif history_sequence > old.sequence:
             # The history knows of changes this record missed (it was not committed).
             when = max(old.last_modified, history_time)
-            result[event.id] = Published(history_sequence, when, mark)
+            result[event.id] = Published(history_sequence, when, mark, content)
         elif event.revisions and day_start(event.revisions[-1].date) > old.last_modified:
             # A later issue changed what the calendar shows (a report's link, a new
             # description): LAST-MODIFIED moves to its date, SEQUENCE stays.
-            result[event.id] = Published(old.sequence, day_start(event.revisions[-1].date), mark)
+            when = day_start(event.revisions[-1].date)
+            result[event.id] = Published(old.sequence, when, mark, content)
+        elif old.content is not None and old.content != content:
+            # The same edited after publication: dated with the build, as above.
+            result[event.id] = Published(old.sequence, _after(now, old), mark, content)
+        elif old.content is None:
+            result[event.id] = Published(old.sequence, old.last_modified, mark, content)
     return result
+
+
+def _after(now: datetime, old: Published) -> datetime:
+    """The build time, or a second after what was published when that is later."""
+    return max(now, old.last_modified + timedelta(seconds=1))
 
 
 def read_record(root: Path, problems: Problems) -> Record:
@@ -154,11 +189,13 @@ def render_record(record: Mapping[str, Published]) -> bytes:
         if not key[:1].isalpha() or key in _YAML_WORDS:
             key = f'"{key}"'
         stamp = published.last_modified.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        content = f'  content: "{published.content}"\n' if published.content else ""
         lines.append(
             f"{key}:\n"
             f"  sequence: {published.sequence}\n"
             f"  last_modified: {stamp}\n"
             f'  fingerprint: "{published.fingerprint}"\n'
+            f"{content}"
         )
     return "".join(lines).encode("utf-8")
 
@@ -242,9 +279,18 @@ def _entry(event_id: str, entry: object, line: int, problems: Problems) -> Publi
             f"{event_id}.fingerprint: must be 16 hexadecimal digits, not {mark!r}",
             value=mark,
         )
+    content: object = entry.get("content")
+    if content is not None and (not isinstance(content, str) or not _FINGERPRINT.match(content)):
+        valid = False
+        problems.error(
+            RECORD_PATH,
+            entry.line_of("content"),
+            f"{event_id}.content: must be 16 hexadecimal digits, not {content!r}",
+            value=content,
+        )
     if not valid or not isinstance(sequence, int) or not isinstance(mark, str) or stamp is None:
         return None
-    return Published(sequence, stamp, mark)
+    return Published(sequence, stamp, mark, content if isinstance(content, str) else None)
 
 
 def _timestamp(value: object) -> datetime | None:
