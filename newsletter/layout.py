@@ -25,6 +25,7 @@ REPORTS = "reports"
 IMAGES = "images"
 CALENDAR_PATH = "calendar/calendar.yaml"
 RECORD_PATH = "calendar/published.yaml"  # written by `build`, committed with the content
+REVISIONS_PATH = "content/revisions.yaml"  # written by `build` too: when items last changed
 SECRET_PATH = "content/.send-secret"
 JOURNAL_NAME = ".send.sqlite"  # in each issue's folder
 # The subscribers: personal data, so at the root, beside what is committed and published,

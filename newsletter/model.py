@@ -325,6 +325,7 @@ class Change:
     issue: int | None  # None: calendar/calendar.yaml
     date: date
     fields: tuple[str, ...] = ()
+    moved_from: DateRange | None = None  # the dates before, when "dates" changed
 
 
 @dataclass(frozen=True, slots=True)

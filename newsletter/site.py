@@ -39,10 +39,12 @@ def check(root: Path) -> Problems:
     from newsletter.cache import check_budgets
     from newsletter.events.published import read_record
     from newsletter.reading import read_newsletter
+    from newsletter.revisions import read_revisions
 
     root = check_root(root)
     newsletter, problems = read_newsletter(root)
     read_record(root, problems)
+    read_revisions(root, problems)
     changed = _own_templates(root)
     if changed:
         from newsletter.render.templates import check_templates
@@ -121,8 +123,9 @@ def build(
 
     `issues` limits the email editions rendered again to those issues; the archive,
     feeds and calendar always cover every issue. A `preview` build (what `serve` makes)
-    leaves calendar/published.yaml alone: drafts are not publications. `vevents`, kept
-    by a caller that builds again and again, spares rendering unchanged events.
+    leaves calendar/published.yaml and content/revisions.yaml alone: drafts are not
+    publications. `vevents`, kept by a caller that builds again and again, spares
+    rendering unchanged events.
     """
     from newsletter.cache import record_budgets
     from newsletter.events.published import load_record, publish, save_record
@@ -130,6 +133,7 @@ def build(
     from newsletter.render.feeds import render_feeds
     from newsletter.render.markdown import render_bodies
     from newsletter.render.web import render_web
+    from newsletter.revisions import load_revisions, revise, save_revisions
     from newsletter.writer import write_output
 
     newsletter, problems = load(root)
@@ -143,7 +147,9 @@ def build(
         )
     html = render_bodies(body for issue in newsletter.issues for body in issue.bodies)
     files = dict(render_web(newsletter, root, html))
-    files.update(render_feeds(newsletter, html))
+    revisions = load_revisions(root, problems)
+    revised = revise(newsletter, revisions, build_time(newsletter))
+    files.update(render_feeds(newsletter, html, {p: r.updated for p, r in revised.items()}))
     record = load_record(root, problems)
     # Only events with days are published: one still "to be announced" is in no calendar.
     published = publish(newsletter.calendar_events, record, build_time(newsletter))
@@ -154,6 +160,7 @@ def build(
     result = write_output(target, files, at_once=not preview)
     if not preview:
         save_record(root, record, published)
+        save_revisions(root, revisions, revised)
     record_budgets(root, newsletter, emails.budgets)
     return BuildResult(target, len(files), result, problems)
 

@@ -228,6 +228,8 @@ def test_footer_has_contact_staff_links_and_unsubscribe(site: Path, sample: News
     assert BASE in hrefs  # the archive
     assert BASE + "calendar.ics" in hrefs
     assert any(h.startswith("https://calendar.google.com/") for h in hrefs)
+    assert any(h.startswith("https://outlook.live.com/calendar/0/addfromweb?url=") for h in hrefs)
+    assert BASE + "issues/062/events.ics" in hrefs  # add this issue's events
     unsubscribe = "https://newsletter.example.org/unsubscribe?token={token}"
     assert hrefs[-1] == unsubscribe  # the last link: nothing can push it past the budget
     assert html.index(unsubscribe) > html.index("Official invitation will be circulated")

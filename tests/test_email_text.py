@@ -86,6 +86,8 @@ def test_everything_of_the_issue_is_there(site: Path, sample: Newsletter) -> Non
         assert f"Add to calendar: {BASE}events/{report.event_id}.ics" in paragraphs
     assert f"Read this issue on the web: {BASE}issues/062/" in paragraphs
     assert "Unsubscribe: https://newsletter.example.org/unsubscribe?token={token}" in paragraphs
+    assert f"Add this issue's events: {BASE}issues/062/events.ics" in paragraphs
+    assert any(p.startswith("Add it to Outlook: https://outlook.live.com/") for p in paragraphs)
     assert "Telephone: +66-2-667-6777" in paragraphs
     for person in sample.settings.staff:
         assert person.name in flat

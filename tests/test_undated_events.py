@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import json
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -146,6 +147,24 @@ def _rows(page: Path) -> list[list[str]]:
     return [["".join(td.itertext()).strip() for td in tr.findall("td")] for tr in table.iter("tr")][
         1:
     ]
+
+
+def test_the_events_page_lists_them_coming_as_written_without_a_calendar_link(
+    built: Path,
+) -> None:
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    root: Element = parser.parse((built / "events/index.html").read_bytes())
+    items = {li.get("id"): li for li in root.iter("li") if li.get("id") in UNDATED}
+    assert sorted(items) == sorted(UNDATED)
+    forum = items["regional-forum"]
+    text = " ".join("".join(forum.itertext()).split())
+    assert "dates to be announced" in text and "9999" not in text
+    assert forum.find(".//time") is None and "Add to calendar" not in text
+    assert "February 2020" in "".join(items["valuation-workshop-2020"].itertext())
+    scripts = [json.loads(s.text or "") for s in root.iter("script") if s.get("type")]
+    by_id = {d["@id"].rsplit("#", 1)[1]: d for d in scripts if "@id" in d}
+    assert "startDate" not in by_id["regional-forum"]
+    assert by_id["valuation-workshop-2020"]["startDate"] == "2020-02"
 
 
 def test_the_issue_page_shows_them_as_written_in_date_order(built: Path) -> None:

@@ -27,7 +27,7 @@ def parse(page: Path) -> Element:
 
 
 def test_every_page_is_well_formed_html5(site: Path) -> None:
-    assert len(pages(site)) == 23
+    assert len(pages(site)) == 24
     for page in pages(site):
         parse(page)  # strict: raises on the first parse error
 
@@ -80,6 +80,18 @@ def test_feeds_and_calendar_are_discoverable_and_subscribable(site: Path) -> Non
         assert any(
             h.startswith("https://calendar.google.com/calendar/render?cid=webcal%3A") for h in hrefs
         )
+        outlook = (
+            "https://outlook.live.com/calendar/0/addfromweb?url="
+            "https%3A%2F%2Fnewsletter.example.org%2Fcalendar.ics&name=WCO%20A%2FP%20Workshops"
+            "%20and%20Meetings"
+        )
+        assert outlook in hrefs
+
+
+def test_every_page_passes_the_nu_checker(site: Path) -> None:
+    from tests.nuchecker import nu_errors
+
+    assert nu_errors(pages(site)) == []
 
 
 def test_schedule_is_an_accessible_data_table(site: Path) -> None:
@@ -135,7 +147,12 @@ def test_images_are_copied_and_article_pages_point_at_them(site: Path) -> None:
 
 @pytest.mark.parametrize(
     "page",
-    ["index.html", "issues/062/index.html", "issues/062/korea-regional-laboratory/index.html"],
+    [
+        "index.html",
+        "events/index.html",
+        "issues/062/index.html",
+        "issues/062/korea-regional-laboratory/index.html",
+    ],
 )
 def test_pages_fit_a_375_px_phone_without_sideways_scrolling(site: Path, page: str) -> None:
     from tests.browser import measure

@@ -61,7 +61,8 @@ def merge_events(
         old = life.event
         changed = tuple(name for name in TRACKED if getattr(entry, name) != getattr(old, name))
         if changed:
-            life.history.append(Change(entry.issue, when, changed))
+            moved_from = old.dates if "dates" in changed else None
+            life.history.append(Change(entry.issue, when, changed, moved_from))
         life.event = replace(
             old,
             title=entry.title,

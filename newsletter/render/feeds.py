@@ -2,13 +2,15 @@
 
 One item per article and per report, newest issue first (within an issue: articles in
 order, then reports). Each item carries the full sanitised HTML with absolute URLs,
-its summary, the byline, the section as category, and the issue's date. Every date
-comes from the content, never the clock, so the same content gives the same bytes.
+its summary, the byline, the section as category, and the issue's date; Atom's
+`updated` is the item's own, from the revisions record (`newsletter.revisions`), so a
+corrected article shows as updated. Every date comes from the content or that record,
+never the clock, so the same content gives the same bytes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -35,8 +37,13 @@ def feed_items(newsletter: Newsletter) -> Iterator[tuple[Issue, Article | Report
             yield issue, item
 
 
-def render_feeds(newsletter: Newsletter, html: BodyHtml) -> dict[str, bytes]:
-    """`feed.xml` and `atom.xml`, each item's content from `html`."""
+def render_feeds(
+    newsletter: Newsletter, html: BodyHtml, updated: Mapping[str, datetime] | None = None
+) -> dict[str, bytes]:
+    """`feed.xml` and `atom.xml`, each item's content from `html`; `updated` maps an
+    item's path to when it last changed (default, and for an item it lacks: its issue's
+    date)."""
+    updated = updated or {}
     settings = newsletter.settings
     zone = ZoneInfo(settings.timezone)
 
@@ -57,12 +64,19 @@ def render_feeds(newsletter: Newsletter, html: BodyHtml) -> dict[str, bytes]:
     if settings.image:
         feed.logo(settings.image)
         feed.image(url=settings.image, title=settings.title, link=settings.base_url)
+    items = list(feed_items(newsletter))
+
+    def changed(issue: Issue, item: Article | Report) -> datetime:
+        when = updated.get(item.path)
+        return max(when.astimezone(zone), published(issue)) if when else published(issue)
+
     newest = max(newsletter.issues, key=lambda i: i.date, default=None)
     if newest is not None:
-        feed.lastBuildDate(published(newest))
-        feed.updated(published(newest))
+        latest = max([published(newest), *(changed(i, item) for i, item in items)])
+        feed.lastBuildDate(latest)
+        feed.updated(latest)
 
-    for issue, item in feed_items(newsletter):
+    for issue, item in items:
         url = settings.url(item.path)
         entry = feed.add_entry(order="append")
         entry.id(url)
@@ -70,7 +84,7 @@ def render_feeds(newsletter: Newsletter, html: BodyHtml) -> dict[str, bytes]:
         entry.title(item.title)
         entry.link(href=url, rel="alternate")
         entry.published(published(issue))
-        entry.updated(published(issue))
+        entry.updated(changed(issue, item))
         entry.content(html.at(item.body, settings.url(issue.path), top=2), type="html")
         entry.summary(item.summary or _first_words(item.body.markdown))
         if isinstance(item, Article):

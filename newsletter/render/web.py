@@ -13,9 +13,17 @@ from typing import Any
 
 from markupsafe import Markup
 
-from newsletter.layout import IMAGES, STYLESHEET
+from newsletter.events.calendars import issue_events
+from newsletter.layout import EVENTS_PAGE, IMAGES, STYLESHEET, issue_calendar
 from newsletter.model import Body, Event, Issue, Newsletter, Report, Status
-from newsletter.render.links import Links, machine_dates
+from newsletter.render.events_page import calendar_choices, events_page
+from newsletter.render.links import (
+    CalendarLinks,
+    Links,
+    calendar_file,
+    calendar_files,
+    machine_dates,
+)
 from newsletter.render.markdown import BodyHtml
 from newsletter.render.templates import environment, render_template
 
@@ -34,12 +42,13 @@ def event_jsonld(event: Event, url: str) -> Markup:
         "@type": "Event",
         "@id": url + "#" + event.id,
         "name": event.title,
-        "startDate": machine_dates(dates),
-        "endDate": dates.end.isoformat() if dates.has_days else machine_dates(dates),
         "eventStatus": _SCHEMA_STATUS[event.status],
         "location": {"@type": "Place", "name": event.venue, "address": event.venue},
         "url": url,
     }
+    if machine_dates(dates) is not None:  # schema.org has no "to be announced"
+        data["startDate"] = machine_dates(dates)
+        data["endDate"] = dates.end.isoformat() if dates.has_days else machine_dates(dates)
     if event.venue.strip().lower() == "online":
         data["eventAttendanceMode"] = "https://schema.org/OnlineEventAttendanceMode"
         data["location"] = {"@type": "VirtualLocation", "url": url}
@@ -60,7 +69,14 @@ class _Pages:
         self.settings = newsletter.settings
         self.env = environment(root)
         self.links = Links.of(newsletter)
+        self.calendars = calendar_choices(newsletter)
+        # The same on every page (absolute URLs only): rendered once, not once a page.
+        listed = {"calendars": self.calendars[1:]}
+        self.more_calendars = Markup(
+            render_template(self.env, "web/calendars.html", listed).strip()
+        )
         self.events = {e.id: e for e in newsletter.events}
+        self.calendar_files = calendar_files(newsletter)
         self.issues = sorted(newsletter.issues, key=lambda i: i.number, reverse=True)
 
     def render(self, template: str, path: str, **context: Any) -> bytes:
@@ -70,9 +86,13 @@ class _Pages:
             "settings": self.settings,
             "calendar": self.newsletter.calendar,
             "links": self.links,
+            "calendars": self.calendars,
+            "more_calendars": self.more_calendars if len(self.calendars) > 1 else None,
+            "events_page": EVENTS_PAGE,
             "root": up,
             "canonical": self.settings.url(path.removesuffix("index.html")),
             "stylesheet": up + STYLESHEET,
+            "calendar_link": self.calendar_link,
             **context,
         }
         return render_template(self.env, template, page).encode("utf-8")
@@ -85,6 +105,20 @@ class _Pages:
         if event is None or machine_dates(event.dates) is None:
             return None  # schema.org wants a start date: none until one is announced
         return event_jsonld(event, url)
+
+    def events_index(self) -> bytes:
+        url = self.settings.url(EVENTS_PAGE.removesuffix("index.html"))
+        return self.render(
+            "web/events.html",
+            EVENTS_PAGE,
+            page=events_page(self.newsletter),
+            jsonld=lambda event: event_jsonld(event, url),
+        )
+
+    def calendar_link(self, event_id: str, status: Status) -> str | None:
+        """A row's or report's "Add to calendar" file: none when the row or the event
+        (cancelled by a later issue) is cancelled."""
+        return calendar_file(self.calendar_files, event_id, status)
 
     def index(self) -> bytes:
         return self.render("web/index.html", "index.html", issues=self.issues)
@@ -102,7 +136,15 @@ class _Pages:
             report_jsonld={
                 r.slug: self.jsonld(r.event_id, self.settings.url(r.path)) for r in issue.reports
             },
+            issue_calendar=self._issue_calendar(issue),
         )
+
+    def _issue_calendar(self, issue: Issue) -> CalendarLinks | None:
+        """The links of the issue's own events.ics; None when it announces and reports none."""
+        if not issue_events(self.newsletter, issue.number):
+            return None
+        name = f"{self.newsletter.calendar.name}: {issue.title}"
+        return CalendarLinks.of(self.settings, issue_calendar(issue.number), name)
 
     def article(self, issue: Issue, slug: str) -> bytes:
         article = next(a for a in issue.articles if a.slug == slug)
@@ -137,6 +179,7 @@ def render_web(newsletter: Newsletter, root: Path, html: BodyHtml) -> Iterator[t
     """Every file of the web archive as (path, bytes): pages, stylesheet, images."""
     pages = _Pages(newsletter, root, html)
     yield "index.html", pages.index()
+    yield EVENTS_PAGE, pages.events_index()
     yield STYLESHEET, render_template(pages.env, "web/style.css", {}).encode("utf-8")
     for issue in newsletter.issues:
         yield f"{issue.path}index.html", pages.issue(issue)

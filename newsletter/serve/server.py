@@ -22,13 +22,21 @@ from types import FrameType
 from typing import Any
 
 from newsletter.errors import ContentErrors, NewsletterError, Severity, UsageError
-from newsletter.layout import ISSUE_FILE, RECORD_PATH, SOURCE_FOLDERS, TEMP_SUFFIX, check_root
+from newsletter.layout import (
+    ISSUE_FILE,
+    RECORD_PATH,
+    REVISIONS_PATH,
+    SOURCE_FOLDERS,
+    TEMP_SUFFIX,
+    check_root,
+)
 from newsletter.render.calendar import VEvents
 from newsletter.serve.handler import PreviewHTTPServer
 from newsletter.serve.state import PreviewState, Report
 
-# Written by `build` itself (the calendar's published record): output, not an edit.
-_BUILD_WRITES = (RECORD_PATH,)
+# Written by `build` itself (the calendar's published record, the feeds' revisions):
+# output, not an edit.
+_BUILD_WRITES = (RECORD_PATH, REVISIONS_PATH)
 _ISSUES = ("content", "issues")
 _WATCHER_START_SECONDS = 10.0
 

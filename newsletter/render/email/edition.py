@@ -8,9 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from newsletter.layout import event_file
+from newsletter.events.calendars import issue_events
+from newsletter.layout import issue_calendar
 from newsletter.model import Article, Issue, Newsletter, Person, Report, Settings, Status
-from newsletter.render.links import Links, format_dates, format_day
+from newsletter.render.links import Links, calendar_file, calendar_files, format_dates, format_day
 
 PREHEADER_LIMIT = 100
 
@@ -24,7 +25,7 @@ class Entry:
     byline: str | None = None  # articles
     when: str | None = None  # reports: the dates
     venue: str | None = None
-    calendar_url: str | None = None  # reports: the event's .ics file
+    calendar_url: str | None = None  # reports: the event's .ics file (none when cancelled)
 
     @property
     def slug(self) -> str:
@@ -44,7 +45,7 @@ class Row:
     dates: str
     venue: str
     status: Status
-    calendar_url: str | None  # None while the event's days are not known: no .ics yet
+    calendar_url: str | None  # None when cancelled, or while the days are not known
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,8 @@ class Footer:
     archive_url: str
     calendar_url: str
     google_calendar_url: str
+    outlook_calendar_url: str
+    issue_calendar_url: str | None  # this issue's events.ics; None when it has no event
     feed_url: str
     unsubscribe: str | None  # https URL with "{token}" for `send`, or a mailto: URL
 
@@ -83,6 +86,12 @@ class Edition:
 def edition(newsletter: Newsletter, issue: Issue) -> Edition:
     """The email view of `issue`."""
     settings = newsletter.settings
+    files = calendar_files(newsletter)
+
+    def calendar_url(event_id: str, status: Status = Status.CONFIRMED) -> str | None:
+        file = calendar_file(files, event_id, status)
+        return settings.url(file) if file else None
+
     articles = tuple(
         Entry(a, settings.url(a.path), byline=byline(a.authors)) for a in issue.articles
     )
@@ -92,7 +101,7 @@ def edition(newsletter: Newsletter, issue: Issue) -> Edition:
             settings.url(r.path),
             when=format_dates(r.dates),
             venue=r.venue,
-            calendar_url=settings.url(event_file(r.event_id)),
+            calendar_url=calendar_url(r.event_id),
         )
         for r in issue.reports
     )
@@ -105,16 +114,19 @@ def edition(newsletter: Newsletter, issue: Issue) -> Edition:
             dates=format_dates(e.dates),
             venue=e.venue,
             status=e.status,
-            calendar_url=settings.url(event_file(e.id)) if e.dates.has_days else None,
+            calendar_url=calendar_url(e.id, e.status),
         )
         for e in (issue.schedule.entries if issue.schedule else ())
     )
+    has_events = bool(issue_events(newsletter, issue.number))
     links = Links.of(newsletter)
     footer = Footer(
         view_url=settings.url(issue.path),
         archive_url=settings.base_url,
         calendar_url=links.calendar,
         google_calendar_url=links.google,
+        outlook_calendar_url=links.outlook,
+        issue_calendar_url=settings.url(issue_calendar(issue.number)) if has_events else None,
         feed_url=links.rss,
         unsubscribe=unsubscribe_link(settings),
     )

@@ -83,7 +83,7 @@ def _schedule_lines(rows: Sequence[Row], references: References) -> list[str]:
             result.append("")
         result += lines(row.title)
         result += lines(when)
-        if row.calendar_url is not None:
+        if row.calendar_url:
             result.append(f"Add to calendar [{references.add(row.calendar_url)}]")
     return result
 

@@ -1,0 +1,197 @@
+"""The revisions record: when each article and report last changed, for Atom's `updated`.
+
+`content/revisions.yaml` sits with the content and is committed with it, as
+calendar/published.yaml is. For each item, by its page's path, it keeps a digest of
+what readers read (title, summary, byline, dates, venue, body) and when that version
+was first built. An item the record does not know was last updated on its issue's
+date. One whose digest changed was corrected: it gets the build time (`build_time`:
+SOURCE_DATE_EPOCH, else the newest issue's date), never earlier than the time recorded,
+so feed readers see the correction and the same content always gives the same feed.
+
+`build` rewrites the record only when an item changed; paths that leave the content
+stay, so an item put back never goes back in time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from newsletter.errors import ContentError, ContentErrors, Problems, UsageError
+from newsletter.layout import REVISIONS_PATH
+from newsletter.model import Article, Issue, Newsletter, Report
+from newsletter.reading.files import read_text
+from newsletter.reading.yamlfile import YamlMap, load_yaml
+from newsletter.writer import atomic_write
+
+_CONFLICT = ("<<<<<<< ", "=======", ">>>>>>> ")
+_DIGEST_LENGTH = 16
+_HEADER = """\
+# Written by `newsletter build`: commit it with the content, do not edit it by hand.
+# For each article and report: a digest of what readers read, and when that version
+# was first built (Atom's `updated`). A corrected item gets the next build's time.
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One item's latest version: when it was first built, and its digest."""
+
+    updated: datetime  # UTC, whole seconds
+    digest: str
+
+
+Revisions = dict[str, Revision]
+
+
+def digest(item: Article | Report) -> str:
+    """A short hash of what a reader of the item reads."""
+    fields: list[object] = [item.title, item.summary, item.body.markdown]
+    if isinstance(item, Article):
+        fields.append([[p.name, p.role, p.organisation] for p in item.authors])
+    else:
+        fields += [item.dates.start.isoformat(), item.dates.end.isoformat(), item.venue]
+    text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:_DIGEST_LENGTH]
+
+
+def issue_time(newsletter: Newsletter, issue: Issue) -> datetime:
+    """Midnight of the issue's date where the newsletter is published, in UTC."""
+    zone = ZoneInfo(newsletter.settings.timezone)
+    return datetime.combine(issue.date, time(0, 0), tzinfo=zone).astimezone(UTC)
+
+
+def items(newsletter: Newsletter) -> Iterable[tuple[Issue, Article | Report]]:
+    """Every article and report with its issue."""
+    for issue in newsletter.issues:
+        entries: tuple[Article | Report, ...] = (*issue.articles, *issue.reports)
+        for item in entries:
+            yield issue, item
+
+
+def revise(newsletter: Newsletter, record: Mapping[str, Revision], now: datetime) -> Revisions:
+    """The record after this build: each item's `updated` as the feeds publish it now."""
+    result = dict(record)
+    now = now.astimezone(UTC).replace(microsecond=0)
+    for issue, item in items(newsletter):
+        mark = digest(item)
+        old = record.get(item.path)
+        if old is None:
+            result[item.path] = Revision(issue_time(newsletter, issue), mark)
+        elif old.digest != mark:
+            result[item.path] = Revision(max(now, old.updated + timedelta(seconds=1)), mark)
+    return result
+
+
+def read_revisions(root: Path, problems: Problems) -> Revisions:
+    """`content/revisions.yaml` (empty when missing); every problem goes to `problems`."""
+    if not (root / REVISIONS_PATH).is_file():
+        return {}
+    try:
+        data = load_yaml(_text(root), REVISIONS_PATH)
+    except ContentError as error:
+        problems.add(error.problem)
+        return {}
+    if data is None:
+        return {}
+    if not isinstance(data, YamlMap):
+        problems.error(REVISIONS_PATH, 1, "must be a mapping of page paths")
+        return {}
+    record: Revisions = {}
+    for path, entry in data.items():
+        revision = _entry(path, entry, data.line_of(path), problems)
+        if revision is not None:
+            record[path] = revision
+    return record
+
+
+def load_revisions(root: Path, problems: Problems) -> Revisions:
+    """The record for a build; `ContentErrors` (with every problem) when it is unusable."""
+    record = read_revisions(root, problems)
+    if problems.errors:
+        raise ContentErrors(problems)
+    return record
+
+
+def render_revisions(record: Mapping[str, Revision]) -> bytes:
+    """The record as YAML, paths in order, one short block per item."""
+    lines = [_HEADER]
+    for path in sorted(record):
+        revision = record[path]
+        stamp = revision.updated.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        lines.append(f'"{path}":\n  updated: {stamp}\n  digest: "{revision.digest}"\n')
+    return "".join(lines).encode("utf-8")
+
+
+def save_revisions(root: Path, old: Mapping[str, Revision], new: Mapping[str, Revision]) -> bool:
+    """Write the new record when it differs from the old one; True when it was written."""
+    if dict(new) == dict(old):
+        return False
+    try:
+        atomic_write(root / REVISIONS_PATH, render_revisions(new))
+    except OSError as error:
+        raise UsageError(
+            f"the site is built, but {REVISIONS_PATH} cannot be written ({error.strerror}); "
+            "the next build that can write it gives the feeds the same times"
+        ) from None
+    return True
+
+
+def _text(root: Path) -> str:
+    text = read_text(root, REVISIONS_PATH)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.startswith(_CONFLICT):
+            raise ContentError(
+                REVISIONS_PATH,
+                number,
+                "an unresolved merge conflict: keep each item's later `updated` and its "
+                "digest, and remove the <<<<<<< ======= >>>>>>> lines",
+            )
+    return text
+
+
+def _entry(path: str, entry: object, line: int, problems: Problems) -> Revision | None:
+    if not isinstance(entry, YamlMap):
+        problems.error(REVISIONS_PATH, line, f"{path}: must be a mapping of updated and digest")
+        return None
+    for key in entry:
+        if key not in ("updated", "digest"):
+            problems.warning(REVISIONS_PATH, entry.line_of(key), f"{path}.{key}: unknown key")
+    updated = _timestamp(entry.get("updated"))
+    mark = entry.get("digest")
+    if updated is None:
+        problems.error(
+            REVISIONS_PATH,
+            entry.line_of("updated"),
+            f"{path}.updated: must be a UTC time such as 2018-10-15T00:00:00Z, "
+            f"not {entry.get('updated')!r}",
+            value=entry.get("updated"),
+        )
+    valid_mark = isinstance(mark, str) and len(mark) == _DIGEST_LENGTH
+    if not valid_mark or not all(c in "0123456789abcdef" for c in str(mark)):
+        problems.error(
+            REVISIONS_PATH,
+            entry.line_of("digest"),
+            f"{path}.digest: must be {_DIGEST_LENGTH} hexadecimal digits, not {mark!r}",
+            value=mark,
+        )
+        return None
+    return Revision(updated, str(mark)) if updated is not None else None
+
+
+def _timestamp(value: object) -> datetime | None:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, datetime):
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(microsecond=0)
