@@ -1,0 +1,212 @@
+"""The incremental build: each output made from its pieces, each piece rendered only
+when its key is new.
+
+A piece is what one renderer makes from one set of inputs: an issue's web pages, its
+email files, the index and stylesheet, the feeds, the calendar, each body's HTML. Its
+key digests exactly what that renderer reads (newsletter/fingerprint.py), so a piece
+found under its key is the piece a cold build would render:
+
+- every key: the program and its libraries, the template files, the settings, the
+  calendar settings and the root;
+- an issue's own digest: the issue as read (every field, every body) and the bytes
+  of each image it shows;
+- its web pages: its own digest, its neighbours' (the page links to both, by title),
+  and the merged events its schedule and reports show;
+- its email: its own digest;
+- index, stylesheet and feeds: every issue's own digest;
+- the calendar: all of the above, the events and their published record (its VEVENTs
+  are kept one by one by `render.calendar.VEvents`, itself kept in the store).
+
+The pieces live in `.newsletter-cache/` (newsletter/store.py); the per-issue ones are
+rendered on every core (newsletter/render/issues.py) while this process renders the
+calendar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsletter.errors import Problems
+from newsletter.fingerprint import digest, file_digest, templates
+from newsletter.model import Body, Issue, Newsletter
+from newsletter.render.email.budget import Budget
+from newsletter.render.issues import Task, render_issues
+from newsletter.render.markdown import BodyHtml
+from newsletter.store import Store
+
+try:  # hashlib would load OpenSSL first (see newsletter/cache.py)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - other Pythons
+    from hashlib import blake2b
+
+Files = dict[str, bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """The keys of one build's pieces."""
+
+    shared: str
+    own: dict[int, str]  # each issue's own digest
+    web: dict[int, str]
+    email: dict[int, str]
+    archive: str  # every issue's own digest: the index, the feeds
+
+    @classmethod
+    def of(cls, newsletter: Newsletter, root: Path, program: str, read: Mapping[int, str]) -> Keys:
+        """The keys of `newsletter`'s pieces, rendered by `program` (fingerprint.program).
+        `read`: the keys issues were read under (newsletter/readcache.py), which stand
+        for the issue as read, images included, without spelling the model out again."""
+        shared = digest(
+            program, templates(root), newsletter.settings, newsletter.calendar, str(root)
+        )
+        own = {
+            issue.number: digest(shared, "read", read[issue.number])
+            if issue.number in read
+            else _own(shared, issue)
+            for issue in newsletter.issues
+        }
+        events = {event.id: event for event in newsletter.events}
+        ordered = sorted(newsletter.issues, key=lambda issue: issue.number)
+        web, email = {}, {}
+        for index, issue in enumerate(ordered):
+            older = own[ordered[index - 1].number] if index > 0 else None
+            newer = own[ordered[index + 1].number] if index + 1 < len(ordered) else None
+            entries = issue.schedule.entries if issue.schedule else ()
+            shown = [events.get(entry.id) for entry in entries]
+            shown += [events.get(report.event_id) for report in issue.reports]
+            web[issue.number] = digest("web", own[issue.number], older, newer, shown)
+            email[issue.number] = digest("email", own[issue.number])
+        archive = digest("archive", shared, [own[issue.number] for issue in ordered])
+        return cls(shared, own, web, email, archive)
+
+
+def _own(shared: str, issue: Issue) -> str:
+    return digest(shared, issue, [file_digest(image.file) for image in issue.images])
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """Every file of the site but the calendar's, and the budgets of the emails made."""
+
+    files: Files
+    calendar: Files
+    budgets: dict[int, Budget]
+    fresh_budgets: dict[int, Budget]  # of the emails rendered now, not taken from the store
+
+
+def render_site(
+    newsletter: Newsletter,
+    root: Path,
+    store: Store,
+    program: str,
+    read: Mapping[int, str],
+    kept_emails: Mapping[int, Files],
+    calendar: tuple[object, Callable[[], Files]],
+) -> Rendered:
+    """The site's files from the pieces in `store`, rendering the missing ones (and
+    storing them). `read`: see `Keys.of`; `kept_emails`: issues whose email files are
+    taken as they are; `calendar`: what the calendar is made from besides the model
+    (the published record), and what renders it."""
+    keys = Keys.of(newsletter, root, program, read)
+    calendar_key = digest(keys.archive, newsletter.events, calendar[0])
+    calendar_files = store.get("calendar", "files", calendar_key)
+    if isinstance(calendar_files, dict):
+        render_calendar: Callable[[], Files | None] = lambda: None  # noqa: E731
+    else:
+        render_calendar = calendar[1]
+    html_key = digest(program, "markdown")
+    known = store.get("markdown", "all", html_key)
+    known_html: dict[str, str] = known if isinstance(known, dict) else {}
+    marks = {body: _mark(body) for issue in newsletter.issues for body in issue.bodies}
+    html = BodyHtml({body: known_html[mark] for body, mark in marks.items() if mark in known_html})
+
+    web: dict[int, Files] = {}
+    emails: dict[int, tuple[Files, Budget]] = {}
+    tasks = []
+    for issue in newsletter.issues:
+        name = issue.slug
+        piece = store.get("web", name, keys.web[issue.number])
+        if isinstance(piece, dict):
+            web[issue.number] = piece
+        want_email = issue.number not in kept_emails
+        if want_email:
+            stored = store.get("email", name, keys.email[issue.number])
+            if isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[1], Budget):
+                emails[issue.number] = stored
+        missing_web = issue.number not in web
+        missing_email = want_email and issue.number not in emails
+        if missing_web or missing_email:
+            tasks.append(Task(issue.number, missing_web, missing_email))
+
+    outputs, fresh_calendar = render_issues(newsletter, root, html, tasks, render_calendar)
+    if fresh_calendar is not None:
+        calendar_files = fresh_calendar
+        store.put("calendar", "files", calendar_key, calendar_files)
+    assert isinstance(calendar_files, dict)
+    issues = {issue.number: issue for issue in newsletter.issues}
+    for output in outputs:
+        issue = issues[output.number]
+        html.update(dict(zip(issue.bodies, output.html, strict=True)))
+        if output.web is not None:
+            web[output.number] = output.web
+            store.put("web", issue.slug, keys.web[output.number], output.web)
+        if output.email is not None and output.budget is not None:
+            emails[output.number] = (output.email, output.budget)
+            store.put("email", issue.slug, keys.email[output.number], emails[output.number])
+
+    files: Files = dict(_archive(newsletter, root, html, store, keys))
+    for issue in newsletter.issues:
+        files.update(web[issue.number])
+        kept = kept_emails.get(issue.number)
+        files.update(kept if kept is not None else emails[issue.number][0])
+    bodies = {mark: html[body] for body, mark in marks.items() if body in html}
+    if bodies != known_html:
+        store.put("markdown", "all", html_key, bodies)
+    names = {issue.slug for issue in newsletter.issues}
+    for kind in ("web", "email"):
+        store.keep_only(kind, names)
+    budgets = {number: budget for number, (_, budget) in emails.items()}
+    fresh = {o.number: o.budget for o in outputs if o.budget is not None}
+    return Rendered(files, calendar_files, budgets, fresh)
+
+
+def email_problems(
+    newsletter: Newsletter, budgets: Mapping[int, Budget], problems: Problems
+) -> None:
+    """The warnings of the emails made (clipped ones, a missing `email.from`), whether
+    rendered now or taken from the store."""
+    from newsletter.render.email.budget import budget_problems
+    from newsletter.render.email.editions import warn_missing_sender
+
+    for issue in newsletter.issues:
+        if issue.number in budgets:
+            budget_problems(budgets[issue.number], issue, problems)
+    if budgets:
+        warn_missing_sender(newsletter, problems)
+
+
+def _archive(newsletter: Newsletter, root: Path, html: BodyHtml, store: Store, keys: Keys) -> Files:
+    """The index, the stylesheet and the feeds: from the store, or rendered."""
+    from newsletter.render.feeds import render_feeds
+    from newsletter.render.web import WebPages
+
+    files: Files = {}
+    site = store.get("archive", "site", keys.archive)
+    if not isinstance(site, dict):
+        site = dict(WebPages(newsletter, root, html).site_files())
+        store.put("archive", "site", keys.archive, site)
+    files.update(site)
+    feeds = store.get("archive", "feeds", keys.archive)
+    if not isinstance(feeds, dict):
+        feeds = render_feeds(newsletter, html)
+        store.put("archive", "feeds", keys.archive, feeds)
+    files.update(feeds)
+    return files
+
+
+def _mark(body: Body) -> str:
+    """The key of a body's HTML: its Markdown (the images only name files it shows)."""
+    return blake2b(body.markdown.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

@@ -1,0 +1,96 @@
+"""Reading again only what changed: the `ReadCache` that `build` hands `read_newsletter`.
+
+An issue folder is parsed again only when one of its files changed: its key is the
+program, the settings the reader uses, and each file's path, size, modification and change
+times and inode (a stat, not a read: unchanged files are not opened). A file
+modified in the last two seconds is not trusted to its stat, which a second edit within
+one tick of the clock could leave the same: its issue is read and not stored. The
+look-alike warnings, which compare every event with the others, are kept under a
+digest of the entries they compare.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from newsletter.errors import Problem, Problems
+from newsletter.events.lookalikes import warn_lookalike_events
+from newsletter.fingerprint import digest
+from newsletter.model import EventEntry, Settings
+from newsletter.reading.issue import IssueFolder, read_issue
+from newsletter.store import Store
+
+_RACY_NS = 2_000_000_000
+
+
+class StoredReading:
+    """A `ReadCache` (newsletter/reading) over the piece store."""
+
+    def __init__(self, store: Store, program: str) -> None:
+        self.store = store
+        self.program = program
+        self.seen: set[str] = set()
+        self.keys: dict[int, str] = {}  # of each issue read from files its stats vouch for
+
+    def issue(
+        self, root: Path, folder: str, number: int, settings: Settings | None, problems: Problems
+    ) -> IssueFolder | None:
+        """The issue as `read_issue` reads it, from the store when no file changed."""
+        name = f"{number:03d}"
+        self.seen.add(name)
+        started = time.time_ns()
+        stats = list(_stats(str(root / folder)))
+        key = digest(self.program, str(root), folder, number, settings, stats)
+        piece = self.store.get("read", name, key)
+        if isinstance(piece, tuple) and len(piece) == 2:
+            result, found = piece
+            problems.items.extend(found)
+            self.keys[number] = key
+            return result  # type: ignore[no-any-return]
+        fresh = Problems()
+        result = read_issue(root, folder, number, settings, fresh)
+        problems.items.extend(fresh.items)
+        if all(stat[2] < started - _RACY_NS for stat in stats):
+            self.store.put("read", name, key, (result, fresh.items))
+            self.keys[number] = key
+        return result
+
+    def lookalikes(self, entries: Sequence[EventEntry], problems: Problems) -> None:
+        """The look-alike warnings of `entries`, worked out again only when they changed."""
+        key = digest(self.program, list(entries))
+        piece = self.store.get("lookalikes", "all", key)
+        if isinstance(piece, list) and all(isinstance(p, Problem) for p in piece):
+            problems.items.extend(piece)
+            return
+        fresh = Problems()
+        warn_lookalike_events(entries, fresh)
+        problems.items.extend(fresh.items)
+        self.store.put("lookalikes", "all", key, fresh.items)
+
+    def forget_others(self) -> None:
+        """Drop the stored readings of issue folders that are gone."""
+        self.store.keep_only("read", self.seen)
+
+
+def _stats(folder: str) -> Iterator[tuple[str, int, int, int, int, str]]:
+    """(path, size, mtime, ctime, inode, link target) of every entry under `folder`, sorted;
+    a link's target is followed, so a replaced target counts as a change."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            stat = entry.stat(follow_symlinks=False)
+            link = os.readlink(entry.path) if entry.is_symlink() else ""
+            if link:
+                stat = os.stat(entry.path)
+        except OSError:
+            yield (entry.path, -1, 0, 0, 0, "")
+            continue
+        yield (entry.path, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, link)
+        if entry.is_dir():
+            yield from _stats(entry.path)

@@ -1,0 +1,153 @@
+"""The piece store of the incremental build: `ROOT/.newsletter-cache/<kind>/<name>`.
+
+Each file holds one piece (an issue's web pages, its email files, the parsed issue, ...)
+under the key it was made from. A piece is returned only for the very key it was
+stored under, and only when its bytes are whole: the file names its key and a digest
+of its payload, so a stale, truncated or corrupt file reads as absent and the build
+renders that piece again. Removing the folder gives a cold build.
+
+The payload is a pickle. The cache folder is the newsletter folder's own, as trusted
+as its templates; the digest is there against accidents, not against an attacker.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import io
+import os
+import pickle
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from newsletter.layout import CACHE_FOLDER
+
+if TYPE_CHECKING:
+    from jinja2 import BytecodeCache
+
+try:  # hashlib would load OpenSSL first (see newsletter/cache.py)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - other Pythons
+    from hashlib import blake2b
+
+_MAGIC = b"newsletter piece 1\n"
+_DIGEST = 16
+
+
+class Store:
+    """Pieces under `root/.newsletter-cache/`; a folder that cannot be written only
+    costs speed."""
+
+    def __init__(self, root: Path, remember: bool = False) -> None:
+        """`remember`: also keep every piece in memory, for a caller that builds again
+        and again (the preview server), which then reads each file once."""
+        self.folder = root / CACHE_FOLDER
+        self.memory: dict[tuple[str, str], tuple[str, object]] | None = {} if remember else None
+
+    def get(self, kind: str, name: str, key: str) -> object | None:
+        """The piece stored as `kind/name` under `key`; None when absent, made from
+        another key, or damaged in any way."""
+        if self.memory is not None:
+            known = self.memory.get((kind, name))
+            if known is not None and known[0] == key:
+                return known[1]
+        piece = self._read(kind, name, key)
+        if piece is not None and self.memory is not None:
+            self.memory[(kind, name)] = (key, piece)
+        return piece
+
+    def _read(self, kind: str, name: str, key: str) -> object | None:
+        try:
+            with open(self.folder / kind / name, "rb") as stream:
+                data = stream.read()
+        except OSError:
+            return None
+        head = len(_MAGIC)
+        stored_key, _, rest = data[head:].partition(b"\n")
+        digest, payload = rest[: _DIGEST * 2], rest[_DIGEST * 2 :]
+        if not data.startswith(_MAGIC) or stored_key != key.encode():
+            return None
+        if blake2b(payload, digest_size=_DIGEST).hexdigest().encode() != digest:
+            return None
+        try:
+            piece: object = pickle.loads(payload)
+        except Exception:  # a digest that matches damaged bytes: vanishingly rare
+            return None
+        return piece
+
+    def put(self, kind: str, name: str, key: str, piece: object) -> None:
+        """Store `piece` as `kind/name` under `key`, replacing what was there."""
+        from newsletter.writer import atomic_write
+
+        if self.memory is not None:
+            self.memory[(kind, name)] = (key, piece)
+        try:
+            buffer = io.BytesIO()
+            _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(piece)
+            payload = buffer.getvalue()
+        except Exception:  # something that does not pickle is only not cached
+            return
+        digest = blake2b(payload, digest_size=_DIGEST).hexdigest().encode()
+        with contextlib.suppress(OSError):
+            folder = self.folder / kind
+            folder.mkdir(parents=True, exist_ok=True)
+            atomic_write(folder / name, b"".join((_MAGIC, key.encode(), b"\n", digest, payload)))
+
+    def keep_only(self, kind: str, names: set[str]) -> None:
+        """Remove the pieces of `kind` not named in `names` (a deleted issue's)."""
+        if self.memory is not None:
+            for known in [k for k in self.memory if k[0] == kind and k[1] not in names]:
+                del self.memory[known]
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(self.folder / kind):
+                if entry.name not in names and entry.is_file():
+                    with contextlib.suppress(OSError):
+                        os.unlink(entry.path)
+
+
+class _Pickler(pickle.Pickler):
+    """Pickles the model's frozen dataclasses field by field: their own pickling looks
+    the fields up again for every object, which made loading 400 issues take 0.3 s."""
+
+    def reducer_override(self, obj: object) -> Any:
+        kind = type(obj)
+        names = _FIELDS.get(kind)
+        if names is None:
+            if not (dataclasses.is_dataclass(kind) and kind.__module__.startswith("newsletter.")):
+                return NotImplemented
+            names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+        return _rebuild, (kind, names, tuple(getattr(obj, name) for name in names))
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _rebuild(kind: type, names: tuple[str, ...], values: tuple[object, ...]) -> object:
+    """A dataclass as `_Pickler` pickled it (frozen ones too: no __init__, no checks)."""
+    obj: object = object.__new__(kind)
+    for name, value in zip(names, values, strict=True):
+        object.__setattr__(obj, name, value)
+    return obj
+
+
+def bytecode_cache(store: Store, program: str) -> BytecodeCache:
+    """Jinja's compiled templates kept in `store`: a process then compiles only the
+    templates that changed (11 templates: 158 ms compiled, 6 ms loaded). Each is stored
+    under its source's checksum and the program, and checked like every piece."""
+    import jinja2
+    from jinja2.bccache import Bucket
+
+    class StoredBytecode(jinja2.BytecodeCache):
+        def load_bytecode(self, bucket: Bucket) -> None:
+            data = store.get("jinja", bucket.key, f"{program} {bucket.checksum}")
+            if isinstance(data, bytes):
+                try:
+                    bucket.bytecode_from_string(data)
+                except Exception:  # what this Jinja cannot load it compiles again
+                    bucket.reset()
+
+        def dump_bytecode(self, bucket: Bucket) -> None:
+            key = f"{program} {bucket.checksum}"
+            store.put("jinja", bucket.key, key, bucket.bytecode_to_string())
+
+    return StoredBytecode()
