@@ -57,16 +57,13 @@ class Keys:
     @classmethod
     def of(cls, newsletter: Newsletter, root: Path, program: str, read: Mapping[int, str]) -> Keys:
         """The keys of `newsletter`'s pieces, rendered by `program` (fingerprint.program).
-        `read`: the keys issues were read under (newsletter/readcache.py), which stand
-        for the issue as read, images included, without spelling the model out again."""
+        `read`: each issue's `digest(issue)`, kept with its reading (newsletter/readcache.py)
+        so that an issue read from the store is not spelt out again."""
         shared = digest(
             program, templates(root), newsletter.settings, newsletter.calendar, str(root)
         )
         own = {
-            issue.number: digest(shared, "read", read[issue.number])
-            if issue.number in read
-            else _own(shared, issue)
-            for issue in newsletter.issues
+            issue.number: _own(shared, issue, read.get(issue.number)) for issue in newsletter.issues
         }
         events = {event.id: event for event in newsletter.events}
         ordered = sorted(newsletter.issues, key=lambda issue: issue.number)
@@ -83,8 +80,10 @@ class Keys:
         return cls(shared, own, web, email, archive)
 
 
-def _own(shared: str, issue: Issue) -> str:
-    return digest(shared, issue, [file_digest(image.file) for image in issue.images])
+def _own(shared: str, issue: Issue, model: str | None) -> str:
+    """An issue's own digest: the issue as read, and the bytes of its images."""
+    model = model if model is not None else digest(issue)
+    return digest(shared, model, [file_digest(image.file) for image in issue.images])
 
 
 @dataclass(frozen=True, slots=True)

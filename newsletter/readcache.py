@@ -33,7 +33,7 @@ class StoredReading:
         self.store = store
         self.program = program
         self.seen: set[str] = set()
-        self.keys: dict[int, str] = {}  # of each issue read from files its stats vouch for
+        self.digests: dict[int, str] = {}  # of each issue as read: `digest(issue)`
 
     def issue(
         self, root: Path, folder: str, number: int, settings: Settings | None, problems: Problems
@@ -45,17 +45,17 @@ class StoredReading:
         stats = list(_stats(str(root / folder)))
         key = digest(self.program, str(root), folder, number, settings, stats)
         piece = self.store.get("read", name, key)
-        if isinstance(piece, tuple) and len(piece) == 2:
-            result, found = piece
+        if isinstance(piece, tuple) and len(piece) == 3 and isinstance(piece[2], str):
+            result, found, self.digests[number] = piece
             problems.items.extend(found)
-            self.keys[number] = key
             return result  # type: ignore[no-any-return]
         fresh = Problems()
         result = read_issue(root, folder, number, settings, fresh)
         problems.items.extend(fresh.items)
+        if result is not None:
+            self.digests[number] = digest(result.issue)
         if all(stat[2] < started - _RACY_NS for stat in stats):
-            self.store.put("read", name, key, (result, fresh.items))
-            self.keys[number] = key
+            self.store.put("read", name, key, (result, fresh.items, self.digests.get(number)))
         return result
 
     def lookalikes(self, entries: Sequence[EventEntry], problems: Problems) -> None:

@@ -131,7 +131,9 @@ def build(
         return files
 
     kept = _kept_emails(newsletter, target, issues)
-    rendered = render_site(newsletter, root, store, code, reading.keys, kept, (published, calendar))
+    rendered = render_site(
+        newsletter, root, store, code, reading.digests, kept, (published, calendar)
+    )
     email_problems(newsletter, rendered.budgets, problems)
     files = {**rendered.files, **rendered.calendar}
     with _finish_before_interrupt():
