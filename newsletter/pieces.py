@@ -34,6 +34,7 @@ from newsletter.model import Body, Issue, Newsletter
 from newsletter.render.email.budget import Budget
 from newsletter.render.issues import Task, render_issues
 from newsletter.render.markdown import BodyHtml
+from newsletter.stages import Stages
 from newsletter.store import Store
 
 try:  # hashlib would load OpenSSL first (see newsletter/cache.py)
@@ -104,12 +105,14 @@ def render_site(
     read: Mapping[int, str],
     kept_emails: Mapping[int, Files],
     calendar: tuple[object, Callable[[], Files]],
+    stages: Stages,
 ) -> Rendered:
     """The site's files from the pieces in `store`, rendering the missing ones (and
     storing them). `read`: see `Keys.of`; `kept_emails`: issues whose email files are
     taken as they are; `calendar`: what the calendar is made from besides the model
     (the published record), and what renders it."""
     keys = Keys.of(newsletter, root, program, read)
+    stages.done("keys")
     calendar_key = digest(keys.archive, newsletter.events, calendar[0])
     calendar_files = store.get("calendar", "files", calendar_key)
     if isinstance(calendar_files, dict):
@@ -140,7 +143,11 @@ def render_site(
         if missing_web or missing_email:
             tasks.append(Task(issue.number, missing_web, missing_email))
 
+    stages.done("cached pieces")
+    if tasks or not isinstance(calendar_files, dict):
+        _compiled_templates(store, program)
     outputs, fresh_calendar = render_issues(newsletter, root, html, tasks, render_calendar)
+    stages.done("render issues, calendar alongside")
     if fresh_calendar is not None:
         calendar_files = fresh_calendar
         store.put("calendar", "files", calendar_key, calendar_files)
@@ -156,7 +163,8 @@ def render_site(
             emails[output.number] = (output.email, output.budget)
             store.put("email", issue.slug, keys.email[output.number], emails[output.number])
 
-    files: Files = dict(_archive(newsletter, root, html, store, keys))
+    files: Files = dict(_archive(newsletter, root, html, store, keys, program))
+    stages.done("index and feeds")
     for issue in newsletter.issues:
         files.update(web[issue.number])
         kept = kept_emails.get(issue.number)
@@ -167,6 +175,7 @@ def render_site(
     names = {issue.slug for issue in newsletter.issues}
     for kind in ("web", "email"):
         store.keep_only(kind, names)
+    stages.done("store new pieces")
     budgets = {number: budget for number, (_, budget) in emails.items()}
     fresh = {o.number: o.budget for o in outputs if o.budget is not None}
     return Rendered(files, calendar_files, budgets, fresh)
@@ -178,28 +187,41 @@ def email_problems(
     """The warnings of the emails made (clipped ones, a missing `email.from`), whether
     rendered now or taken from the store."""
     from newsletter.render.email.budget import budget_problems
-    from newsletter.render.email.editions import warn_missing_sender
 
     for issue in newsletter.issues:
         if issue.number in budgets:
             budget_problems(budgets[issue.number], issue, problems)
-    if budgets:
+    if budgets and not newsletter.settings.email.sender:
+        from newsletter.render.email.editions import warn_missing_sender
+
         warn_missing_sender(newsletter, problems)
 
 
-def _archive(newsletter: Newsletter, root: Path, html: BodyHtml, store: Store, keys: Keys) -> Files:
-    """The index, the stylesheet and the feeds: from the store, or rendered."""
-    from newsletter.render.feeds import render_feeds
-    from newsletter.render.web import WebPages
+def _compiled_templates(store: Store, program: str) -> None:
+    """Before anything renders: Jinja keeps its compiled templates in the store."""
+    from newsletter.render.templates import keep_compiled
+    from newsletter.store import bytecode_cache
 
+    keep_compiled(bytecode_cache(store, program))
+
+
+def _archive(
+    newsletter: Newsletter, root: Path, html: BodyHtml, store: Store, keys: Keys, program: str
+) -> Files:
+    """The index, the stylesheet and the feeds: from the store, or rendered."""
     files: Files = {}
     site = store.get("archive", "site", keys.archive)
     if not isinstance(site, dict):
+        from newsletter.render.web import WebPages
+
+        _compiled_templates(store, program)
         site = dict(WebPages(newsletter, root, html).site_files())
         store.put("archive", "site", keys.archive, site)
     files.update(site)
     feeds = store.get("archive", "feeds", keys.archive)
     if not isinstance(feeds, dict):
+        from newsletter.render.feeds import render_feeds
+
         feeds = render_feeds(newsletter, html)
         store.put("archive", "feeds", keys.archive, feeds)
     files.update(feeds)

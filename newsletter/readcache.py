@@ -6,7 +6,7 @@ times and inode (a stat, not a read: unchanged files are not opened). A file
 modified in the last two seconds is not trusted to its stat, which a second edit within
 one tick of the clock could leave the same: its issue is read and not stored. The
 look-alike warnings, which compare every event with the others, are kept under a
-digest of the entries they compare.
+digest of the entries they compare, and calendar/published.yaml under its bytes.
 """
 
 from __future__ import annotations
@@ -15,13 +15,18 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsletter.errors import Problem, Problems
 from newsletter.events.lookalikes import warn_lookalike_events
-from newsletter.fingerprint import digest
+from newsletter.fingerprint import digest, file_digest
+from newsletter.layout import RECORD_PATH
 from newsletter.model import EventEntry, Settings
 from newsletter.reading.issue import IssueFolder, read_issue
 from newsletter.store import Store
+
+if TYPE_CHECKING:
+    from newsletter.events.published import Record
 
 _RACY_NS = 2_000_000_000
 
@@ -69,6 +74,25 @@ class StoredReading:
         warn_lookalike_events(entries, fresh)
         problems.items.extend(fresh.items)
         self.store.put("lookalikes", "all", key, fresh.items)
+
+    def record(self, root: Path, problems: Problems) -> Record:
+        """`events.published.load_record`, parsed again only when the file's bytes changed."""
+        from newsletter.errors import ContentErrors
+        from newsletter.events.published import read_record
+
+        key = digest(self.program, file_digest(root / RECORD_PATH))
+        piece = self.store.get("record", "published", key)
+        if isinstance(piece, tuple) and len(piece) == 2 and isinstance(piece[0], dict):
+            record, found = piece
+            problems.items.extend(found)
+        else:
+            fresh = Problems()
+            record = read_record(root, fresh)
+            problems.items.extend(fresh.items)
+            self.store.put("record", "published", key, (record, fresh.items))
+        if problems.errors:
+            raise ContentErrors(problems)
+        return record  # type: ignore[no-any-return]
 
     def forget_others(self) -> None:
         """Drop the stored readings of issue folders that are gone."""

@@ -23,6 +23,7 @@ from newsletter.model import Newsletter
 if TYPE_CHECKING:
     from newsletter.reading import ReadCache
     from newsletter.render.calendar import VEvents
+    from newsletter.stages import Stages
     from newsletter.store import Store
     from newsletter.writer import WriteResult
 
@@ -83,6 +84,7 @@ def build(
     preview: bool = False,
     vevents: VEvents | None = None,
     store: Store | None = None,
+    stages: Stages | None = None,
 ) -> BuildResult:
     """Build the site of the newsletter at `root` into `out` (default root/public).
 
@@ -93,23 +95,25 @@ def build(
     Every piece is taken from the previous builds' cache (ROOT/.newsletter-cache/, see
     newsletter/pieces.py) when what it is made from did not change. `vevents` and
     `store`, kept by a caller that builds again and again, also keep them in memory.
+    `stages`, when given, learns how long each stage took.
     """
     from newsletter.cache import record_budgets
-    from newsletter.events.published import load_record, publish, save_record
+    from newsletter.events.published import publish, save_record
     from newsletter.fingerprint import program
     from newsletter.pieces import email_problems, render_site
     from newsletter.readcache import StoredReading
-    from newsletter.render.calendar import render_calendar
-    from newsletter.render.templates import keep_compiled
-    from newsletter.store import Store, bytecode_cache
+    from newsletter.stages import Stages
+    from newsletter.store import Store
     from newsletter.writer import write_output
 
+    stages = stages if stages is not None else Stages()
     root = check_root(root)
     store = store if store is not None else Store(root)
     code = program()
     reading = StoredReading(store, code)
     newsletter, problems = load(root, reading)
     reading.forget_others()
+    stages.done("read")
     known = {i.number for i in newsletter.issues}
     missing = sorted(set(issues) - known)
     if missing:
@@ -117,12 +121,14 @@ def build(
             f"no issue {', '.join(map(str, missing))}; the issues are "
             f"{', '.join(str(n) for n in sorted(known)) or 'none yet'}"
         )
-    keep_compiled(bytecode_cache(store, code))
-    record = load_record(root, problems)
+    record = reading.record(root, problems)
     published = publish(newsletter.events, record, build_time(newsletter))
+    stages.done("published record")
     target = out_folder(root, out)
 
     def calendar() -> dict[str, bytes]:
+        from newsletter.render.calendar import render_calendar
+
         events = vevents if vevents is not None else _stored_vevents(store, code)
         before = set(events.previous)
         files = render_calendar(newsletter, published, events)
@@ -132,7 +138,7 @@ def build(
 
     kept = _kept_emails(newsletter, target, issues)
     rendered = render_site(
-        newsletter, root, store, code, reading.digests, kept, (published, calendar)
+        newsletter, root, store, code, reading.digests, kept, (published, calendar), stages
     )
     email_problems(newsletter, rendered.budgets, problems)
     files = {**rendered.files, **rendered.calendar}
@@ -140,7 +146,9 @@ def build(
         result = write_output(target, files)
         if not preview:
             save_record(root, record, published)
+    stages.done("write")
     record_budgets(root, newsletter, rendered.fresh_budgets)
+    stages.done("budgets for check")
     return BuildResult(target, len(files), result, problems)
 
 
