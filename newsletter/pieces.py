@@ -115,10 +115,9 @@ def render_site(
     stages.done("keys")
     calendar_key = digest(keys.archive, newsletter.events, calendar[0])
     calendar_files = store.get("calendar", "files", calendar_key)
+    render_calendar: Callable[[], Files | None] = calendar[1]
     if isinstance(calendar_files, dict):
-        render_calendar: Callable[[], Files | None] = lambda: None  # noqa: E731
-    else:
-        render_calendar = calendar[1]
+        render_calendar = _kept
     html_key = digest(program, "markdown")
     known = store.get("markdown", "all", html_key)
     known_html: dict[str, str] = known if isinstance(known, dict) else {}
@@ -195,6 +194,10 @@ def email_problems(
         from newsletter.render.email.editions import warn_missing_sender
 
         warn_missing_sender(newsletter, problems)
+
+
+def _kept() -> None:
+    """What renders a piece found in the store: nothing."""
 
 
 def _compiled_templates(store: Store, program: str) -> None:

