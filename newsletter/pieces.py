@@ -13,7 +13,8 @@ found under its key is the piece a cold build would render:
 - its web pages: its own digest, its neighbours' (the page links to both, by title),
   and the merged events its schedule and reports show;
 - its email: its own digest;
-- index, stylesheet and feeds: every issue's own digest;
+- index and stylesheet: every issue's own digest and the merged events; the feeds:
+  every issue's own digest;
 - the calendar: all of the above, the events and their published record (its VEVENTs
   are kept one by one by `render.calendar.VEvents`, itself kept in the store).
 
@@ -54,6 +55,7 @@ class Keys:
     web: dict[int, str]
     email: dict[int, str]
     archive: str  # every issue's own digest: the index, the feeds
+    events: str  # every merged event
 
     @classmethod
     def of(cls, newsletter: Newsletter, root: Path, program: str, read: Mapping[int, str]) -> Keys:
@@ -78,7 +80,7 @@ class Keys:
             web[issue.number] = digest("web", own[issue.number], older, newer, shown)
             email[issue.number] = digest("email", own[issue.number])
         archive = digest("archive", shared, [own[issue.number] for issue in ordered])
-        return cls(shared, own, web, email, archive)
+        return cls(shared, own, web, email, archive, digest(newsletter.events))
 
 
 def _own(shared: str, issue: Issue, model: str | None) -> str:
@@ -113,7 +115,7 @@ def render_site(
     (the published record), and what renders it."""
     keys = Keys.of(newsletter, root, program, read)
     stages.done("keys")
-    calendar_key = digest(keys.archive, newsletter.events, calendar[0])
+    calendar_key = digest(keys.archive, keys.events, calendar[0])
     calendar_files = store.get("calendar", "files", calendar_key)
     render_calendar: Callable[[], Files | None] = calendar[1]
     if isinstance(calendar_files, dict):
@@ -213,13 +215,16 @@ def _archive(
 ) -> Files:
     """The index, the stylesheet and the feeds: from the store, or rendered."""
     files: Files = {}
-    site = store.get("archive", "site", keys.archive)
+    # The index shows no event today; with the events in its key, a page added to the
+    # site's own files that shows them needs no change here to stay correct.
+    site_key = digest(keys.archive, keys.events)
+    site = store.get("archive", "site", site_key)
     if not isinstance(site, dict):
         from newsletter.render.web import WebPages
 
         _compiled_templates(store, program)
         site = dict(WebPages(newsletter, root, html).site_files())
-        store.put("archive", "site", keys.archive, site)
+        store.put("archive", "site", site_key, site)
     files.update(site)
     feeds = store.get("archive", "feeds", keys.archive)
     if not isinstance(feeds, dict):

@@ -108,6 +108,7 @@ def build(
 
     stages = stages if stages is not None else Stages()
     root = check_root(root)
+    target = out_folder(root, out)  # a wrong --out is refused before the cache is written
     store = store if store is not None else Store(root)
     code = program()
     reading = StoredReading(store, code)
@@ -124,7 +125,6 @@ def build(
     record = reading.record(root, problems)
     published = publish(newsletter.events, record, build_time(newsletter))
     stages.done("published record")
-    target = out_folder(root, out)
 
     def calendar() -> dict[str, bytes]:
         from newsletter.render.calendar import render_calendar
