@@ -99,13 +99,18 @@ class StoredReading:
         self.store.keep_only("read", self.seen)
 
 
-def _stats(folder: str) -> Iterator[tuple[str, int, int, int, int, str]]:
+def _stats(
+    folder: str, inside: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, int, int, int, int, str]]:
     """(path, size, mtime, ctime, inode, link target) of every entry under `folder`, sorted;
-    a link's target is followed, so a replaced target counts as a change."""
+    a link's target is followed, so a replaced target counts as a change. A link to a
+    folder that holds it (a loop, which reading reports) is listed, not entered."""
     try:
+        real = os.path.realpath(folder)
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError:
         return
+    inside = inside | {real}
     for entry in entries:
         try:
             stat = entry.stat(follow_symlinks=False)
@@ -116,5 +121,5 @@ def _stats(folder: str) -> Iterator[tuple[str, int, int, int, int, str]]:
             yield (entry.path, -1, 0, 0, 0, "")
             continue
         yield (entry.path, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, link)
-        if entry.is_dir():
-            yield from _stats(entry.path)
+        if entry.is_dir() and not (link and os.path.realpath(entry.path) in inside):
+            yield from _stats(entry.path, inside)

@@ -11,6 +11,7 @@ import pytest
 from newsletter.fingerprint import digest, program, templates
 from newsletter.layout import CACHE_FOLDER
 from newsletter.model import Body, Source
+from newsletter.readcache import _stats
 from newsletter.store import Store
 
 
@@ -107,3 +108,27 @@ def test_digest_spells_out_every_field() -> None:
     assert digest(Body("a")) != digest(Body("b"))
     assert digest(Source("x", 1)) != digest(Source("x", 2))
     assert digest(Source("x", 1)) == digest(Source("x", 1))
+
+
+def test_a_link_in_a_loop_is_listed_not_entered(tmp_path: Path) -> None:
+    folder = tmp_path / "content" / "issues" / "001"
+    (folder / "images").mkdir(parents=True)
+    (folder / "images" / "a.png").write_bytes(b"png")
+    (folder / "images" / "loop").symlink_to("..", target_is_directory=True)
+    (folder / "images" / "self").symlink_to("self")  # a link to itself
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "b.png").write_bytes(b"png")
+    (folder / "images" / "more").symlink_to(outside, target_is_directory=True)
+    names = [Path(stat[0]).relative_to(folder).as_posix() for stat in _stats(str(folder))]
+    assert names == [
+        "images",
+        "images/a.png",
+        "images/loop",
+        "images/more",
+        "images/more/b.png",
+        "images/self",
+    ]
+    before = list(_stats(str(folder)))
+    (outside / "b.png").write_bytes(b"another png")  # behind a link: still seen
+    assert list(_stats(str(folder))) != before
