@@ -100,13 +100,14 @@ class StoredReading:
 
 
 def _stats(
-    folder: str, inside: frozenset[str] = frozenset()
+    folder: str, real: str = "", inside: frozenset[str] = frozenset()
 ) -> Iterator[tuple[str, int, int, int, int, str]]:
     """(path, size, mtime, ctime, inode, link target) of every entry under `folder`, sorted;
     a link's target is followed, so a replaced target counts as a change. A link to a
-    folder that holds it (a loop, which reading reports) is listed, not entered."""
+    folder that holds it (a loop, which reading reports) is listed, not entered.
+    `real`: the folder's real path, `inside`: those of the folders that hold it."""
     try:
-        real = os.path.realpath(folder)
+        real = real or os.path.realpath(folder)
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError:
         return
@@ -121,5 +122,7 @@ def _stats(
             yield (entry.path, -1, 0, 0, 0, "")
             continue
         yield (entry.path, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, link)
-        if entry.is_dir() and not (link and os.path.realpath(entry.path) in inside):
-            yield from _stats(entry.path, inside)
+        if entry.is_dir():
+            target = os.path.realpath(entry.path) if link else os.path.join(real, entry.name)
+            if target not in inside:
+                yield from _stats(entry.path, target, inside)
