@@ -2,15 +2,19 @@
 
 Run from anywhere (``./run bench`` runs it with the project's virtualenv)::
 
-    python bench/build.py [--issues 200 400] [--repeat 5] [--work DIR]
+    python bench/build.py [--issues 200 400] [--repeat 5] [--work DIR] [--incremental]
 
 The script generates two large newsletter archives from the sample in the repository
 root (issues 061 and 062 copied alternately, with unique event ids and quarterly
 dates), checks that the smaller one passes ``newsletter check``, then times every
 command as a separate cold process and prints the figures next to the targets of the
-performance spec (``performance.md``). It reports; it is not a test: it exits 0 whatever
-the figures are, and 1 only when it cannot measure (a generated archive that does not
-pass ``check``, or a command that fails).
+performance spec (``performance.md``). With ``--incremental`` it times instead builds
+that find the previous build's cache (cold, nothing changed, one article edited), checks
+that the last one's output is byte for byte a cold build's, times ``serve``'s
+edit-to-reload on the archives and the sample, and prints each stage's share of a build
+(``newsletter.stages``), so that the next regression shows where it is. It reports; it is
+not a test: it exits 0 whatever the figures are, and 1 only when it cannot measure (a
+generated archive that does not pass ``check``, or a command that fails).
 
 Standard library only, so that it runs in any environment where ``newsletter`` is
 installed.
@@ -20,10 +24,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import http.client
+import json
 import os
 import platform
 import re
 import shutil
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -401,6 +409,241 @@ def print_report(
         print(line.rstrip())
 
 
+# -- the incremental build (--incremental) ----------------------------------------------
+
+TARGET_NOTHING_CHANGED_S = 0.5
+"""performance.md: a build with nothing changed, at 400 issues."""
+
+HUGO_COLD_400_S = 1.5
+"""performance.md: Hugo 0.111's cold build of the 400-issue archive, which one edited
+article rebuilt with the cache may not exceed."""
+
+TARGET_RELOAD_S = 0.5
+"""performance.md: `serve`'s edit-to-reload, on the sample and on 400 issues."""
+
+STAGES_SCRIPT = """
+import json, sys
+from pathlib import Path
+from newsletter.site import build
+from newsletter.stages import Stages
+stages = Stages()
+build(Path(sys.argv[1]), Path(sys.argv[2]), stages=stages)
+print(json.dumps(stages.seconds))
+"""
+
+
+@dataclass
+class IncrementalFigures:
+    """One archive's builds: cold, nothing changed, one article edited."""
+
+    count: int
+    times: dict[str, list[float]] = field(default_factory=dict)
+    stages: dict[str, dict[str, float]] = field(default_factory=dict)
+    identical: str = ""
+    reload: list[float] = field(default_factory=list)
+
+
+def edit_article(root: Path, stamp: int) -> Path:
+    """Append a new paragraph to the first article of the middle issue."""
+    issues = sorted((root / "content" / "issues").iterdir())
+    article = sorted((issues[len(issues) // 2] / "articles").glob("*.md"))[0]
+    with article.open("a", encoding="utf-8") as stream:
+        stream.write(f"\nEdit number {stamp} of the benchmark.\n")
+    return article
+
+
+def timed_build(exe: Path, root: Path, out: Path) -> float:
+    """Seconds of one `newsletter build` process into `out`."""
+    argv = [str(exe), "build", "--out", str(out)]
+    seconds, result = run(argv, root)
+    if result.returncode != 0:
+        raise BenchError(describe_failure(argv, root, result))
+    return seconds
+
+
+def stage_shares(root: Path, out: Path) -> dict[str, float]:
+    """Seconds by stage of one build (newsletter.stages), run in its own process."""
+    argv = [sys.executable, "-c", STAGES_SCRIPT, str(root), str(out)]
+    _seconds, result = run(argv, root)
+    if result.returncode != 0:
+        raise BenchError(describe_failure([*argv[:2], "STAGES_SCRIPT"], root, result))
+    return dict(json.loads(result.stdout.splitlines()[-1]))
+
+
+def compare_trees(first: Path, second: Path) -> str:
+    """ "identical", or what differs between two output folders."""
+
+    def tree(folder: Path) -> dict[str, bytes]:
+        return {
+            p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in folder.rglob("*")
+            if p.is_file()
+        }
+
+    one, two = tree(first), tree(second)
+    differ = sorted(name for name in one.keys() | two.keys() if one.get(name) != two.get(name))
+    return "identical" if not differ else f"{len(differ)} files differ, e.g. {differ[:3]}"
+
+
+def cold_tree_matches(exe: Path, root: Path, out: Path, scratch: Path) -> str:
+    """Build `root` without its cache into `scratch`, and compare with `out`."""
+    cache = root / ".newsletter-cache"
+    aside = root.parent / f"{root.name}-cache-aside"
+    cache.rename(aside)
+    try:
+        timed_build(exe, root, scratch)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+        aside.rename(cache)
+    return compare_trees(out, scratch)
+
+
+def measure_incremental_archive(
+    exe: Path, root: Path, work: Path, count: int, repeat: int
+) -> IncrementalFigures:
+    """Cold builds, builds with nothing changed and after one edited article."""
+    figures = IncrementalFigures(count)
+    out = work / f"incremental-out-{count}"
+    cold: list[float] = []
+    for _ in range(repeat):
+        shutil.rmtree(root / ".newsletter-cache", ignore_errors=True)
+        shutil.rmtree(out, ignore_errors=True)
+        cold.append(timed_build(exe, root, out))
+    shutil.rmtree(root / ".newsletter-cache", ignore_errors=True)
+    figures.stages["cold"] = stage_shares(root, out)
+    time.sleep(2.1)  # the read cache trusts a file's stat once its change is 2 s old
+    timed_build(exe, root, out)  # warm: every reading stored
+    figures.times["cold"] = cold
+    figures.times["nothing changed"] = [timed_build(exe, root, out) for _ in range(repeat)]
+    figures.stages["nothing changed"] = stage_shares(root, out)
+    edited: list[float] = []
+    for stamp in range(repeat):
+        edit_article(root, stamp)
+        edited.append(timed_build(exe, root, out))
+    figures.times["one article edited"] = edited
+    edit_article(root, repeat)
+    figures.stages["one article edited"] = stage_shares(root, out)
+    figures.identical = cold_tree_matches(exe, root, out, work / f"incremental-cold-{count}")
+    return figures
+
+
+def free_port() -> int:
+    """A port the OS gives out now (the preview then listens on it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def measure_reload(exe: Path, root: Path, repeat: int) -> list[float]:
+    """Seconds from saving an article to the preview's reload event, `repeat` times."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(exe), "serve", "--port", str(port)],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=CHILD_ENV,
+    )
+    times: list[float] = []
+    try:
+        assert process.stdout is not None
+        deadline = time.monotonic() + 300
+        for line in process.stdout:
+            if line.startswith("Watching") or time.monotonic() > deadline:
+                break
+        if process.poll() is not None:
+            raise BenchError(f"`newsletter serve` in {root} exited {process.returncode}")
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection.request("GET", "/__newsletter__/events")
+        stream = connection.getresponse()
+
+        def next_version() -> str:
+            while True:
+                line = stream.readline().decode()
+                if not line:
+                    raise BenchError("the preview's event stream ended")
+                if line.startswith("data:"):
+                    return line
+
+        next_version()
+        time.sleep(1.0)  # the watcher is ready
+        for stamp in range(repeat):
+            started = time.perf_counter()
+            edit_article(root, 1000 + stamp)
+            next_version()
+            times.append(time.perf_counter() - started)
+            time.sleep(0.5)
+        connection.close()
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return times
+
+
+def print_incremental(all_figures: list[IncrementalFigures], sample_reload: list[float]) -> None:
+    """The timings of each mode, the targets, and each stage's share."""
+    print()
+    print(f"Python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
+    print("`newsletter build` as a cold process; medians (min) in seconds.")
+    for figures in all_figures:
+        print()
+        print(f"{figures.count}-issue archive")
+        for mode, times in figures.times.items():
+            target = ""
+            if mode == "nothing changed":
+                target = f"target <= {TARGET_NOTHING_CHANGED_S} s at 400 issues"
+            elif mode == "one article edited":
+                target = f"target <= Hugo's cold build (400 issues: {HUGO_COLD_400_S} s)"
+            print(f"  {mode:<20} {statistics.median(times):7.3f} ({min(times):.3f})  {target}")
+        if figures.reload:
+            median = statistics.median(figures.reload)
+            print(
+                f"  {'serve edit-to-reload':<20} {median:7.3f} ({min(figures.reload):.3f})  "
+                f"target <= {TARGET_RELOAD_S} s"
+            )
+        print(f"  incremental output vs a cold build: {figures.identical}")
+        for mode, stages in figures.stages.items():
+            total = sum(stages.values()) or 1.0
+            shares = ", ".join(
+                f"{name} {100 * seconds / total:.0f}%"
+                for name, seconds in stages.items()
+                if seconds / total >= 0.005
+            )
+            print(f"  stages, {mode} ({total:.2f} s in-process): {shares}")
+    if sample_reload:
+        median = statistics.median(sample_reload)
+        print()
+        print(
+            f"sample: serve edit-to-reload {median:.3f} ({min(sample_reload):.3f})  "
+            f"target <= {TARGET_RELOAD_S} s"
+        )
+
+
+def measure_incremental(work: Path, sizes: tuple[int, int], repeat: int, full: bool) -> None:
+    """--incremental: generate the archives, time the three kinds of build and the
+    preview's reload, print the figures."""
+    exe = newsletter_executable()
+    all_figures = []
+    for count in sizes:
+        root = work / f"incremental-{count}"
+        print(f"Generating the {count}-issue archive in {root} ...", flush=True)
+        generate_archive(REPO_ROOT, root, count, full)
+        print(f"Building the {count}-issue archive ...", flush=True)
+        figures = measure_incremental_archive(exe, root, work, count, repeat)
+        print(f"Timing serve's edit-to-reload on {count} issues ...", flush=True)
+        figures.reload = measure_reload(exe, root, repeat)
+        all_figures.append(figures)
+    print("Timing serve's edit-to-reload on the sample ...", flush=True)
+    sample = copy_sample(REPO_ROOT, work / "incremental-sample")
+    sample_reload = measure_reload(exe, sample, repeat)
+    print_incremental(all_figures, sample_reload)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -424,6 +667,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=Path,
         default=None,
         help="generate the archives here and keep them (e.g. bench/out); default: a temp folder",
+    )
+    parser.add_argument(
+        "--incremental",
+        action="store_true",
+        help="time builds with the previous build's cache instead: cold, nothing changed, "
+        "one article edited, and serve's edit-to-reload, with each stage's share",
     )
     args = parser.parse_args(argv)
     small, large = args.issues
@@ -477,13 +726,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: 0 once the figures are printed, 1 if they could not be measured."""
     args = parse_args(argv)
     sizes: tuple[int, int] = (args.issues[0], args.issues[1])
+    how = measure_incremental if args.incremental else measure
     try:
         if args.work is not None:
             args.work.mkdir(parents=True, exist_ok=True)
-            measure(args.work.resolve(), sizes, args.repeat, args.full)
+            how(args.work.resolve(), sizes, args.repeat, args.full)
         else:
             with tempfile.TemporaryDirectory(prefix="newsletter-bench-") as tmp:
-                measure(Path(tmp), sizes, args.repeat, args.full)
+                how(Path(tmp), sizes, args.repeat, args.full)
     except BenchError as error:
         print(f"\nbench/build.py: cannot measure: {error}", file=sys.stderr)
         return 1

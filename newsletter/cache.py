@@ -84,7 +84,7 @@ class EmailKeys:
         digest = blake2b(self.shared.encode(), digest_size=16)
         folder = os.path.join(self.root, issue.source.path.rsplit("/", 1)[0])
         images = os.path.join(folder, IMAGES)
-        _add_files(digest, folder, [folder], skip=images)
+        add_files(digest, folder, [folder], skip=images)
         for image in issue.images:
             try:
                 stat = os.stat(image.file)
@@ -98,12 +98,12 @@ def _shared_key(root: Path) -> str:
     """The digest of what every issue's email depends on."""
     digest = blake2b(f"newsletter {__version__} {_HEADER}".encode(), digest_size=16)
     content = os.path.join(root, "content")
-    _add_files(digest, content, [os.path.join(content, "newsletter.yaml")])
+    add_files(digest, content, [os.path.join(content, "newsletter.yaml")])
     for base in (str(root / TEMPLATES), str(packaged_templates())):
-        _add_files(digest, base, [os.path.join(base, name) for name in _TEMPLATE_FOLDERS])
+        add_files(digest, base, [os.path.join(base, name) for name in _TEMPLATE_FOLDERS])
     # All of the program, not a list of the modules that shape the email: a list would
     # silently go stale when a module moves or a new one joins the email's pipeline.
-    _add_files(digest, str(PACKAGE), [str(PACKAGE)], ".py", skip=str(packaged_templates()))
+    add_files(digest, str(PACKAGE), [str(PACKAGE)], ".py", skip=str(packaged_templates()))
     for library in _LIBRARIES:
         spec = find_spec(library)
         if spec is not None and spec.origin:
@@ -113,7 +113,7 @@ def _shared_key(root: Path) -> str:
     return digest.hexdigest()
 
 
-def _add_files(
+def add_files(
     digest: blake2b, base: str, places: Iterable[str], suffix: str = "", skip: str = ""
 ) -> None:
     """Each file's name (relative to `base`), size and bytes."""

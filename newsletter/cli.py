@@ -25,6 +25,8 @@ from newsletter.cli_options import (
 )
 from newsletter.errors import ContentErrors, NewsletterError, Problems
 
+INTERRUPTED = 130  # 128 + SIGINT, what shells report for a program stopped by Ctrl-C
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--root", "root", type=click.Path(path_type=Path), help=ROOT_HELP)
@@ -254,6 +256,13 @@ def _summary(problems: Problems) -> str:
     return f"{summary}, {counted}." if notes else f"{summary}."
 
 
+def _interrupted() -> None:
+    """Ctrl-C: one line and the shell's code for SIGINT. A build writes nothing until it
+    has rendered everything, and finishes writing once it has begun."""
+    click.echo("newsletter: interrupted; run the command again to finish", err=True)
+    sys.exit(INTERRUPTED)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `newsletter` console script and `python -m newsletter`."""
     try:
@@ -261,9 +270,14 @@ def main(argv: list[str] | None = None) -> None:
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
-    except click.Abort:
+    except click.Abort as error:
+        if isinstance(error.__cause__, KeyboardInterrupt):
+            _interrupted()
         click.echo("Aborted.", err=True)
         sys.exit(1)
+    except KeyboardInterrupt:  # outside click's own handling (click has echoed no newline)
+        click.echo(err=True)
+        _interrupted()
     except ContentErrors as error:
         for problem in error.problems.sorted():
             click.echo(str(problem), err=True)

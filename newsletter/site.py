@@ -6,7 +6,11 @@ memory, hand the files to the writer.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -17,17 +21,18 @@ from newsletter.layout import TEMPLATES, check_root, out_folder, packaged_templa
 from newsletter.model import Newsletter
 
 if TYPE_CHECKING:
+    from newsletter.reading import ReadCache
     from newsletter.render.calendar import VEvents
-    from newsletter.render.email.editions import Emails
-    from newsletter.render.markdown import BodyHtml
+    from newsletter.stages import Stages
+    from newsletter.store import Store
     from newsletter.writer import WriteResult
 
 
-def load(root: Path) -> tuple[Newsletter, Problems]:
+def load(root: Path, cache: ReadCache | None = None) -> tuple[Newsletter, Problems]:
     """The newsletter, or `ContentErrors` carrying every problem when there is any error."""
     from newsletter.reading import read_newsletter
 
-    newsletter, problems = read_newsletter(check_root(root))
+    newsletter, problems = read_newsletter(check_root(root), cache)
     if newsletter is None or problems.errors:
         raise ContentErrors(problems)
     return newsletter, problems
@@ -118,26 +123,40 @@ def build(
     issues: tuple[int, ...] = (),
     preview: bool = False,
     vevents: VEvents | None = None,
+    store: Store | None = None,
+    stages: Stages | None = None,
 ) -> BuildResult:
     """Build the site of the newsletter at `root` into `out` (default root/public).
 
     `issues` limits the email editions rendered again to those issues; the archive,
     feeds and calendar always cover every issue. A `preview` build (what `serve` makes)
     leaves calendar/published.yaml and content/revisions.yaml alone: drafts are not
-    publications. `vevents`, kept by a caller that builds again and again, spares
-    rendering unchanged events.
+    publications.
+
+    Every piece is taken from the previous builds' cache (ROOT/.newsletter-cache/, see
+    newsletter/pieces.py) when what it is made from did not change. `vevents` and
+    `store`, kept by a caller that builds again and again, also keep them in memory.
+    `stages`, when given, learns how long each stage took.
     """
     from newsletter.cache import record_budgets
-    from newsletter.events.published import load_record, publish, save_record
-    from newsletter.render.calendar import render_calendar
-    from newsletter.render.feeds import render_feeds
-    from newsletter.render.markdown import render_bodies
-    from newsletter.render.web import render_web
+    from newsletter.events.published import publish, save_record
+    from newsletter.fingerprint import program
+    from newsletter.pieces import email_problems, render_site
+    from newsletter.readcache import StoredReading
     from newsletter.revisions import load_revisions, revise, save_revisions
+    from newsletter.stages import Stages
+    from newsletter.store import Store
     from newsletter.writer import write_output
 
-    newsletter, problems = load(root)
+    stages = stages if stages is not None else Stages()
     root = check_root(root)
+    target = out_folder(root, out)  # a wrong --out is refused before the cache is written
+    store = store if store is not None else Store(root)
+    code = program()
+    reading = StoredReading(store, code)
+    newsletter, problems = load(root, reading)
+    reading.forget_others()
+    stages.done("read")
     known = {i.number for i in newsletter.issues}
     missing = sorted(set(issues) - known)
     if missing:
@@ -145,42 +164,87 @@ def build(
             f"no issue {', '.join(map(str, missing))}; the issues are "
             f"{', '.join(str(n) for n in sorted(known)) or 'none yet'}"
         )
-    html = render_bodies(body for issue in newsletter.issues for body in issue.bodies)
-    files = dict(render_web(newsletter, root, html))
     revisions = load_revisions(root, problems)
     revised = revise(newsletter, revisions, build_time(newsletter))
-    files.update(render_feeds(newsletter, html, {p: r.updated for p, r in revised.items()}))
-    record = load_record(root, problems)
+    updated = {path: revision.updated for path, revision in revised.items()}
+    record = reading.record(root, problems)
     # Only events with days are published: one still "to be announced" is in no calendar.
     published = publish(newsletter.calendar_events, record, build_time(newsletter))
-    files.update(render_calendar(newsletter, published, vevents))
-    target = out_folder(root, out)
-    emails = _email_editions(newsletter, root, target, issues, problems, html)
-    files.update(emails.files)
-    result = write_output(target, files, at_once=not preview)
-    if not preview:
-        save_record(root, record, published)
-        save_revisions(root, revisions, revised)
-    record_budgets(root, newsletter, emails.budgets)
+    stages.done("published record and revisions")
+
+    def calendar() -> dict[str, bytes]:
+        from newsletter.render.calendar import render_calendar
+
+        events = vevents if vevents is not None else _stored_vevents(store, code)
+        before = set(events.previous)
+        files = render_calendar(newsletter, published, events)
+        if set(events.previous) != before:
+            store.put("calendar", "vevents", code, events)
+        return files
+
+    kept = _kept_emails(newsletter, target, issues)
+    rendered = render_site(
+        newsletter,
+        root,
+        store,
+        code,
+        reading.digests,
+        kept,
+        (published, calendar),
+        updated,
+        stages,
+    )
+    email_problems(newsletter, rendered.budgets, problems)
+    files = {**rendered.files, **rendered.calendar}
+    with _finish_before_interrupt():
+        result = write_output(target, files, at_once=not preview)
+        if not preview:
+            save_record(root, record, published)
+            save_revisions(root, revisions, revised)
+    stages.done("write")
+    record_budgets(root, newsletter, rendered.fresh_budgets)
+    stages.done("budgets for check")
     return BuildResult(target, len(files), result, problems)
 
 
-def _email_editions(
-    newsletter: Newsletter,
-    root: Path,
-    target: Path,
-    issues: tuple[int, ...],
-    problems: Problems,
-    html: BodyHtml,
-) -> Emails:
-    """The email files: those of `issues` (all without) rendered, the others kept as the
-    output folder holds them, so an email already sent stays as it was."""
-    from newsletter.render.email.editions import Emails, email_files, render_emails
+def _stored_vevents(store: Store, program: str) -> VEvents:
+    """The VEVENTs of the previous build, or none."""
+    from newsletter.render.calendar import VEvents
+
+    stored = store.get("calendar", "vevents", program)
+    return stored if isinstance(stored, VEvents) else VEvents()
+
+
+def _kept_emails(
+    newsletter: Newsletter, target: Path, issues: tuple[int, ...]
+) -> dict[int, dict[str, bytes]]:
+    """With `issues`, the email files of the other issues as the output folder holds
+    them, so an email already sent stays as it was (an issue missing one is made)."""
+    from newsletter.layout import email_files
     from newsletter.writer import read_existing
 
-    others = [i for i in newsletter.issues if issues and i.number not in issues]
-    kept = read_existing(target, [name for i in others for name in email_files(i)])
-    missing = {i.number for i in others if not all(name in kept for name in email_files(i))}
-    chosen = [i for i in newsletter.issues if i.number in missing or i not in others]
-    emails = render_emails(newsletter, root, chosen, problems, html)
-    return Emails({**kept, **emails.files}, emails.budgets)
+    kept = {}
+    for issue in newsletter.issues:
+        if issues and issue.number not in issues:
+            names = email_files(issue.path)
+            found = read_existing(target, names)
+            if all(name in found for name in names):
+                kept[issue.number] = found
+    return kept
+
+
+@contextlib.contextmanager
+def _finish_before_interrupt() -> Iterator[None]:
+    """A Ctrl-C while the output is written takes effect once it is written: the
+    output folder is then the old build or the new one, never a mix."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught and callable(previous):
+        previous(signal.SIGINT, None)

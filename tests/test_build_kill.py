@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-from newsletter.layout import RECORD_PATH, beside_output
+from newsletter.layout import RECORD_PATH, REVISIONS_PATH, beside_output
 from tests.conftest import REPO
 
 ISSUES = 12
@@ -63,7 +63,8 @@ class Archive:
 
     def set(self, version: str) -> None:
         """A: every issue. B: the newest issue gone and the first issue's article longer.
-        The published record goes each time, so a version always builds the same bytes."""
+        The published record and the revisions go each time, so a version always builds
+        the same bytes."""
         if version == "A" and self.aside.exists():
             self.aside.rename(self.newest)
             self.article.write_text(self.text, "utf-8")
@@ -71,6 +72,7 @@ class Archive:
             self.newest.rename(self.aside)
             self.article.write_text(self.text + "\nA paragraph that version B adds.\n", "utf-8")
         (self.root / RECORD_PATH).unlink(missing_ok=True)
+        (self.root / REVISIONS_PATH).unlink(missing_ok=True)
 
     def build(self, out: Path) -> subprocess.Popen[bytes]:
         command = ["-m", "newsletter", "--root", str(self.root), "build", "--out", str(out)]

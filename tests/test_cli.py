@@ -189,6 +189,16 @@ def test_an_abort_exits_1(folder: Folder, run_cli: RunCli, monkeypatch: pytest.M
     assert result.err == "Aborted.\n"
 
 
+def test_ctrl_c_exits_130_with_one_line(
+    folder: Folder, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fail_check_with(monkeypatch, KeyboardInterrupt())
+    result = run_cli("check", "--root", str(folder.root))
+    assert result.code == 130
+    # click's blank line closes the terminal's "^C"; then one line.
+    assert result.err == "\nnewsletter: interrupted; run the command again to finish\n"
+
+
 def test_any_other_exception_is_not_hidden(
     folder: Folder, run_cli: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

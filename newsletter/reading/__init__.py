@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
 from newsletter.errors import Problems
 from newsletter.events.lookalikes import warn_lookalike_events
@@ -18,11 +20,39 @@ from newsletter.reading.settings import read_calendar, read_settings
 _ISSUE_FOLDER = re.compile(r"^\d+$")
 
 
-def read_newsletter(root: Path) -> tuple[Newsletter | None, Problems]:
+class ReadCache(Protocol):
+    """What `build` keeps from reading to reading (newsletter/readcache.py): each
+    issue read again only when one of its files changed, the look-alike warnings
+    worked out again only when an event entry changed. The same model and problems
+    as reading without it."""
+
+    def issue(
+        self, root: Path, folder: str, number: int, settings: Settings | None, problems: Problems
+    ) -> IssueFolder | None:
+        """`read_issue(root, folder, number, settings, problems)`, or what it gave before."""
+
+    def lookalikes(self, entries: Sequence[EventEntry], problems: Problems) -> None:
+        """`warn_lookalike_events(entries, problems)`, or the warnings it gave before."""
+
+
+class _NoCache:
+    def issue(
+        self, root: Path, folder: str, number: int, settings: Settings | None, problems: Problems
+    ) -> IssueFolder | None:
+        return read_issue(root, folder, number, settings, problems)
+
+    def lookalikes(self, entries: Sequence[EventEntry], problems: Problems) -> None:
+        warn_lookalike_events(entries, problems)
+
+
+def read_newsletter(
+    root: Path, cache: ReadCache | None = None
+) -> tuple[Newsletter | None, Problems]:
     """The whole newsletter, and every problem found. None when the settings are unusable."""
+    cache = cache or _NoCache()
     problems = Problems()
     settings = read_settings(root, problems)
-    folders = _read_issues(root, settings, problems)
+    folders = _read_issues(root, settings, problems, cache)
     calendar, standing = read_calendar(root, settings, problems)
     issues = tuple(f.issue for f in folders)
     latest = max((i.date for i in issues), default=date(1970, 1, 1))
@@ -35,13 +65,15 @@ def read_newsletter(root: Path) -> tuple[Newsletter | None, Problems]:
         (r.issue, r.slug): r for issue in issues for r in issue.reports
     }
     events = merge_events(sources, reports)
-    warn_lookalike_events((entry for entry, _ in sources), problems)
+    cache.lookalikes([entry for entry, _ in sources], problems)
     if settings is None:
         return None, problems
     return Newsletter(settings, calendar, issues, events), problems
 
 
-def _read_issues(root: Path, settings: Settings | None, problems: Problems) -> list[IssueFolder]:
+def _read_issues(
+    root: Path, settings: Settings | None, problems: Problems, cache: ReadCache
+) -> list[IssueFolder]:
     directory = root / ISSUES_PATH
     if not directory.is_dir():
         problems.warning(ISSUES_PATH, None, "no issues yet: create one with `newsletter new`")
@@ -80,7 +112,7 @@ def _read_issues(root: Path, settings: Settings | None, problems: Problems) -> l
                 "missing: every issue folder needs an issue.yaml with number and date",
             )
             continue
-        issue = read_issue(root, numbered[number], number, settings, problems)
+        issue = cache.issue(root, numbered[number], number, settings, problems)
         if issue is not None:
             folders.append(issue)
     _check_dates(folders, problems)

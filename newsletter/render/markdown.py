@@ -78,6 +78,10 @@ class BodyHtml:
     def __contains__(self, body: Body) -> bool:
         return body in self._html
 
+    def update(self, rendered: Mapping[Body, str]) -> None:
+        """Take HTML rendered elsewhere (a worker process, the build's cache)."""
+        self._html.update(rendered)
+
     def at(self, body: Body, prefix: str, top: int = 2) -> str:
         """The HTML for a page elsewhere: every relative URL prefixed (e.g. `../` or an
         absolute issue URL), and headings shifted so the body's highest is `<h{top}>`,

@@ -14,6 +14,17 @@ from newsletter.layout import TEMPLATES, event_file, packaged_templates
 from newsletter.render import filters
 from newsletter.render.links import format_dates, format_day, machine_dates
 
+_environments: list[jinja2.Environment] = []
+_bytecode: list[jinja2.BytecodeCache | None] = [None]
+
+
+def keep_compiled(bytecode: jinja2.BytecodeCache | None) -> None:
+    """Have every environment load and keep compiled templates in `bytecode` (the build
+    gives one over its cache folder; this module itself never writes)."""
+    _bytecode[0] = bytecode
+    for env in _environments:
+        env.bytecode_cache = bytecode
+
 
 @cache
 def environment(root: Path) -> jinja2.Environment:
@@ -26,7 +37,9 @@ def environment(root: Path) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_bytecode[0],
     )
+    _environments.append(env)
     env.globals.update(
         format_dates=format_dates,
         format_day=format_day,

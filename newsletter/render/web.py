@@ -62,7 +62,9 @@ def event_jsonld(event: Event, url: str) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-class _Pages:
+class WebPages:
+    """Renders the archive's pages of one newsletter; the templates are compiled once."""
+
     def __init__(self, newsletter: Newsletter, root: Path, html: BodyHtml) -> None:
         self.newsletter = newsletter
         self.html = html
@@ -78,6 +80,8 @@ class _Pages:
         self.events = {e.id: e for e in newsletter.events}
         self.calendar_files = calendar_files(newsletter)
         self.issues = sorted(newsletter.issues, key=lambda i: i.number, reverse=True)
+        self._oldest_first = self.issues[::-1]
+        self._position = {issue.number: index for index, issue in enumerate(self._oldest_first)}
 
     def render(self, template: str, path: str, **context: Any) -> bytes:
         depth = path.count("/")
@@ -131,7 +135,7 @@ class _Pages:
             f"{issue.path}index.html",
             issue=issue,
             body_html=self.body_html(""),
-            neighbours=self._neighbours(issue),
+            neighbours=self.neighbours(issue),
             schedule_jsonld=[self.jsonld(e.id, url) for e in entries],
             report_jsonld={
                 r.slug: self.jsonld(r.event_id, self.settings.url(r.path)) for r in issue.reports
@@ -167,25 +171,35 @@ class _Pages:
             body_html=self.body_html("../"),
         )
 
-    def _neighbours(self, issue: Issue) -> tuple[Issue | None, Issue | None]:
-        ordered = sorted(self.newsletter.issues, key=lambda i: i.number)
-        index = ordered.index(issue)
+    def neighbours(self, issue: Issue) -> tuple[Issue | None, Issue | None]:
+        """The issues before and after `issue`, by number: the page links to both."""
+        ordered = self._oldest_first
+        index = self._position[issue.number]
         older = ordered[index - 1] if index > 0 else None
         newer = ordered[index + 1] if index + 1 < len(ordered) else None
         return older, newer
 
+    def site_files(self) -> Iterator[tuple[str, bytes]]:
+        """The files that are not any one issue's: the index, the events page and the
+        stylesheet."""
+        yield "index.html", self.index()
+        yield EVENTS_PAGE, self.events_index()
+        yield STYLESHEET, render_template(self.env, "web/style.css", {}).encode("utf-8")
+
+    def issue_files(self, issue: Issue) -> Iterator[tuple[str, bytes]]:
+        """One issue's files: its page, its articles' and reports' pages, its images."""
+        yield f"{issue.path}index.html", self.issue(issue)
+        for article in issue.articles:
+            yield f"{article.path}index.html", self.article(issue, article.slug)
+        for report in issue.reports:
+            yield f"{report.path}index.html", self.report(issue, report)
+        for image in issue.images:
+            yield f"{issue.path}{IMAGES}/{image.name}", image.file.read_bytes()
+
 
 def render_web(newsletter: Newsletter, root: Path, html: BodyHtml) -> Iterator[tuple[str, bytes]]:
     """Every file of the web archive as (path, bytes): pages, stylesheet, images."""
-    pages = _Pages(newsletter, root, html)
-    yield "index.html", pages.index()
-    yield EVENTS_PAGE, pages.events_index()
-    yield STYLESHEET, render_template(pages.env, "web/style.css", {}).encode("utf-8")
+    pages = WebPages(newsletter, root, html)
+    yield from pages.site_files()
     for issue in newsletter.issues:
-        yield f"{issue.path}index.html", pages.issue(issue)
-        for article in issue.articles:
-            yield f"{article.path}index.html", pages.article(issue, article.slug)
-        for report in issue.reports:
-            yield f"{report.path}index.html", pages.report(issue, report)
-        for image in issue.images:
-            yield f"{issue.path}{IMAGES}/{image.name}", image.file.read_bytes()
+        yield from pages.issue_files(issue)

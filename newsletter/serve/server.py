@@ -33,6 +33,7 @@ from newsletter.layout import (
 from newsletter.render.calendar import VEvents
 from newsletter.serve.handler import PreviewHTTPServer
 from newsletter.serve.state import PreviewState, Report
+from newsletter.store import Store
 
 # Written by `build` itself (the calendar's published record, the feeds' revisions):
 # output, not an edit.
@@ -51,6 +52,7 @@ class PreviewServer:
         self.state = PreviewState(Path(tempfile.mkdtemp(prefix="newsletter-preview-")), report)
         self.stopping = self.state.stopping
         self.vevents = VEvents()  # kept from build to build: unchanged events cost nothing
+        self.store = Store(self.root, remember=True)  # and every piece, in memory too
         self._threads: list[threading.Thread] = []
         self._watching = threading.Event()  # the watcher sees changes from now on
         self._building = threading.Lock()
@@ -142,7 +144,9 @@ class PreviewServer:
     def _build(self, build: Callable[..., Any], issues: tuple[int, ...], first: bool) -> None:
         started = time.perf_counter()
         try:
-            result = build(self.root, self.out, issues, preview=True, vevents=self.vevents)
+            result = build(
+                self.root, self.out, issues, preview=True, vevents=self.vevents, store=self.store
+            )
         except ContentErrors as error:
             self._failed([str(p) for p in error.problems.sorted() if p.severity is Severity.ERROR])
             return

@@ -8,6 +8,7 @@ every core: each issue's email depends on that issue alone.
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
@@ -72,27 +73,30 @@ def render_emails(
     return Emails(files, budgets)
 
 
-def _render_some(job: Job, numbers: Sequence[int]) -> list[tuple[dict[str, bytes], Budget]]:
+def issue_email(
+    renderer: EmailRenderer, root: Path, issue: Issue
+) -> tuple[dict[str, bytes], Budget]:
+    """One issue's email.html, email.txt and email.eml, and how it met the budget."""
     from newsletter.render.email.message import render_message
     from newsletter.render.email.text import render_text
 
+    fitted = renderer.fit(issue)
+    text = render_text(root, fitted.edition, fitted.budget.shortened)
+    message = render_message(renderer.newsletter.settings, issue, text, fitted.html)
+    html_path, text_path, message_path = email_files(issue)
+    files = {
+        html_path: fitted.html.encode("utf-8"),
+        text_path: text.encode("utf-8"),
+        message_path: message,
+    }
+    return files, fitted.budget
+
+
+def _render_some(job: Job, numbers: Sequence[int]) -> list[tuple[dict[str, bytes], Budget]]:
     newsletter, root, html = job
     renderer = EmailRenderer(newsletter, root, html)
     by_number = {issue.number: issue for issue in newsletter.issues}
-    results = []
-    for number in numbers:
-        issue = by_number[number]
-        fitted = renderer.fit(issue)
-        text = render_text(root, fitted.edition, fitted.budget.shortened)
-        message = render_message(newsletter.settings, issue, text, fitted.html)
-        html_path, text_path, message_path = email_files(issue)
-        files = {
-            html_path: fitted.html.encode("utf-8"),
-            text_path: text.encode("utf-8"),
-            message_path: message,
-        }
-        results.append((files, fitted.budget))
-    return results
+    return [issue_email(renderer, root, by_number[number]) for number in numbers]
 
 
 def _render_in_parallel(
@@ -111,6 +115,7 @@ def _render_in_parallel(
 
 def _start_worker(job: Job) -> None:
     global _worker_job
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _worker_job = job
 
 

@@ -1,0 +1,253 @@
+"""The incremental build: each output made from its pieces, each piece rendered only
+when its key is new.
+
+A piece is what one renderer makes from one set of inputs: an issue's web pages, its
+email files, the index and stylesheet, the feeds, the calendar, each body's HTML. Its
+key digests exactly what that renderer reads (newsletter/fingerprint.py), so a piece
+found under its key is the piece a cold build would render:
+
+- every key: the program and its libraries, the template files, the settings, the
+  calendar settings and the root;
+- an issue's own digest: the issue as read (every field, every body) and the bytes
+  of each image it shows;
+- its web pages: its own digest, its neighbours' (the page links to both, by title),
+  and every merged event (each page lists the calendars by kind and country, and
+  links its own events' files);
+- its email: its own digest and the merged events its schedule and reports show (their
+  "Add to calendar" links, "add this issue's events");
+- index, events page and stylesheet: every issue's own digest and the merged events;
+  the feeds: every issue's own digest and each item's `updated` (content/revisions.yaml);
+- the calendar: all of the above, the events and their published record (its VEVENTs
+  are kept one by one by `render.calendar.VEvents`, itself kept in the store).
+
+The pieces live in `.newsletter-cache/` (newsletter/store.py); the per-issue ones are
+rendered on every core (newsletter/render/issues.py) while this process renders the
+calendar.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from newsletter.errors import Problems
+from newsletter.fingerprint import digest, file_digest, templates
+from newsletter.model import Body, Issue, Newsletter
+from newsletter.render.email.budget import Budget
+from newsletter.render.issues import Task, render_issues
+from newsletter.render.markdown import BodyHtml
+from newsletter.stages import Stages
+from newsletter.store import Store
+
+try:  # hashlib would load OpenSSL first (see newsletter/cache.py)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - other Pythons
+    from hashlib import blake2b
+
+Files = dict[str, bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """The keys of one build's pieces."""
+
+    shared: str
+    own: dict[int, str]  # each issue's own digest
+    web: dict[int, str]
+    email: dict[int, str]
+    archive: str  # every issue's own digest: the index, the feeds
+    events: str  # every merged event
+
+    @classmethod
+    def of(cls, newsletter: Newsletter, root: Path, program: str, read: Mapping[int, str]) -> Keys:
+        """The keys of `newsletter`'s pieces, rendered by `program` (fingerprint.program).
+        `read`: each issue's `digest(issue)`, kept with its reading (newsletter/readcache.py)
+        so that an issue read from the store is not spelt out again."""
+        shared = digest(
+            program, templates(root), newsletter.settings, newsletter.calendar, str(root)
+        )
+        own = {
+            issue.number: _own(shared, issue, read.get(issue.number)) for issue in newsletter.issues
+        }
+        events = {event.id: event for event in newsletter.events}
+        all_events = digest(newsletter.events)
+        ordered = sorted(newsletter.issues, key=lambda issue: issue.number)
+        web, email = {}, {}
+        for index, issue in enumerate(ordered):
+            older = own[ordered[index - 1].number] if index > 0 else None
+            newer = own[ordered[index + 1].number] if index + 1 < len(ordered) else None
+            entries = issue.schedule.entries if issue.schedule else ()
+            shown = [events.get(entry.id) for entry in entries]
+            shown += [events.get(report.event_id) for report in issue.reports]
+            web[issue.number] = digest("web", own[issue.number], older, newer, all_events)
+            email[issue.number] = digest("email", own[issue.number], shown)
+        archive = digest("archive", shared, [own[issue.number] for issue in ordered])
+        return cls(shared, own, web, email, archive, all_events)
+
+
+def _own(shared: str, issue: Issue, model: str | None) -> str:
+    """An issue's own digest: the issue as read, and the bytes of its images."""
+    model = model if model is not None else digest(issue)
+    return digest(shared, model, [file_digest(image.file) for image in issue.images])
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """Every file of the site but the calendar's, and the budgets of the emails made."""
+
+    files: Files
+    calendar: Files
+    budgets: dict[int, Budget]
+    fresh_budgets: dict[int, Budget]  # of the emails rendered now, not taken from the store
+
+
+def render_site(
+    newsletter: Newsletter,
+    root: Path,
+    store: Store,
+    program: str,
+    read: Mapping[int, str],
+    kept_emails: Mapping[int, Files],
+    calendar: tuple[object, Callable[[], Files]],
+    updated: Mapping[str, datetime],
+    stages: Stages,
+) -> Rendered:
+    """The site's files from the pieces in `store`, rendering the missing ones (and
+    storing them). `read`: see `Keys.of`; `kept_emails`: issues whose email files are
+    taken as they are; `calendar`: what the calendar is made from besides the model
+    (the published record), and what renders it; `updated`: when each article and report
+    last changed, for the feeds."""
+    keys = Keys.of(newsletter, root, program, read)
+    stages.done("keys")
+    calendar_key = digest(keys.archive, keys.events, calendar[0])
+    calendar_files = store.get("calendar", "files", calendar_key)
+    render_calendar: Callable[[], Files | None] = calendar[1]
+    if isinstance(calendar_files, dict):
+        render_calendar = _kept
+    html_key = digest(program, "markdown")
+    known = store.get("markdown", "all", html_key)
+    known_html: dict[str, str] = known if isinstance(known, dict) else {}
+    marks = {body: _mark(body) for issue in newsletter.issues for body in issue.bodies}
+    html = BodyHtml({body: known_html[mark] for body, mark in marks.items() if mark in known_html})
+
+    web: dict[int, Files] = {}
+    emails: dict[int, tuple[Files, Budget]] = {}
+    tasks = []
+    for issue in newsletter.issues:
+        name = issue.slug
+        piece = store.get("web", name, keys.web[issue.number])
+        if isinstance(piece, dict):
+            web[issue.number] = piece
+        want_email = issue.number not in kept_emails
+        if want_email:
+            stored = store.get("email", name, keys.email[issue.number])
+            if isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[1], Budget):
+                emails[issue.number] = stored
+        missing_web = issue.number not in web
+        missing_email = want_email and issue.number not in emails
+        if missing_web or missing_email:
+            tasks.append(Task(issue.number, missing_web, missing_email))
+
+    stages.done("cached pieces")
+    if tasks or not isinstance(calendar_files, dict):
+        _compiled_templates(store, program)
+    outputs, fresh_calendar = render_issues(newsletter, root, html, tasks, render_calendar)
+    stages.done("render issues, calendar alongside")
+    if fresh_calendar is not None:
+        calendar_files = fresh_calendar
+        store.put("calendar", "files", calendar_key, calendar_files)
+    assert isinstance(calendar_files, dict)
+    issues = {issue.number: issue for issue in newsletter.issues}
+    for output in outputs:
+        issue = issues[output.number]
+        html.update(dict(zip(issue.bodies, output.html, strict=True)))
+        if output.web is not None:
+            web[output.number] = output.web
+            store.put("web", issue.slug, keys.web[output.number], output.web)
+        if output.email is not None and output.budget is not None:
+            emails[output.number] = (output.email, output.budget)
+            store.put("email", issue.slug, keys.email[output.number], emails[output.number])
+
+    files: Files = dict(_archive(newsletter, root, html, store, keys, program, updated))
+    stages.done("index and feeds")
+    for issue in newsletter.issues:
+        files.update(web[issue.number])
+        kept = kept_emails.get(issue.number)
+        files.update(kept if kept is not None else emails[issue.number][0])
+    bodies = {mark: html[body] for body, mark in marks.items() if body in html}
+    if bodies != known_html:
+        store.put("markdown", "all", html_key, bodies)
+    names = {issue.slug for issue in newsletter.issues}
+    for kind in ("web", "email"):
+        store.keep_only(kind, names)
+    stages.done("store new pieces")
+    budgets = {number: budget for number, (_, budget) in emails.items()}
+    fresh = {o.number: o.budget for o in outputs if o.budget is not None}
+    return Rendered(files, calendar_files, budgets, fresh)
+
+
+def email_problems(
+    newsletter: Newsletter, budgets: Mapping[int, Budget], problems: Problems
+) -> None:
+    """The warnings of the emails made (clipped ones, a missing `email.from`), whether
+    rendered now or taken from the store."""
+    from newsletter.render.email.budget import budget_problems
+
+    for issue in newsletter.issues:
+        if issue.number in budgets:
+            budget_problems(budgets[issue.number], issue, problems)
+    if budgets and not newsletter.settings.email.sender:
+        from newsletter.render.email.message import warn_without_sender
+
+        warn_without_sender(newsletter.settings, problems)
+
+
+def _kept() -> None:
+    """What renders a piece found in the store: nothing."""
+
+
+def _compiled_templates(store: Store, program: str) -> None:
+    """Before anything renders: Jinja keeps its compiled templates in the store."""
+    from newsletter.render.templates import keep_compiled
+    from newsletter.store import bytecode_cache
+
+    keep_compiled(bytecode_cache(store, program))
+
+
+def _archive(
+    newsletter: Newsletter,
+    root: Path,
+    html: BodyHtml,
+    store: Store,
+    keys: Keys,
+    program: str,
+    updated: Mapping[str, datetime],
+) -> Files:
+    """The index, the events page, the stylesheet and the feeds: from the store, or
+    rendered."""
+    files: Files = {}
+    site_key = digest(keys.archive, keys.events)
+    site = store.get("archive", "site", site_key)
+    if not isinstance(site, dict):
+        from newsletter.render.web import WebPages
+
+        _compiled_templates(store, program)
+        site = dict(WebPages(newsletter, root, html).site_files())
+        store.put("archive", "site", site_key, site)
+    files.update(site)
+    feeds_key = digest(keys.archive, sorted(updated.items()))
+    feeds = store.get("archive", "feeds", feeds_key)
+    if not isinstance(feeds, dict):
+        from newsletter.render.feeds import render_feeds
+
+        feeds = render_feeds(newsletter, html, updated)
+        store.put("archive", "feeds", feeds_key, feeds)
+    files.update(feeds)
+    return files
+
+
+def _mark(body: Body) -> str:
+    """The key of a body's HTML: its Markdown (the images only name files it shows)."""
+    return blake2b(body.markdown.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

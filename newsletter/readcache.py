@@ -1,0 +1,128 @@
+"""Reading again only what changed: the `ReadCache` that `build` hands `read_newsletter`.
+
+An issue folder is parsed again only when one of its files changed: its key is the
+program, the settings the reader uses, and each file's path, size, modification and change
+times and inode (a stat, not a read: unchanged files are not opened). A file
+modified in the last two seconds is not trusted to its stat, which a second edit within
+one tick of the clock could leave the same: its issue is read and not stored. The
+look-alike warnings, which compare every event with the others, are kept under a
+digest of the entries they compare, and calendar/published.yaml under its bytes.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from newsletter.errors import Problem, Problems
+from newsletter.events.lookalikes import warn_lookalike_events
+from newsletter.fingerprint import digest, file_digest
+from newsletter.layout import RECORD_PATH
+from newsletter.model import EventEntry, Settings
+from newsletter.reading.issue import IssueFolder, read_issue
+from newsletter.store import Store
+
+if TYPE_CHECKING:
+    from newsletter.events.published import Record
+
+_RACY_NS = 2_000_000_000
+
+
+class StoredReading:
+    """A `ReadCache` (newsletter/reading) over the piece store."""
+
+    def __init__(self, store: Store, program: str) -> None:
+        self.store = store
+        self.program = program
+        self.seen: set[str] = set()
+        self.digests: dict[int, str] = {}  # of each issue as read: `digest(issue)`
+
+    def issue(
+        self, root: Path, folder: str, number: int, settings: Settings | None, problems: Problems
+    ) -> IssueFolder | None:
+        """The issue as `read_issue` reads it, from the store when no file changed."""
+        name = f"{number:03d}"
+        self.seen.add(name)
+        started = time.time_ns()
+        stats = list(_stats(str(root / folder)))
+        key = digest(self.program, str(root), folder, number, settings, stats)
+        piece = self.store.get("read", name, key)
+        if isinstance(piece, tuple) and len(piece) == 3 and isinstance(piece[2], str):
+            result, found, self.digests[number] = piece
+            problems.items.extend(found)
+            return result  # type: ignore[no-any-return]
+        fresh = Problems()
+        result = read_issue(root, folder, number, settings, fresh)
+        problems.items.extend(fresh.items)
+        if result is not None:
+            self.digests[number] = digest(result.issue)
+        if all(stat[2] < started - _RACY_NS for stat in stats):
+            self.store.put("read", name, key, (result, fresh.items, self.digests.get(number)))
+        return result
+
+    def lookalikes(self, entries: Sequence[EventEntry], problems: Problems) -> None:
+        """The look-alike warnings of `entries`, worked out again only when they changed."""
+        key = digest(self.program, list(entries))
+        piece = self.store.get("lookalikes", "all", key)
+        if isinstance(piece, list) and all(isinstance(p, Problem) for p in piece):
+            problems.items.extend(piece)
+            return
+        fresh = Problems()
+        warn_lookalike_events(entries, fresh)
+        problems.items.extend(fresh.items)
+        self.store.put("lookalikes", "all", key, fresh.items)
+
+    def record(self, root: Path, problems: Problems) -> Record:
+        """`events.published.load_record`, parsed again only when the file's bytes changed."""
+        from newsletter.errors import ContentErrors
+        from newsletter.events.published import read_record
+
+        key = digest(self.program, file_digest(root / RECORD_PATH))
+        piece = self.store.get("record", "published", key)
+        if isinstance(piece, tuple) and len(piece) == 2 and isinstance(piece[0], dict):
+            record, found = piece
+            problems.items.extend(found)
+        else:
+            fresh = Problems()
+            record = read_record(root, fresh)
+            problems.items.extend(fresh.items)
+            self.store.put("record", "published", key, (record, fresh.items))
+        if problems.errors:
+            raise ContentErrors(problems)
+        return record  # type: ignore[no-any-return]
+
+    def forget_others(self) -> None:
+        """Drop the stored readings of issue folders that are gone."""
+        self.store.keep_only("read", self.seen)
+
+
+def _stats(
+    folder: str, real: str = "", inside: frozenset[str] = frozenset()
+) -> Iterator[tuple[str, int, int, int, int, str]]:
+    """(path, size, mtime, ctime, inode, link target) of every entry under `folder`, sorted;
+    a link's target is followed, so a replaced target counts as a change. A link to a
+    folder that holds it (a loop, which reading reports) is listed, not entered.
+    `real`: the folder's real path, `inside`: those of the folders that hold it."""
+    try:
+        real = real or os.path.realpath(folder)
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
+        return
+    inside = inside | {real}
+    for entry in entries:
+        try:
+            stat = entry.stat(follow_symlinks=False)
+            link = os.readlink(entry.path) if entry.is_symlink() else ""
+            if link:
+                stat = os.stat(entry.path)
+        except OSError:
+            yield (entry.path, -1, 0, 0, 0, "")
+            continue
+        yield (entry.path, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, link)
+        if entry.is_dir():
+            target = os.path.realpath(entry.path) if link else os.path.join(real, entry.name)
+            if target not in inside:
+                yield from _stats(entry.path, target, inside)

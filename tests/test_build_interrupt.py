@@ -1,0 +1,77 @@
+"""Ctrl-C stops `newsletter build` cleanly: exit 130, one line, no traceback, the
+output folder as it was, no worker left behind."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from newsletter.cli import INTERRUPTED
+from newsletter.layout import CACHE_FOLDER
+from tests.conftest import REPO
+from tests.test_incremental import _bench, _tree
+
+WAIT_SECONDS = 60.0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(child) for child in text.split()]
+
+
+def test_ctrl_c_in_the_middle_of_a_build(tmp_path: Path) -> None:
+    root = tmp_path / "archive"
+    _bench().generate_archive(REPO, root, 40)
+    out = tmp_path / "out"
+    argv = [sys.executable, "-m", "newsletter", "--root", str(root), "build", "--out", str(out)]
+    subprocess.run(argv, check=True, capture_output=True)
+    before = _tree(out)
+    shutil.rmtree(root / CACHE_FOLDER)  # a cold build again: the pool renders 40 issues
+    article = sorted((root / "content/issues/020/articles").glob("*.md"))[0]
+    article.write_text(article.read_text("utf-8") + "\nEdited.\n", "utf-8")
+
+    # Its own process group, which Ctrl-C signals as a whole: the workers get it too.
+    process = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + WAIT_SECONDS
+        workers: list[int] = []
+        while not workers and time.monotonic() < deadline:
+            assert process.poll() is None, "the build ended before its worker pool started"
+            workers = _children(process.pid)
+            time.sleep(0.01)
+        assert workers, "no worker pool within a minute"
+        time.sleep(0.2)  # the workers are rendering
+        os.killpg(process.pid, signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=WAIT_SECONDS)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    err = stderr.decode()
+    assert process.returncode == INTERRUPTED, err
+    assert "Traceback" not in err
+    assert "Error" not in err
+    assert [line for line in err.splitlines() if line] == [
+        "newsletter: interrupted; run the command again to finish"
+    ]
+    assert stdout == b""
+    assert _tree(out) == before  # interrupted while rendering: nothing written
+    for worker in workers:
+        assert not Path(f"/proc/{worker}").exists() or _zombie(worker), "a worker is left"
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1].startswith("Z")
+    except (OSError, IndexError):
+        return True

@@ -1,0 +1,235 @@
+"""The incremental build gives the bytes of a cold build, whatever was edited.
+
+A generated archive (bench/build.py's generator: the sample's two issues copied with
+new numbers, dates and event ids) is built once; then each kind of edit is made, the
+archive is built again with the previous build's cache, and its whole output tree is
+compared byte for byte with a cold build of the same folder (no cache, fresh output).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from newsletter.layout import CACHE_FOLDER
+from newsletter.site import build
+from tests.conftest import REPO, tiny_png
+
+ISSUES = 16  # over the worker pool's threshold: the pool renders the pieces
+Edit = Callable[[Path], None]
+
+
+def _bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_build", REPO / "bench" / "build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def _age(root: Path) -> None:
+    """Date every source file an hour back: the read cache trusts only files whose
+    modification is not recent, and the test wants it used."""
+    past = time.time() - 3600
+    for folder, _, names in os.walk(root):
+        for name in [*names, "."]:
+            os.utime(os.path.join(folder, name), (past, past))
+
+
+def _issue(root: Path, number: int) -> Path:
+    return root / "content" / "issues" / f"{number:03d}"
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        path.relative_to(folder).as_posix(): path.read_bytes()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _cold(root: Path, out: Path) -> dict[str, bytes]:
+    """The output tree of a build without the cache (which is kept for the next edit)."""
+    cache = root / CACHE_FOLDER
+    aside = root.parent / "cache-aside"
+    cache.rename(aside)
+    try:
+        build(root, out)
+        return _tree(out)
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+        aside.rename(cache)
+
+
+def _compare(incremental: dict[str, bytes], cold: dict[str, bytes]) -> None:
+    assert sorted(incremental) == sorted(cold)
+    different = [name for name in cold if incremental[name] != cold[name]]
+    assert different == []
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("incremental") / "archive"
+    _bench().generate_archive(REPO, root, ISSUES)
+    # One event announced in issue 4 and again, later, in issue 10 (not its neighbour).
+    first_id = re.compile(r"^(  - id: )(\S+)$", re.M)
+    four = (_issue(root, 4) / "schedule.yaml").read_text("utf-8")
+    shared = first_id.search(four)
+    assert shared is not None
+    ten = _issue(root, 10) / "schedule.yaml"
+    ten.write_text(first_id.sub(rf"\g<1>{shared[2]}", ten.read_text("utf-8"), count=1), "utf-8")
+    _age(root)
+    build(root, root.parent / "out")
+    yield root
+
+
+def _article(root: Path, number: int) -> Path:
+    return sorted((_issue(root, number) / "articles").glob("*.md"))[0]
+
+
+def _replace(file: Path, old: str, new: str) -> None:
+    text = file.read_text("utf-8")
+    assert old in text, f"{old!r} not in {file}"
+    file.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def edit_article_body(root: Path) -> None:
+    article = _article(root, 5)
+    article.write_text(article.read_text("utf-8") + "\nOne more paragraph, *edited*.\n", "utf-8")
+
+
+def edit_article_title(root: Path) -> None:
+    _replace(_article(root, 16), 'title: "', 'title: "Edited: ')
+
+
+def edit_settings_title(root: Path) -> None:
+    _replace(root / "content" / "newsletter.yaml", "title: ROCB", "title: The ROCB")
+
+
+def add_template_override(root: Path) -> None:
+    page = root / "templates" / "web" / "issue.html"
+    page.parent.mkdir(parents=True, exist_ok=True)
+    packaged = (REPO / "templates" / "web" / "issue.html").read_text("utf-8")
+    page.write_text(packaged + "<!-- overridden -->\n", "utf-8")
+
+
+def edit_schedule_row(root: Path) -> None:
+    schedule = _issue(root, 7) / "schedule.yaml"
+    _replace(schedule, "venue: ", "venue: Online and ")
+
+
+def move_shared_event(root: Path) -> None:
+    schedule = _issue(root, 10) / "schedule.yaml"
+    text = schedule.read_text("utf-8")
+    dates = re.search(r"^    dates: .*$", text, re.M)
+    assert dates is not None
+    schedule.write_text(text.replace(dates[0], "    dates: 3-4 Dec. 2018", 1), "utf-8")
+
+
+def cancel_shared_event(root: Path) -> None:
+    """Issue 4's email and page lose the event's "Add to calendar": a later issue's edit."""
+    schedule = _issue(root, 10) / "schedule.yaml"
+    text = schedule.read_text("utf-8")
+    dates = re.search(r"^    dates: .*$", text, re.M)
+    assert dates is not None
+    schedule.write_text(text.replace(dates[0], dates[0] + "\n    status: cancelled", 1), "utf-8")
+
+
+def add_country_calendar(root: Path) -> None:
+    """A new calendar by country, which every page's subscribe block lists."""
+    schedule = _issue(root, 7) / "schedule.yaml"
+    text = schedule.read_text("utf-8")
+    venue = re.search(r"^    venue: .*$", text, re.M)
+    assert venue is not None
+    schedule.write_text(text.replace(venue[0], venue[0] + "\n    country: Tonga", 1), "utf-8")
+
+
+def delete_issue(root: Path) -> None:
+    shutil.rmtree(_issue(root, 12))
+
+
+def replace_image(root: Path) -> None:
+    images = sorted((_issue(root, 3) / "images").iterdir())
+    images[0].write_bytes(tiny_png())
+
+
+def change_nothing(root: Path) -> None:
+    pass
+
+
+EDITS = [
+    change_nothing,
+    edit_article_body,
+    edit_article_title,
+    edit_schedule_row,
+    move_shared_event,
+    cancel_shared_event,
+    add_country_calendar,
+    replace_image,
+    delete_issue,
+    edit_settings_title,
+    add_template_override,
+]
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=[edit.__name__ for edit in EDITS])
+def test_an_incremental_build_is_a_cold_build(archive: Path, edit: Edit) -> None:
+    """Each edit in turn (they accumulate, in order), then both builds compared."""
+    edit(archive)
+    out = archive.parent / "out"
+    build(archive, out)
+    _compare(_tree(out), _cold(archive, archive.parent / f"cold-{edit.__name__}"))
+
+
+def test_an_edit_renders_only_what_it_changes(tmp_path: Path) -> None:
+    root = tmp_path / "archive"
+    _bench().generate_archive(REPO, root, ISSUES)
+    _age(root)
+    build(root, tmp_path / "out")
+    pieces = root / CACHE_FOLDER
+    before = {p: p.stat().st_mtime_ns for p in pieces.rglob("*") if p.is_file()}
+    edit_article_body(root)
+    build(root, tmp_path / "out")
+    rewritten = {
+        p.relative_to(pieces).as_posix()
+        for p, stamp in before.items()
+        if not p.exists() or p.stat().st_mtime_ns != stamp
+    }
+    # The edited issue's pages and email; its neighbours' pages (they link to it by
+    # title); the index, the feeds and the calendar (every issue's). Nothing else: not
+    # even the edited issue's reading, whose file is too recent to trust its stat.
+    assert {"web/005", "email/005", "web/004", "web/006", "archive/feeds"} <= rewritten
+    assert not {"read/004", "read/005", "email/004", "web/010", "email/010"} & rewritten
+    assert "email-budget" in rewritten  # `check` learns the edited email's budget
+
+
+def test_a_damaged_cache_is_a_cold_build(tmp_path: Path) -> None:
+    root = tmp_path / "archive"
+    _bench().generate_archive(REPO, root, ISSUES)
+    _age(root)
+    build(root, tmp_path / "out")
+    files = sorted(p for p in (root / CACHE_FOLDER).rglob("*") if p.is_file())
+    assert len(files) > 3 * ISSUES
+    for index, file in enumerate(files):
+        data = file.read_bytes()
+        if index % 3 == 0:
+            file.write_bytes(data[: len(data) // 2])  # truncated
+        elif index % 3 == 1:
+            middle = len(data) // 2
+            file.write_bytes(data[:middle] + bytes([data[middle] ^ 0xFF]) + data[middle + 1 :])
+        else:
+            file.write_bytes(b"")
+    edit_article_body(root)
+    out = tmp_path / "out"
+    build(root, out)
+    _compare(_tree(out), _cold(root, tmp_path / "cold"))
