@@ -77,6 +77,8 @@ REPORT_EVENT = re.compile(r"^(?P<key>event:[ \t]*)(?P<q>[\"']?)(?P<value>[^\"'\s
 EVENT_TITLE = re.compile(
     r"^(?P<key>[ \t]*(?:-[ \t]+)?title:[ \t]*)(?P<q>[\"']?)(?P<value>.*?)(?P=q)[ \t]*$", re.M
 )
+EVENT_DATES = re.compile(r"^(?P<key>[ \t]*(?:-[ \t]+)?dates:)(?P<value>[^\n]*)$", re.M)
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 HIGHLIGHTS = re.compile(r"^highlights:[^\n]*\n(?:[ \t]+-[^\n]*\n)*", re.M)
 SCHEDULE_KEEP = 4
 ISSUE_NUMBER = re.compile(r"^number:.*$", re.M)
@@ -178,6 +180,21 @@ def suffix_report_event(text: str, suffix: str) -> tuple[str, list[str]]:
     return front + text[match.end() :], ids
 
 
+def years_back(number: int, last_number: int) -> int:
+    """How many years (negative) the events of copy ``number`` move: a year for each
+    copy of the same sample issue, so that no two copies of one event start on the
+    same day (which no archive has, and which makes each copy a lookalike of the
+    others: hundreds of warnings, and `check` comparing every pair of titles)."""
+    return -((last_number - number) // len(SAMPLE_ISSUES))
+
+
+def shift_years(text: str, years: int) -> str:
+    """Move every ``dates:`` line of a schedule or report front matter by ``years``."""
+    return EVENT_DATES.sub(
+        lambda m: m["key"] + YEAR.sub(lambda y: str(int(y[0]) + years), m["value"]), text
+    )
+
+
 def trim_to_reference(dest: Path, number: int) -> None:
     """Cut a copied issue to performance.md's reference shape: for 200 issues about 330
     articles and reports and about 1,000 events (one article, a report in 13 issues of
@@ -208,13 +225,17 @@ def copy_issue(
     schedule = dest / "schedule.yaml"
     if schedule.exists():
         text, ids = suffix_ids(SCHEDULE_ID, schedule.read_text("utf-8"), suffix)
+        text = shift_years(text, years_back(number, last_number))
         schedule.write_text(suffix_titles(text, number), "utf-8")
         stats.event_ids.update(ids)
         stats.schedule_entries = len(re.findall(r"^  - ", text, re.M))
     for report in sorted((dest / "reports").glob("*.md")):
         text, ids = suffix_report_event(report.read_text("utf-8"), suffix)
         front_end = text.index("\n---", 3)
-        report.write_text(suffix_titles(text[:front_end], number) + text[front_end:], "utf-8")
+        front = shift_years(
+            suffix_titles(text[:front_end], number), date.year - LAST_ISSUE_DATE.year
+        )
+        report.write_text(front + text[front_end:], "utf-8")
         stats.event_ids.update(ids)
         stats.reports += 1
     stats.articles = len(list((dest / "articles").glob("*.md")))
