@@ -89,7 +89,7 @@ def _render_some(job: Job, numbers: Sequence[int]) -> list[tuple[dict[str, bytes
     for number in numbers:
         issue = by_number[number]
         fitted = renderer.fit(issue)
-        text = render_text(root, fitted.edition, fitted.budget.shortened)
+        text = render_text(root, fitted.edition, fitted.budget.shortened, html)
         message = render_message(newsletter.settings, issue, text, fitted.html)
         html_path, text_path, message_path = email_files(issue)
         files = {
