@@ -113,6 +113,9 @@ def read_record(root: Path, problems: Problems) -> Record:
         return {}
     try:
         text = _text(file)
+        written = _as_written(text)
+        if written is not None:
+            return written
         data = load_yaml(text, RECORD_PATH)
     except ContentError as error:
         problems.add(error.problem)
@@ -175,6 +178,38 @@ def save_record(root: Path, old: Mapping[str, Published], new: Mapping[str, Publ
             "the next build that can write it publishes the same sequences"
         ) from None
     return True
+
+
+_WRITTEN_ENTRY = re.compile(
+    r'(?:"(?P<quoted>[^"\n]*)"|(?P<plain>[^\s"#:][^\n:]*)):\n'
+    r"  sequence: (?P<sequence>\d+)\n"
+    r"  last_modified: (?P<stamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)\n"
+    r'  fingerprint: "(?P<fingerprint>[0-9a-f]{16})"\n'
+)
+
+
+def _as_written(text: str) -> Record | None:
+    """The record of a file just as `render_record` writes it, read without a YAML
+    parser (a build reads it every time); None for any other text, which the YAML
+    reader then reads, reporting what is wrong with its line."""
+    if not text.startswith(_HEADER):
+        return None
+    record: Record = {}
+    position = len(_HEADER)
+    for match in _WRITTEN_ENTRY.finditer(text, position):
+        event_id = match["quoted"] if match["quoted"] is not None else match["plain"]
+        if match.start() != position or not SLUG.match(event_id):
+            return None
+        try:
+            stamp = datetime.fromisoformat(match["stamp"])
+        except ValueError:
+            return None
+        record[event_id] = Published(int(match["sequence"]), stamp, match["fingerprint"])
+        position = match.end()
+    # Written back, the same bytes: no duplicate id, no key quoted another way.
+    if position != len(text) or render_record(record) != text.encode("utf-8"):
+        return None
+    return record
 
 
 def _text(file: Path) -> str:
