@@ -26,7 +26,6 @@ from newsletter.layout import RECORD_PATH
 from newsletter.model import Event
 from newsletter.reading.yamlfile import YamlMap, load_yaml
 from newsletter.slugs import SLUG
-from newsletter.writer import atomic_write
 
 _FINGERPRINT = re.compile(r"^[0-9a-f]{16}$")
 _KEYS = ("sequence", "last_modified", "fingerprint")
@@ -168,6 +167,8 @@ def save_record(root: Path, old: Mapping[str, Published], new: Mapping[str, Publ
     """
     if dict(new) == dict(old):
         return False
+    from newsletter.writer import atomic_write  # build only: `check` never writes the record
+
     file = root / RECORD_PATH
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
