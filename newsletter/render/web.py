@@ -61,6 +61,8 @@ class _Pages:
         self.links = Links.of(newsletter)
         self.events = {e.id: e for e in newsletter.events}
         self.issues = sorted(newsletter.issues, key=lambda i: i.number, reverse=True)
+        self.oldest_first = self.issues[::-1]  # sorted once, not for every issue's page
+        self.positions = {issue.number: n for n, issue in enumerate(self.oldest_first)}
 
     def render(self, template: str, path: str, **context: Any) -> bytes:
         depth = path.count("/")
@@ -123,8 +125,8 @@ class _Pages:
         )
 
     def _neighbours(self, issue: Issue) -> tuple[Issue | None, Issue | None]:
-        ordered = sorted(self.newsletter.issues, key=lambda i: i.number)
-        index = ordered.index(issue)
+        ordered = self.oldest_first
+        index = self.positions[issue.number]
         older = ordered[index - 1] if index > 0 else None
         newer = ordered[index + 1] if index + 1 < len(ordered) else None
         return older, newer
