@@ -30,6 +30,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -114,6 +115,8 @@ class Measurement:
     """For a build: the command line that builds into the given output folder (default:
     `argv` and ``--out FOLDER``)."""
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    """CPU seconds of each timed run, the process's and its workers' (user + system)."""
     last_output: tuple[int, int] | None = None
     """For a build: (files, bytes) written by the last run."""
 
@@ -329,11 +332,16 @@ def run_measurement(measurement: Measurement, record: bool) -> None:
         else:
             argv += ["--out", str(out)]
     try:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         seconds, result = run(argv, measurement.cwd)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if result.returncode != 0:
             raise BenchError(describe_failure(argv, measurement.cwd, result))
         if record:
             measurement.times.append(seconds)
+            measurement.cpu.append(
+                after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+            )
             if out is not None:
                 measurement.last_output = folder_size(out)
     finally:
@@ -475,8 +483,13 @@ def print_side_by_side(
     one's scaling from the smaller archive to the larger, and the files each wrote."""
     small, large = sizes
     print()
-    print("Side by side, the same content, cold processes (median seconds):")
-    header = f"{'':<22}  {small:>6} issues  {large:>6} issues  {'scaling':>8}  files ({small})"
+    print("Side by side, the same content, cold processes (median wall-clock seconds, and")
+    print("the median CPU seconds of each build, its workers' included, which a busy")
+    print("machine changes less):")
+    header = (
+        f"{'':<22}  {small:>6} issues  {large:>6} issues  {'scaling':>8}  "
+        f"{'CPU ' + str(small):>9}  {'CPU ' + str(large):>9}  files ({small})"
+    )
     print(header)
     lines: list[tuple[str, Measurement | None, Measurement | None]] = [
         (
@@ -503,13 +516,16 @@ def print_side_by_side(
         files = f"{one.last_output[0]:,}" if one.last_output else "?"
         print(
             f"{label:<22}  {one.median:>11.2f} s  {two.median:>11.2f} s  "
-            f"{two.median / one.median:>7.2f}x  {files}"
+            f"{two.median / one.median:>7.2f}x  {statistics.median(one.cpu):>7.2f} s  "
+            f"{statistics.median(two.cpu):>7.2f} s  {files}"
         )
     ours = measurements[f"newsletter build ({small} issues)"]
     for peer in found:
         theirs = measurements.get(peer_name(peer.name, small))
         if theirs is not None:
-            print(f"ours / {peer.name} ({small} issues): {ours.median / theirs.median:.2f}x")
+            wall = ours.median / theirs.median
+            cpu = statistics.median(ours.cpu) / statistics.median(theirs.cpu)
+            print(f"ours / {peer.name} ({small} issues): {wall:.2f}x wall clock, {cpu:.2f}x CPU")
 
 
 def print_stages(figures: dict[str, Any]) -> None:
