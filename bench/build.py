@@ -332,6 +332,10 @@ def run_measurement(measurement: Measurement, record: bool) -> None:
         else:
             argv += ["--out", str(out)]
     try:
+        # What the previous command wrote and removed (tens of MB for a large build)
+        # goes to the disk now, not while this one writes: the kernel would throttle
+        # whichever command writes next.
+        os.sync()
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         seconds, result = run(argv, measurement.cwd)
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -553,6 +557,7 @@ def run_stages(root: Path, outs: Path) -> dict[str, Any] | None:
     argv = [sys.executable, str(Path(__file__).with_name("stages.py")), "--json", str(figures)]
     argv += ["--", "--root", str(root), "build", "--out", str(out)]
     try:
+        os.sync()  # as before every timed run (run_measurement)
         _seconds, result = run(argv, root)
         if result.returncode != 0:
             print("bench/stages.py failed: " + describe_failure(argv, root, result))
