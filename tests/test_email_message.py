@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
-from datetime import datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
@@ -204,3 +204,42 @@ def test_fixed_headers_are_what_email_writes(
         boundary = data.split(b"\r\n\r\n--", 1)[1].split(b"\r\n", 1)[0].decode("ascii")
         assert data.split(b"\r\n\r\n", 1)[0] + b"\r\n" == _reference_head(settings, issue, boundary)
         assert read(data).defects == []
+
+
+@pytest.mark.parametrize("zone", ["Asia/Bangkok", "Africa/Monrovia", "Europe/Amsterdam", "UTC"])
+@pytest.mark.parametrize(
+    "day", [date(1850, 3, 1), date(1919, 1, 15), date(1937, 7, 1), date(2018, 10, 15)]
+)
+def test_the_date_header_is_what_email_writes_in_any_era(
+    sample: Newsletter, zone: str, day: date
+) -> None:
+    # Before time zones were standard a zone's offset had seconds (Bangkok: +06:42:04),
+    # which `email` cannot read back; such a date goes through `email` as it always did.
+    settings = dataclasses.replace(sample.settings, timezone=zone)
+    issue = sample.issue(62)
+    assert issue is not None
+    issue = dataclasses.replace(issue, date=day)
+    data = render_message(settings, issue, "text\n", "<p>html</p>\n")
+    boundary = data.split(b"\r\n\r\n--", 1)[1].split(b"\r\n", 1)[0].decode("ascii")
+    assert data.split(b"\r\n\r\n", 1)[0] + b"\r\n" == _reference_head(settings, issue, boundary)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://news.example.org/",
+        "https://localhost/",
+        "https://-odd-.example/",
+        "https://xn--bcher-kva.example/",
+        "https://a.very.long.host.name.that.goes.on.and.on.for.a.while.example.org/",
+        "https://127.0.0.1:8443/",
+    ],
+)
+def test_the_message_id_is_what_email_writes_for_any_host(
+    sample: Newsletter, base_url: str
+) -> None:
+    settings = dataclasses.replace(sample.settings, base_url=base_url)
+    for issue in sample.issues:
+        data = render_message(settings, issue, "text\n", "<p>html</p>\n")
+        boundary = data.split(b"\r\n\r\n--", 1)[1].split(b"\r\n", 1)[0].decode("ascii")
+        assert data.split(b"\r\n\r\n", 1)[0] + b"\r\n" == _reference_head(settings, issue, boundary)

@@ -33,8 +33,15 @@ from newsletter.render.email.flowed import FLOWED_PARAMS
 # written byte for byte: `_head` never lets `email` parse and fold them again.
 POLICY = email.policy.SMTP
 _NOT_ATOM = re.compile(r"[^A-Za-z0-9.-]+")
-_PLAIN = re.compile(r"[!-~]+(?: [!-~]+)*")  # printable ASCII words, one space between
 _FOLD_AT = 78  # POLICY.max_line_length
+# Values `email` writes back as they are (`_header`): free text of printable ASCII words
+# one space apart; a date as `format_datetime` writes it with an offset of whole minutes
+# (a zone's local mean time, such as Bangkok's +06:42:04 before 1920, is not one); a
+# Message-ID of dot-atoms.
+_UNSTRUCTURED = re.compile(r"(?!.*=\?)[!-~]+(?: [!-~]+)*")
+_DATE = re.compile(r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} [1-9]\d{3} \d\d:\d\d:\d\d [+-]\d{4}")
+_ATOMS = r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+_MESSAGE_ID = re.compile(rf"<{_ATOMS}@{_ATOMS}>")
 
 
 def sender(settings: Settings) -> str:
@@ -56,16 +63,18 @@ def render_message(settings: Settings, issue: Issue, text: str, html: str) -> by
     """The .eml of an issue from its email.txt and email.html."""
     boundary = f"=_newsletter_{issue.number:03d}_{_digest(text, html)}"
     zone = ZoneInfo(settings.timezone)
+    date = format_datetime(datetime.combine(issue.date, time(0, 0), tzinfo=zone))
     fixed = _fixed_headers(settings)
     head = [
         fixed.top,
         _text_header("Subject", issue.title),
-        _header("Date", format_datetime(datetime.combine(issue.date, time(0, 0), tzinfo=zone))),
-        _header("Message-ID", message_id(settings, issue)),
+        _header("Date", date, _DATE),
+        _header("Message-ID", message_id(settings, issue), _MESSAGE_ID),
         fixed.lists,
     ]
     if settings.email.feedback_id:
-        head.append(_header("Feedback-ID", f"{issue.number:03d}:{settings.email.feedback_id}"))
+        feedback = f"{issue.number:03d}:{settings.email.feedback_id}"
+        head.append(_header("Feedback-ID", feedback, _UNSTRUCTURED))
     head += [b"MIME-Version: 1.0\r\n", _content_type(boundary)]
     # The parts are put together here rather than by `email.generator`, which encodes
     # quoted-printable in Python, five times slower than binascii for the same bytes.
@@ -104,13 +113,13 @@ def _fixed_headers(settings: Settings) -> _FixedHeaders:
     return _FixedHeaders(_head(top), _head(lists))
 
 
-def _header(name: str, value: str) -> bytes:
-    """`name: value` as `email` folds it. A value of printable ASCII that fits on one line
-    and holds no encoded-word (`=?`) is written as it is, which is what `email` writes
-    for it (tests/test_email_message.py holds the two to each other); any other value
-    goes through `email`."""
+def _header(name: str, value: str, plain: re.Pattern[str] | None = None) -> bytes:
+    """`name: value` as `email` parses and folds it. A value that fits on one line and
+    matches `plain` (one of the patterns above) is written as it is, which is what
+    `email` writes for it (tests/test_email_message.py holds the two to each other);
+    any other value goes through `email`."""
     line = f"{name}: {value}"
-    if len(line) <= _FOLD_AT and _PLAIN.fullmatch(value) and "=?" not in value:
+    if plain is not None and len(line) <= _FOLD_AT and plain.fullmatch(value):
         return line.encode("ascii") + b"\r\n"
     message = EmailMessage(policy=POLICY)
     message[name] = value
@@ -122,7 +131,7 @@ def _text_header(name: str, text: str) -> bytes:
     words = text.split()
     plain = " ".join(words)
     if plain.isascii() and all(len(word) < 60 for word in words):
-        return _header(name, plain)
+        return _header(name, plain, _UNSTRUCTURED)
     message = EmailMessage(policy=POLICY)
     _set_text(message, name, text)
     return _head(message)
