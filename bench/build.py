@@ -1,34 +1,43 @@
-"""Benchmark start-up, ``check`` and full ``build`` of the newsletter tool.
+"""Benchmark start-up, ``check`` and full ``build`` of the newsletter tool, side by side
+with Pelican and Hugo building the same content.
 
 Run from anywhere (``./run bench`` runs it with the project's virtualenv)::
 
-    python bench/build.py [--issues 200 400] [--repeat 5] [--work DIR] [--incremental]
+    python bench/build.py [--issues 200 400] [--repeat 3] [--work DIR] [--no-peers]
+                          [--incremental]
 
 The script generates two large newsletter archives from the sample in the repository
 root (issues 061 and 062 copied alternately, with unique event ids and quarterly
 dates), checks that the smaller one passes ``newsletter check``, then times every
 command as a separate cold process and prints the figures next to the targets of the
-performance spec (``performance.md``). With ``--incremental`` it times instead builds
-that find the previous build's cache (cold, nothing changed, one article edited), checks
-that the last one's output is byte for byte a cold build's, times ``serve``'s
-edit-to-reload on the archives and the sample, and prints each stage's share of a build
-(``newsletter.stages``), so that the next regression shows where it is. It reports; it is
-not a test: it exits 0 whatever the figures are, and 1 only when it cannot measure (a
-generated archive that does not pass ``check``, or a command that fails).
+performance spec (``performance.md``). The same archives are written as a Pelican
+project and a Hugo site (``peers.py``), whose cold builds are timed in the same rounds,
+and one more build of the smaller archive runs with a timer around each stage
+(``stages.py``).
+With ``--incremental`` it times instead builds that find the previous build's cache
+(cold, nothing changed, one article edited), checks that the last one's output is byte
+for byte a cold build's, times ``serve``'s edit-to-reload on the archives and the sample,
+and prints each stage's share of a build (``newsletter.stages``), so that the next
+regression shows where it is. It reports; it is not a test: it exits 0 whatever the
+figures are, and 1 only when it cannot measure (a generated archive that does not pass
+``check``, or a command that fails).
 
-Standard library only, so that it runs in any environment where ``newsletter`` is
-installed.
+Standard library only (and newsletter itself), so that it runs in any environment where
+``newsletter`` is installed; Pelican and Hugo are measured when they are installed, and
+named as missing otherwise.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import http.client
 import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -37,9 +46,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+sys.path.append(str(Path(__file__).resolve().parent))  # peers.py, however this file is loaded
+import peers
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 """The repository root, which is itself the sample newsletter folder."""
@@ -58,11 +71,9 @@ TARGET_CHECK_OVER_HELP = 2.0
 TARGET_BUILD_SMALL_S = 10.0
 """Ceiling for the full build of the smaller (200-issue) archive, in seconds."""
 
-PELICAN_REFERENCE_S = 2.1
-"""Pelican 4.12, web pages and two feeds of the 200-issue archive (performance.md)."""
-
-HUGO_REFERENCE_S = 0.5
-"""Hugo 0.111, the same content, two cores (performance.md)."""
+TARGET_OVER_PELICAN = 0.6
+"""Our cold build of the smaller archive may take at most this share of Pelican's
+web-only build of the same content, measured in the same run."""
 
 TARGET_SCALING_PER_DOUBLING = 2.2
 """Build time of twice the issues may be at most this many times the smaller build's."""
@@ -77,6 +88,8 @@ REPORT_EVENT = re.compile(r"^(?P<key>event:[ \t]*)(?P<q>[\"']?)(?P<value>[^\"'\s
 EVENT_TITLE = re.compile(
     r"^(?P<key>[ \t]*(?:-[ \t]+)?title:[ \t]*)(?P<q>[\"']?)(?P<value>.*?)(?P=q)[ \t]*$", re.M
 )
+EVENT_DATES = re.compile(r"^(?P<key>[ \t]*(?:-[ \t]+)?dates:)(?P<value>[^\n]*)$", re.M)
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 HIGHLIGHTS = re.compile(r"^highlights:[^\n]*\n(?:[ \t]+-[^\n]*\n)*", re.M)
 SCHEDULE_KEEP = 4
 ISSUE_NUMBER = re.compile(r"^number:.*$", re.M)
@@ -108,7 +121,12 @@ class Measurement:
     cwd: Path
     out_parent: Path | None = None
     """For a build: a fresh empty output folder is made under it for every run."""
+    out_argv: Callable[[Path], list[str]] | None = None
+    """For a build: the command line that builds into the given output folder (default:
+    `argv` and ``--out FOLDER``)."""
     times: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    """CPU seconds of each timed run, the process's and its workers' (user + system)."""
     last_output: tuple[int, int] | None = None
     """For a build: (files, bytes) written by the last run."""
 
@@ -175,6 +193,21 @@ def suffix_report_event(text: str, suffix: str) -> tuple[str, list[str]]:
     return front + text[match.end() :], ids
 
 
+def years_back(number: int, last_number: int) -> int:
+    """How many years (negative) the events of copy ``number`` move: a year for each
+    copy of the same sample issue, so that no two copies of one event start on the
+    same day (which no archive has, and which makes each copy a lookalike of the
+    others: hundreds of warnings, and `check` comparing every pair of titles)."""
+    return -((last_number - number) // len(SAMPLE_ISSUES))
+
+
+def shift_years(text: str, years: int) -> str:
+    """Move every ``dates:`` line of a schedule or report front matter by ``years``."""
+    return EVENT_DATES.sub(
+        lambda m: m["key"] + YEAR.sub(lambda y: str(int(y[0]) + years), m["value"]), text
+    )
+
+
 def trim_to_reference(dest: Path, number: int) -> None:
     """Cut a copied issue to performance.md's reference shape: for 200 issues about 330
     articles and reports and about 1,000 events (one article, a report in 13 issues of
@@ -205,13 +238,17 @@ def copy_issue(
     schedule = dest / "schedule.yaml"
     if schedule.exists():
         text, ids = suffix_ids(SCHEDULE_ID, schedule.read_text("utf-8"), suffix)
+        text = shift_years(text, years_back(number, last_number))
         schedule.write_text(suffix_titles(text, number), "utf-8")
         stats.event_ids.update(ids)
         stats.schedule_entries = len(re.findall(r"^  - ", text, re.M))
     for report in sorted((dest / "reports").glob("*.md")):
         text, ids = suffix_report_event(report.read_text("utf-8"), suffix)
         front_end = text.index("\n---", 3)
-        report.write_text(suffix_titles(text[:front_end], number) + text[front_end:], "utf-8")
+        front = shift_years(
+            suffix_titles(text[:front_end], number), date.year - LAST_ISSUE_DATE.year
+        )
+        report.write_text(front + text[front_end:], "utf-8")
         stats.event_ids.update(ids)
         stats.reports += 1
     stats.articles = len(list((dest / "articles").glob("*.md")))
@@ -300,13 +337,25 @@ def run_measurement(measurement: Measurement, record: bool) -> None:
     out: Path | None = None
     if measurement.out_parent is not None:
         out = Path(tempfile.mkdtemp(prefix="out-", dir=measurement.out_parent))
-        argv += ["--out", str(out)]
+        if measurement.out_argv is not None:
+            argv = measurement.out_argv(out)
+        else:
+            argv += ["--out", str(out)]
     try:
+        # What the previous command wrote and removed (tens of MB for a large build)
+        # goes to the disk now, not while this one writes: the kernel would throttle
+        # whichever command writes next.
+        os.sync()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         seconds, result = run(argv, measurement.cwd)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
         if result.returncode != 0:
             raise BenchError(describe_failure(argv, measurement.cwd, result))
         if record:
             measurement.times.append(seconds)
+            measurement.cpu.append(
+                after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+            )
             if out is not None:
                 measurement.last_output = folder_size(out)
     finally:
@@ -385,19 +434,26 @@ def print_report(
             f"<= {TARGET_BUILD_SMALL_S:.0f} s",
             verdict(build_small.median <= TARGET_BUILD_SMALL_S),
         ),
-        (
-            f"build({small}) / Pelican web-only",
-            f"{build_small.median / PELICAN_REFERENCE_S:.2f}x",
-            f"Pelican {PELICAN_REFERENCE_S} s",
-            f"(reference; Hugo {HUGO_REFERENCE_S} s)",
-        ),
+    ]
+    pelican = measurements.get(peer_name("Pelican", small))
+    if pelican is not None:
+        ratio = build_small.median / pelican.median
+        rows.append(
+            (
+                f"build({small}) / Pelican({small})",
+                f"{ratio:.2f}x",
+                f"<= {TARGET_OVER_PELICAN:.1f}x",
+                verdict(ratio <= TARGET_OVER_PELICAN),
+            )
+        )
+    rows.append(
         (
             f"build({large}) / build({small})",
             f"{scaling:.2f}x",
             f"<= {scaling_target:.1f}x",
             verdict(scaling <= scaling_target),
-        ),
-    ]
+        )
+    )
     for count, measurement in ((small, build_small), (large, build_large)):
         if measurement.last_output is not None:
             files, size = measurement.last_output
@@ -644,6 +700,120 @@ def measure_incremental(work: Path, sizes: tuple[int, int], repeat: int, full: b
     print_incremental(all_figures, sample_reload)
 
 
+def peer_name(peer: str, count: int) -> str:
+    """The name of a peer's build in the table of measurements."""
+    return f"{peer} build ({count} issues)"
+
+
+def peer_measurements(
+    work: Path, roots: dict[int, Path], outs: Path, found: Sequence[peers.Peer]
+) -> list[Measurement]:
+    """The cold builds of the peers that are installed, each archive written as their site."""
+    runnable = {peer.name for peer in found if peer.missing is None}
+    argv_of = {"Pelican": peers.pelican_argv, "Hugo": peers.hugo_argv}
+    result = []
+    for count, root in roots.items():
+        if not runnable:
+            break
+        print(f"Writing the {count}-issue archive as a Pelican and a Hugo site ...", flush=True)
+        for name, site in peers.write_peer_sites(root, work / f"peers-{count}"):
+            if name in runnable:
+                build_into = functools.partial(argv_of[name], site)
+                result.append(
+                    Measurement(peer_name(name, count), [], site, outs, out_argv=build_into)
+                )
+    return result
+
+
+def print_side_by_side(
+    measurements: dict[str, Measurement], sizes: tuple[int, int], found: Sequence[peers.Peer]
+) -> None:
+    """Our cold build next to Pelican's and Hugo's of the same archives: medians, each
+    one's scaling from the smaller archive to the larger, and the files each wrote."""
+    small, large = sizes
+    print()
+    print("Side by side, the same content, cold processes (median wall-clock seconds, and")
+    print("the median CPU seconds of each build, its workers' included, which a busy")
+    print("machine changes less):")
+    header = (
+        f"{'':<22}  {small:>6} issues  {large:>6} issues  {'scaling':>8}  "
+        f"{'CPU ' + str(small):>9}  {'CPU ' + str(large):>9}  files ({small})"
+    )
+    print(header)
+    lines: list[tuple[str, Measurement | None, Measurement | None]] = [
+        (
+            "newsletter (full)",
+            measurements[f"newsletter build ({small} issues)"],
+            measurements[f"newsletter build ({large} issues)"],
+        )
+    ]
+    for peer in found:
+        label = f"{peer.name} {peer.version}".strip() + (" web" if peer.name == "Pelican" else "")
+        if peer.missing is not None:
+            print(f"{label:<22}  {peer.name} {peer.missing}")
+            continue
+        lines.append(
+            (
+                label,
+                measurements.get(peer_name(peer.name, small)),
+                measurements.get(peer_name(peer.name, large)),
+            )
+        )
+    for label, one, two in lines:
+        if one is None or two is None:
+            continue
+        files = f"{one.last_output[0]:,}" if one.last_output else "?"
+        print(
+            f"{label:<22}  {one.median:>11.2f} s  {two.median:>11.2f} s  "
+            f"{two.median / one.median:>7.2f}x  {statistics.median(one.cpu):>7.2f} s  "
+            f"{statistics.median(two.cpu):>7.2f} s  {files}"
+        )
+    ours = measurements[f"newsletter build ({small} issues)"]
+    for peer in found:
+        theirs = measurements.get(peer_name(peer.name, small))
+        if theirs is not None:
+            wall = ours.median / theirs.median
+            cpu = statistics.median(ours.cpu) / statistics.median(theirs.cpu)
+            print(f"ours / {peer.name} ({small} issues): {wall:.2f}x wall clock, {cpu:.2f}x CPU")
+
+
+def print_stages(figures: dict[str, Any]) -> None:
+    """The share of each stage in one build of the smaller archive (bench/stages.py)."""
+    wall = float(figures["wall"])
+    print()
+    print(
+        f"Where one build of the smaller archive goes (bench/stages.py): {wall:.2f} s wall, "
+        f"{float(figures['cpu']):.2f} s CPU with the workers'"
+    )
+    rows = [("imports (before build)", float(figures["imports"]), "")]
+    for stage, value in figures["stages"].items():
+        rows.append((stage, float(value["seconds"]), f"({value['calls']} calls)"))
+    for stage, seconds, calls in rows:
+        print(f"  {stage:<50}  {seconds:>6.2f} s  {seconds / wall:>4.0%}  {calls}".rstrip())
+    print("  (the email parts run in the workers: their sum is CPU across the cores, not wall)")
+    for missing in figures.get("missing", []):
+        print(f"  not timed (not found in this version): {missing}")
+
+
+def run_stages(root: Path, outs: Path) -> dict[str, Any] | None:
+    """One build of `root` with every stage timed, as a cold process; None if it fails."""
+    out = Path(tempfile.mkdtemp(prefix="stages-", dir=outs))
+    figures = out.parent / f"{out.name}.json"
+    argv = [sys.executable, str(Path(__file__).with_name("stages.py")), "--json", str(figures)]
+    argv += ["--", "--root", str(root), "build", "--out", str(out)]
+    try:
+        os.sync()  # as before every timed run (run_measurement)
+        _seconds, result = run(argv, root)
+        if result.returncode != 0:
+            print("bench/stages.py failed: " + describe_failure(argv, root, result))
+            return None
+        loaded: dict[str, Any] = json.loads(figures.read_text("utf-8"))
+        return loaded
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+        figures.unlink(missing_ok=True)
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -655,7 +825,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar=("SMALL", "LARGE"),
         help="sizes of the two generated archives (default: 200 400)",
     )
-    parser.add_argument("--repeat", type=int, default=5, help="timed runs per command (default 5)")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per command (default 3)")
+    parser.add_argument(
+        "--no-peers",
+        action="store_true",
+        help="do not build the archives with Pelican and Hugo (ours only)",
+    )
     parser.add_argument(
         "--full",
         action="store_true",
@@ -683,7 +858,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def measure(work: Path, sizes: tuple[int, int], repeat: int, full: bool = False) -> None:
+def measure(
+    work: Path, sizes: tuple[int, int], repeat: int, full: bool = False, with_peers: bool = True
+) -> None:
     """Generate the archives in ``work``, verify them, time every command, print the report."""
     exe = newsletter_executable()
     small = sizes[0]
@@ -714,26 +891,41 @@ def measure(work: Path, sizes: tuple[int, int], repeat: int, full: bool = False)
                 f"newsletter build ({count} issues)", [str(exe), "build"], roots[count], outs
             )
         )
+    found = [peers.pelican_peer(), peers.hugo_peer()] if with_peers else []
+    measurements += peer_measurements(work, roots, outs, found)
     for round_ in range(repeat + 1):
         label = "warm-up" if round_ == 0 else f"{round_}/{repeat}"
         print(f"Round {label} ...", flush=True)
         for measurement in measurements:
             run_measurement(measurement, record=round_ > 0)
-    print_report({m.name: m for m in measurements}, sizes, archives, repeat)
+    print(f"Timing the stages of one build of the {small}-issue archive ...", flush=True)
+    stages = run_stages(roots[small], outs)
+    by_name = {m.name: m for m in measurements}
+    print_report(by_name, sizes, archives, repeat)
+    print_side_by_side(by_name, sizes, found)
+    if stages is not None:
+        print_stages(stages)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: 0 once the figures are printed, 1 if they could not be measured."""
     args = parse_args(argv)
     sizes: tuple[int, int] = (args.issues[0], args.issues[1])
-    how = measure_incremental if args.incremental else measure
+    peers = not args.no_peers
+
+    def how(work: Path) -> None:
+        if args.incremental:
+            measure_incremental(work, sizes, args.repeat, args.full)
+        else:
+            measure(work, sizes, args.repeat, args.full, peers)
+
     try:
         if args.work is not None:
             args.work.mkdir(parents=True, exist_ok=True)
-            how(args.work.resolve(), sizes, args.repeat, args.full)
+            how(args.work.resolve())
         else:
             with tempfile.TemporaryDirectory(prefix="newsletter-bench-") as tmp:
-                how(Path(tmp), sizes, args.repeat, args.full)
+                how(Path(tmp))
     except BenchError as error:
         print(f"\nbench/build.py: cannot measure: {error}", file=sys.stderr)
         return 1

@@ -5,14 +5,26 @@ from __future__ import annotations
 import dataclasses
 import email
 import email.policy
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from newsletter.model import Newsletter
-from newsletter.render.email.message import render_message
+from newsletter.model import Issue, Newsletter, Settings
+from newsletter.render.email.message import (
+    POLICY,
+    _head,
+    _list_id,
+    _same_address,
+    _set_text,
+    _unsubscribe_urls,
+    message_id,
+    render_message,
+    sender,
+)
 from tests.golden import build_sample
 
 ISSUES = ("061", "062")
@@ -109,3 +121,125 @@ def test_a_line_with_only_a_dot_is_encoded(sample: Newsletter) -> None:
     data = render_message(sample.settings, issue, "before\n.\nafter\n", "<p>x</p>")
     assert b"\r\n.\r\n" not in data  # SMTP would read it as the end of the message
     assert next(p.get_content() for p in read(data).iter_parts()) == "before\r\n.\r\nafter\r\n"
+
+
+def _reference_head(settings: Settings, issue: Issue, boundary: str) -> bytes:
+    """The header block as `email` writes it, header by header (how render_message
+    wrote it before it folded the fixed headers once per build)."""
+    message = EmailMessage(policy=POLICY)
+    message["From"] = sender(settings)
+    if settings.email.reply_to and not _same_address(settings.email.reply_to, sender(settings)):
+        message["Reply-To"] = settings.email.reply_to
+    _set_text(message, "Subject", issue.title)
+    zone = ZoneInfo(settings.timezone)
+    message["Date"] = format_datetime(datetime.combine(issue.date, time(0, 0), tzinfo=zone))
+    message["Message-ID"] = message_id(settings, issue)
+    _set_text(message, "List-Id", settings.title, f"<{_list_id(settings)}>")
+    unsubscribe = _unsubscribe_urls(settings)
+    if unsubscribe:
+        message.set_raw("List-Unsubscribe", ",\r\n ".join(f"<{url}>" for url in unsubscribe))
+        if unsubscribe[0].startswith("https://"):
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if settings.email.feedback_id:
+        message["Feedback-ID"] = f"{issue.number:03d}:{settings.email.feedback_id}"
+    message["MIME-Version"] = "1.0"
+    message["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
+    return _head(message)
+
+
+TITLES = (
+    "ROCB E-Newsletter No.62",
+    "x",
+    'A title (with parentheses), "quotes", back\\slash; semi: colons <angle> [brackets]',
+    "=?utf-8?q?looks_encoded?= but is not",
+    "word " * 14 + "end",  # just under and over the 78 columns, by the number
+    "word " * 15 + "end",
+    "a" * 59 + " " + "b" * 20,
+    "a" * 60,  # a word too long to fold
+    "Bulletin n°62 – Ünïcode für alle",
+    "tab\tand\x0bvertical  spaces",
+    "ctrl\x01char",
+    "日本語のタイトル " * 9,
+)
+
+
+@pytest.mark.parametrize("title", TITLES)
+@pytest.mark.parametrize("number", [1, 62, 999, 1000, 123456])
+def test_the_header_block_is_what_email_writes(sample: Newsletter, title: str, number: int) -> None:
+    issue = sample.issue(62)
+    assert issue is not None
+    issue = dataclasses.replace(issue, title=title, number=number)
+    data = render_message(sample.settings, issue, "text\n", "<p>html</p>\n")
+    boundary = data.split(b"\r\n\r\n--", 1)[1].split(b"\r\n", 1)[0].decode("ascii")
+    head = data.split(b"\r\n\r\n", 1)[0] + b"\r\n"
+    assert head == _reference_head(sample.settings, issue, boundary)
+    assert read(data).defects == []
+
+
+@pytest.mark.parametrize(
+    "email_settings",
+    [
+        {"reply_to": "Replies <replies@example.org>"},
+        {"reply_to": "rocb@example.org"},  # the same address as From: left out
+        {"feedback_id": "campaign:newsletter:rocb"},
+        {"feedback_id": "x" * 80},
+        {"feedback_id": "=?utf-8?q?x?="},
+        {"sender": "Ünïcode Sender <sender@example.org>", "list_id": "a.very.long." * 8},
+        {"unsubscribe_url": None, "unsubscribe_mailto": "leave@example.org"},
+        {"unsubscribe_url": None, "unsubscribe_mailto": None},
+    ],
+)
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Bangkok", "America/St_Johns"])
+def test_fixed_headers_are_what_email_writes(
+    sample: Newsletter, email_settings: dict[str, str | None], zone: str
+) -> None:
+    settings = dataclasses.replace(
+        sample.settings,
+        timezone=zone,
+        title="Ünïcode title of a newsletter " * 3,
+        email=dataclasses.replace(sample.settings.email, **email_settings),  # type: ignore[arg-type]
+    )
+    for issue in sample.issues:
+        data = render_message(settings, issue, "text\n", "<p>html</p>\n")
+        boundary = data.split(b"\r\n\r\n--", 1)[1].split(b"\r\n", 1)[0].decode("ascii")
+        assert data.split(b"\r\n\r\n", 1)[0] + b"\r\n" == _reference_head(settings, issue, boundary)
+        assert read(data).defects == []
+
+
+@pytest.mark.parametrize("zone", ["Asia/Bangkok", "Africa/Monrovia", "Europe/Amsterdam", "UTC"])
+@pytest.mark.parametrize(
+    "day", [date(1850, 3, 1), date(1919, 1, 15), date(1937, 7, 1), date(2018, 10, 15)]
+)
+def test_the_date_header_is_what_email_writes_in_any_era(
+    sample: Newsletter, zone: str, day: date
+) -> None:
+    # Before time zones were standard a zone's offset had seconds (Bangkok: +06:42:04),
+    # which `email` cannot read back; such a date goes through `email` as it always did.
+    settings = dataclasses.replace(sample.settings, timezone=zone)
+    issue = sample.issue(62)
+    assert issue is not None
+    issue = dataclasses.replace(issue, date=day)
+    data = render_message(settings, issue, "text\n", "<p>html</p>\n")
+    boundary = data.split(b"\r\n\r\n--", 1)[1].split(b"\r\n", 1)[0].decode("ascii")
+    assert data.split(b"\r\n\r\n", 1)[0] + b"\r\n" == _reference_head(settings, issue, boundary)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "https://news.example.org/",
+        "https://localhost/",
+        "https://-odd-.example/",
+        "https://xn--bcher-kva.example/",
+        "https://a.very.long.host.name.that.goes.on.and.on.for.a.while.example.org/",
+        "https://127.0.0.1:8443/",
+    ],
+)
+def test_the_message_id_is_what_email_writes_for_any_host(
+    sample: Newsletter, base_url: str
+) -> None:
+    settings = dataclasses.replace(sample.settings, base_url=base_url)
+    for issue in sample.issues:
+        data = render_message(settings, issue, "text\n", "<p>html</p>\n")
+        boundary = data.split(b"\r\n\r\n--", 1)[1].split(b"\r\n", 1)[0].decode("ascii")
+        assert data.split(b"\r\n\r\n", 1)[0] + b"\r\n" == _reference_head(settings, issue, boundary)

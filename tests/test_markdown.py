@@ -4,9 +4,12 @@ first use."""
 
 from __future__ import annotations
 
+import pytest
+
 from newsletter.model import Body
 from newsletter.render import markdown
-from newsletter.render.markdown import BodyHtml, render_bodies
+from newsletter.render.email.markdowntext import MarkdownText, References
+from newsletter.render.markdown import BodyHtml, parse_markdown, render_bodies
 
 
 def test_a_body_is_rendered_once() -> None:
@@ -43,10 +46,15 @@ def test_at_shifts_headings_so_the_highest_is_top() -> None:
     assert html.at(Body("### Three\n"), "", top=2) == "<h2>Three</h2>\n"
 
 
-def test_rendered_ahead_on_every_core_is_the_same_html() -> None:
+@pytest.mark.parametrize("pool", [True, False])
+def test_rendered_ahead_on_every_core_is_the_same_html(
+    pool: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
     bodies = [Body(f"# Item {n}\n\nText *{n}* [link](page-{n}/)\n") for n in range(150)]
     bodies.append(bodies[0])  # a repeated body is rendered once
-    assert len(bodies) > markdown._PARALLEL_FROM  # the worker pool's path
+    assert len(bodies) > markdown._PARALLEL_FROM
+    # The worker pool's path on any machine of two cores or more, or this process's.
+    monkeypatch.setattr(markdown, "_PARALLEL_CORES", 2 if pool else 1_000)
     ahead = render_bodies(bodies)
     one_by_one = BodyHtml()
     for body in bodies:
@@ -66,3 +74,29 @@ def test_the_allowlists_are_nh3s_defaults_with_our_changes() -> None:
     assert {k: v for k, v in ATTRIBUTES.items() if k not in ours} == {
         k: set(v) for k, v in nh3.ALLOWED_ATTRIBUTES.items() if k not in ours
     }
+
+
+BODIES = (
+    '# Title\n\n![A *chart*](images/c.png "t") and ![](images/d.png)\n\n[link](../002/)\n',
+    "- one\n- two\n  - ![nested image](n.png)\n\n1. first\n\n"
+    "| A | B |\n|---|---|\n| 1 | ![x](y) |\n",
+    '> quoted ![q](q.png)\n\n```\ncode\n```\n\n<div>raw <img src="r.png" alt="r"></div>\n',
+)
+
+
+def _text(markdown_text: str, html: BodyHtml | None) -> list[str]:
+    references = References()
+    parse = html.tokens if html is not None else parse_markdown
+    converter = MarkdownText(references, "https://x.example/issues/001/", parse)
+    return [*converter.text(markdown_text, "https://x.example/issues/001/p/"), *references.flush()]
+
+
+@pytest.mark.parametrize("text", BODIES)
+def test_a_body_is_parsed_once_for_its_html_and_its_text(text: str) -> None:
+    html = render_bodies([Body(text)])
+    tokens = html.tokens(text)
+    assert html.tokens(text) is tokens  # what the text edition gets: the HTML's own tokens
+    assert "<img" in html[Body(text)] and html[Body(text)] == markdown.render_markdown(text)
+    # Rendering the HTML from them first leaves them as a fresh parse gives them.
+    assert _text(text, html) == _text(text, None)
+    assert _text(text, BodyHtml()) == _text(text, None)  # the text first, the HTML after

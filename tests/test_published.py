@@ -3,6 +3,7 @@ event's history and from what the previous build published."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from newsletter.errors import Problems, UsageError
+from newsletter.events import published as record_module
 from newsletter.events.published import (
     Published,
     content_fingerprint,
@@ -185,3 +187,66 @@ def test_a_record_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> Non
     record = {"workshop-2019": Published(0, midnight(ISSUE_1), "0" * 16)}
     with pytest.raises(UsageError, match=r"calendar/published\.yaml cannot be written"):
         save_record(tmp_path, {}, record)
+
+
+RECORD = {
+    "workshop-2019": Published(2, datetime(2019, 4, 15, 0, 0, 1, tzinfo=UTC), "0123456789abcdef"),
+    "2019-06-27": Published(0, datetime(2019, 1, 15, tzinfo=UTC), "a" * 16),
+    "yes": Published(1, datetime(2019, 4, 15, tzinfo=UTC), "b" * 16),
+    **{f"event-{n:04d}-n{n}": Published(n, datetime(2000 + n % 30, 1 + n % 12, 1, tzinfo=UTC),
+                                         f"{n:016x}") for n in range(300)},
+}  # fmt: skip
+
+
+def _read_with_yaml(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[object, list[str]]:
+    with monkeypatch.context() as patched:
+        patched.setattr(published, "_as_written", lambda text: None)
+        problems = Problems()
+        return read_record(root, problems), [str(p) for p in problems.items]
+
+
+def test_a_record_as_build_writes_it_is_read_without_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert save_record(tmp_path, {}, RECORD)
+    text = (tmp_path / RECORD_PATH).read_text("utf-8")
+    assert record_module._as_written(text) == RECORD  # the quick path is the one taken
+    problems = Problems()
+    assert read_record(tmp_path, problems) == RECORD
+    assert problems.items == []
+    assert _read_with_yaml(tmp_path, monkeypatch) == (RECORD, [])
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda t: (
+            t + "workshop-2019:\n  sequence: 3\n  last_modified: 2019-05-01T00:00:00Z\n"
+            '  fingerprint: "0000000000000000"\n'
+        ),  # an id twice
+        lambda t: (
+            t + "Not An Id:\n  sequence: 0\n  last_modified: 2019-01-01T00:00:00Z\n"
+            '  fingerprint: "0000000000000000"\n'
+        ),
+        lambda t: t.replace("2019-04-15T00:00:01Z", "2019-02-30T00:00:00Z"),
+        lambda t: t.replace("sequence: 2\n", "sequence: -2\n"),
+        lambda t: t.replace('"0123456789abcdef"', '"0123456789ABCDEF"'),
+        lambda t: t.replace("workshop-2019:", '"workshop-2019":'),  # quoted another way
+        lambda t: t.replace('"yes":', '"yes":  # a comment'),
+        lambda t: t + "# a comment at the end\n",
+        lambda t: t.replace("  sequence: 2\n", "  sequence: 2\n  note: hand-made\n"),
+        lambda t: t.replace("  sequence: 2\n", "  sequence: 2\n  sequence: 5\n"),
+        lambda t: t.replace("\n", "\r\n"),
+        lambda t: t.split("\n", 1)[1],  # the header cut
+    ],
+)
+def test_a_record_edited_by_hand_is_read_by_yaml_and_its_problems_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: Callable[[str], str]
+) -> None:
+    assert save_record(tmp_path, {}, RECORD)
+    file = tmp_path / RECORD_PATH
+    file.write_bytes(edit(file.read_text("utf-8")).encode("utf-8"))
+    assert record_module._as_written(file.read_bytes().decode("utf-8")) is None
+    problems = Problems()
+    record = read_record(tmp_path, problems)
+    assert (record, [str(p) for p in problems.items]) == _read_with_yaml(tmp_path, monkeypatch)

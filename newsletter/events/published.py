@@ -28,7 +28,6 @@ from newsletter.layout import RECORD_PATH
 from newsletter.model import Event
 from newsletter.reading.yamlfile import YamlMap, load_yaml
 from newsletter.slugs import SLUG
-from newsletter.writer import atomic_write
 
 _FINGERPRINT = re.compile(r"^[0-9a-f]{16}$")
 _KEYS = ("sequence", "last_modified", "fingerprint", "content")
@@ -154,6 +153,9 @@ def read_record(root: Path, problems: Problems) -> Record:
         return {}
     try:
         text = _text(file)
+        written = _as_written(text)
+        if written is not None:
+            return written
         data = load_yaml(text, RECORD_PATH)
     except ContentError as error:
         problems.add(error.problem)
@@ -208,6 +210,8 @@ def save_record(root: Path, old: Mapping[str, Published], new: Mapping[str, Publ
     """
     if dict(new) == dict(old):
         return False
+    from newsletter.writer import atomic_write  # build only: `check` never writes the record
+
     file = root / RECORD_PATH
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
@@ -218,6 +222,38 @@ def save_record(root: Path, old: Mapping[str, Published], new: Mapping[str, Publ
             "the next build that can write it publishes the same sequences"
         ) from None
     return True
+
+
+_WRITTEN_ENTRY = re.compile(
+    r'(?:"(?P<quoted>[^"\n]*)"|(?P<plain>[^\s"#:][^\n:]*)):\n'
+    r"  sequence: (?P<sequence>\d+)\n"
+    r"  last_modified: (?P<stamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)\n"
+    r'  fingerprint: "(?P<fingerprint>[0-9a-f]{16})"\n'
+)
+
+
+def _as_written(text: str) -> Record | None:
+    """The record of a file just as `render_record` writes it, read without a YAML
+    parser (a build reads it every time); None for any other text, which the YAML
+    reader then reads, reporting what is wrong with its line."""
+    if not text.startswith(_HEADER):
+        return None
+    record: Record = {}
+    position = len(_HEADER)
+    for match in _WRITTEN_ENTRY.finditer(text, position):
+        event_id = match["quoted"] if match["quoted"] is not None else match["plain"]
+        if match.start() != position or not SLUG.match(event_id):
+            return None
+        try:
+            stamp = datetime.fromisoformat(match["stamp"])
+        except ValueError:
+            return None
+        record[event_id] = Published(int(match["sequence"]), stamp, match["fingerprint"])
+        position = match.end()
+    # Written back, the same bytes: no duplicate id, no key quoted another way.
+    if position != len(text) or render_record(record) != text.encode("utf-8"):
+        return None
+    return record
 
 
 def _text(file: Path) -> str:

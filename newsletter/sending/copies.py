@@ -206,8 +206,9 @@ def _render(
         email = replace(settings.email, unsubscribe_url=url.replace("{token}", marker))
         settings = replace(settings, email=email)
         newsletter = replace(newsletter, settings=settings)
-    fitted = EmailRenderer(newsletter, root).fit(issue)
-    text = render_text(root, fitted.edition, fitted.budget.shortened)
+    renderer = EmailRenderer(newsletter, root)
+    fitted = renderer.fit(issue)
+    text = render_text(root, fitted.edition, fitted.budget.shortened, renderer.html)
     message = render_message(settings, issue, text, fitted.html)
     return message, text, fitted.html, fitted.budget
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import binascii
 from dataclasses import dataclass
+from functools import lru_cache
 
 from newsletter.errors import Problems
 from newsletter.layout import folder_of
@@ -14,6 +15,9 @@ from newsletter.model import Issue
 MAX_EMAIL_BYTES = 90_000
 
 
+# The size budget measures an email's HTML as sent, and the message then carries the
+# same HTML: the last few encodings are kept, so the HTML is encoded once.
+@lru_cache(maxsize=4)
 def quoted_printable(content: str) -> bytes:
     """UTF-8 text as quoted-printable lines of at most 76 octets, ending in CRLF: how
     the message carries each part."""

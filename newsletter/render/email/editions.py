@@ -81,7 +81,7 @@ def issue_email(
     from newsletter.render.email.text import render_text
 
     fitted = renderer.fit(issue)
-    text = render_text(root, fitted.edition, fitted.budget.shortened)
+    text = render_text(root, fitted.edition, fitted.budget.shortened, renderer.html)
     message = render_message(renderer.newsletter.settings, issue, text, fitted.html)
     html_path, text_path, message_path = email_files(issue)
     files = {

@@ -36,8 +36,17 @@ def flow(text: str, width: int = WIDTH) -> str:
     """
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        lines += _paragraph_lines(paragraph.rstrip(" "), width)
+        paragraph = paragraph.rstrip(" ")
+        if len(paragraph) <= width and paragraph.isascii() and not _stuffed(paragraph):
+            lines.append(paragraph)  # most lines: short, nothing to break or stuff
+        else:
+            lines += _paragraph_lines(paragraph, width)
     return "\n".join(lines)
+
+
+def _stuffed(line: str) -> bool:
+    """Whether a line needs a space before it (RFC 3676 4.4)."""
+    return line[:1] in (" ", ">") or line.startswith("From ")
 
 
 def display_width(text: str) -> int:
@@ -51,7 +60,7 @@ def _paragraph_lines(paragraph: str, width: int) -> list[str]:
     lines: list[str] = []
     rest = paragraph
     while True:
-        stuffing = " " if rest[:1] in (" ", ">") or rest.startswith("From ") else ""
+        stuffing = " " if _stuffed(rest) else ""
         room = width - len(stuffing)
         fitting = _fitting(rest, room)
         if fitting == len(rest):

@@ -10,11 +10,12 @@ its text only.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html.parser import HTMLParser
 from itertools import zip_longest
 from urllib.parse import urljoin
 
+from markdown_it.token import Token
 from markdown_it.tree import SyntaxTreeNode
 
 from newsletter.render.email.flowed import WIDTH, display_width, flow
@@ -124,17 +125,25 @@ def html_text(html: str) -> str:
 
 
 class MarkdownText:
-    """Converts Markdown bodies of one issue; relative links resolve like the HTML's."""
+    """Converts Markdown bodies of one issue; relative links resolve like the HTML's.
+    `parse` gives a whole body's tokens: `BodyHtml.tokens` hands over those the HTML
+    was rendered from."""
 
-    def __init__(self, references: References, issue_url: str) -> None:
+    def __init__(
+        self,
+        references: References,
+        issue_url: str,
+        parse: Callable[[str], list[Token]] = parse_markdown,
+    ) -> None:
         self.references = references
         self.issue_url = issue_url
         self.page_url = issue_url
+        self.parse = parse
 
     def text(self, markdown: str, page_url: str) -> list[str]:
         """The whole body as lines (blank lines between blocks)."""
         self.page_url = page_url
-        return _join(self._blocks(_tree(markdown).children, WIDTH))
+        return _join(self._blocks(SyntaxTreeNode(self.parse(markdown)).children, WIDTH))
 
     def first_paragraph(self, markdown: str, page_url: str) -> list[str]:
         """The first paragraph that has words, for a teaser.

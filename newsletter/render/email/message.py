@@ -14,11 +14,13 @@ from __future__ import annotations
 import email.policy
 import hashlib
 import re
+from dataclasses import dataclass
 from datetime import datetime, time
 from email.header import Header
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses
+from functools import lru_cache
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
@@ -33,6 +35,15 @@ from newsletter.render.email.flowed import FLOWED_PARAMS
 # written byte for byte: `_head` never lets `email` parse and fold them again.
 POLICY = email.policy.SMTP
 _NOT_ATOM = re.compile(r"[^A-Za-z0-9.-]+")
+_FOLD_AT = 78  # POLICY.max_line_length
+# Values `email` writes back as they are (`_header`): free text of printable ASCII words
+# one space apart; a date as `format_datetime` writes it with an offset of whole minutes
+# (a zone's local mean time, such as Bangkok's +06:42:04 before 1920, is not one); a
+# Message-ID of dot-atoms.
+_UNSTRUCTURED = re.compile(r"(?!.*=\?)[!-~]+(?: [!-~]+)*")
+_DATE = re.compile(r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} [1-9]\d{3} \d\d:\d\d:\d\d [+-]\d{4}")
+_ATOMS = r"[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+_MESSAGE_ID = re.compile(rf"<{_ATOMS}@{_ATOMS}>")
 
 
 def warn_without_sender(settings: Settings, problems: Problems) -> None:
@@ -63,26 +74,21 @@ def message_id(settings: Settings, issue: Issue) -> str:
 
 def render_message(settings: Settings, issue: Issue, text: str, html: str) -> bytes:
     """The .eml of an issue from its email.txt and email.html."""
-    message = EmailMessage(policy=POLICY)
-    message["From"] = sender(settings)
-    if settings.email.reply_to and not _same_address(settings.email.reply_to, sender(settings)):
-        message["Reply-To"] = settings.email.reply_to
-    _set_text(message, "Subject", issue.title)
-    zone = ZoneInfo(settings.timezone)
-    message["Date"] = format_datetime(datetime.combine(issue.date, time(0, 0), tzinfo=zone))
-    message["Message-ID"] = message_id(settings, issue)
-    _set_text(message, "List-Id", settings.title, f"<{_list_id(settings)}>")
-    unsubscribe = _unsubscribe_urls(settings)
-    if unsubscribe:
-        message.set_raw("List-Unsubscribe", ",\r\n ".join(f"<{url}>" for url in unsubscribe))
-        if unsubscribe[0].startswith("https://"):
-            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    if settings.email.feedback_id:
-        message["Feedback-ID"] = f"{issue.number:03d}:{settings.email.feedback_id}"
-    message["MIME-Version"] = "1.0"
     boundary = f"=_newsletter_{issue.number:03d}_{_digest(text, html)}"
-    message["Content-Type"] = f'multipart/alternative; boundary="{boundary}"'
-    head = _head(message)
+    zone = ZoneInfo(settings.timezone)
+    date = format_datetime(datetime.combine(issue.date, time(0, 0), tzinfo=zone))
+    fixed = _fixed_headers(settings)
+    head = [
+        fixed.top,
+        _text_header("Subject", issue.title),
+        _header("Date", date, _DATE),
+        _header("Message-ID", message_id(settings, issue), _MESSAGE_ID),
+        fixed.lists,
+    ]
+    if settings.email.feedback_id:
+        feedback = f"{issue.number:03d}:{settings.email.feedback_id}"
+        head.append(_header("Feedback-ID", feedback, _UNSTRUCTURED))
+    head += [b"MIME-Version: 1.0\r\n", _content_type(boundary)]
     # The parts are put together here rather than by `email.generator`, which encodes
     # quoted-printable in Python, five times slower than binascii for the same bytes.
     delimiter = b"--" + boundary.encode("ascii")
@@ -90,7 +96,72 @@ def render_message(settings: Settings, issue: Issue, text: str, html: str) -> by
         delimiter + b"\r\n" + _part_headers(subtype) + b"\r\n" + quoted_printable(content)
         for content, subtype in ((text, "plain"), (html, "html"))
     ]
-    return head + b"\r\n" + b"\r\n".join(parts) + b"\r\n" + delimiter + b"--\r\n"
+    return b"".join(head) + b"\r\n" + b"\r\n".join(parts) + b"\r\n" + delimiter + b"--\r\n"
+
+
+@dataclass(frozen=True, slots=True)
+class _FixedHeaders:
+    """The headers every issue's message shares, folded once: From and Reply-To (`top`),
+    List-Id, List-Unsubscribe and List-Unsubscribe-Post (`lists`)."""
+
+    top: bytes
+    lists: bytes
+
+
+@lru_cache(maxsize=4)
+def _fixed_headers(settings: Settings) -> _FixedHeaders:
+    # `email.headerregistry` makes a class for every header it parses: a few headers
+    # folded once per build, not once per issue.
+    top = EmailMessage(policy=POLICY)
+    top["From"] = sender(settings)
+    if settings.email.reply_to and not _same_address(settings.email.reply_to, sender(settings)):
+        top["Reply-To"] = settings.email.reply_to
+    lists = EmailMessage(policy=POLICY)
+    _set_text(lists, "List-Id", settings.title, f"<{_list_id(settings)}>")
+    unsubscribe = _unsubscribe_urls(settings)
+    if unsubscribe:
+        lists.set_raw("List-Unsubscribe", ",\r\n ".join(f"<{url}>" for url in unsubscribe))
+        if unsubscribe[0].startswith("https://"):
+            lists["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return _FixedHeaders(_head(top), _head(lists))
+
+
+def _header(name: str, value: str, plain: re.Pattern[str] | None = None) -> bytes:
+    """`name: value` as `email` parses and folds it. A value that fits on one line and
+    matches `plain` (one of the patterns above) is written as it is, which is what
+    `email` writes for it (tests/test_email_message.py holds the two to each other);
+    any other value goes through `email`."""
+    line = f"{name}: {value}"
+    if plain is not None and len(line) <= _FOLD_AT and plain.fullmatch(value):
+        return line.encode("ascii") + b"\r\n"
+    message = EmailMessage(policy=POLICY)
+    message[name] = value
+    return _head(message)
+
+
+def _text_header(name: str, text: str) -> bytes:
+    """A header of free text as `_set_text` writes it."""
+    words = text.split()
+    plain = " ".join(words)
+    if plain.isascii() and all(len(word) < 60 for word in words):
+        return _header(name, plain, _UNSTRUCTURED)
+    message = EmailMessage(policy=POLICY)
+    _set_text(message, name, text)
+    return _head(message)
+
+
+# The folded Content-Type of a boundary of each length: `email` folds a boundary of
+# the same length and the same kind of characters (`=_newsletter_NNN_` and hex) alike.
+_content_types: dict[int, tuple[bytes, bytes]] = {}
+
+
+def _content_type(boundary: str) -> bytes:
+    known = _content_types.get(len(boundary))
+    if known is None:
+        folded = _header("Content-Type", f'multipart/alternative; boundary="{boundary}"')
+        known = _content_types[len(boundary)] = (boundary.encode("ascii"), folded)
+    sample, folded = known
+    return folded.replace(sample, boundary.encode("ascii"))
 
 
 def _head(message: EmailMessage) -> bytes:

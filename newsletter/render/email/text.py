@@ -19,6 +19,7 @@ from newsletter.model import Status
 from newsletter.render.email.edition import Edition, Entry, Row
 from newsletter.render.email.flowed import flow
 from newsletter.render.email.markdowntext import MarkdownText, References, lines
+from newsletter.render.markdown import BodyHtml, parse_markdown
 from newsletter.render.templates import environment, render_template
 
 TEMPLATE = "text/issue.txt"
@@ -37,11 +38,13 @@ class Section:
         return "\n".join(self.lines)
 
 
-def render_text(root: Path, e: Edition, shortened: Collection[str]) -> str:
+def render_text(
+    root: Path, e: Edition, shortened: Collection[str], html: BodyHtml | None = None
+) -> str:
     """email.txt of an issue, format=flowed; `shortened` items appear as teasers, as in
-    the HTML."""
+    the HTML. `html`: the bodies rendered already, whose tokens the text reuses."""
     references = References()
-    converter = MarkdownText(references, e.url)
+    converter = MarkdownText(references, e.url, html.tokens if html else parse_markdown)
     foreword = e.issue.foreword
     foreword_section = (
         Section(tuple(converter.text(foreword.body.markdown, e.url)), tuple(references.flush()))
