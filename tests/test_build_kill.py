@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from types import ModuleType
 
-from newsletter.layout import RECORD_PATH, beside_output
+from newsletter.layout import MANIFEST, RECORD_PATH, beside_output
 from tests.conftest import REPO
 
 ISSUES = 12
@@ -98,14 +98,23 @@ def kill_at(process: subprocess.Popen[bytes], seconds: float) -> None:
     process.wait(timeout=WAIT_SECONDS)
 
 
+def spare_state(spare: Path) -> tuple[bool, int | None]:
+    """Whether the spare folder is there, and its manifest's inode (None without one)."""
+    try:
+        return True, (spare / MANIFEST).stat().st_ino
+    except FileNotFoundError:
+        return spare.is_dir(), None
+
+
 def kill_after_writing(process: subprocess.Popen[bytes], milliseconds: int, out: Path) -> None:
-    """SIGKILL `process` `milliseconds` after it starts writing: the staged site appears
-    beside the output folder, or (were it written in place) the first file changes."""
-    stage, first = beside_output(out)[0], out / "atom.xml"
-    inode = first.stat().st_ino
+    """SIGKILL `process` `milliseconds` after it starts writing: the spare folder appears
+    beside the output folder or loses its manifest (its update begins), or (were it
+    written in place) the first file changes."""
+    spare, first = beside_output(out)[0], out / "atom.xml"
+    inode, before = first.stat().st_ino, spare_state(spare)
     deadline = time.monotonic() + WAIT_SECONDS
     while process.poll() is None and time.monotonic() < deadline:
-        if stage.exists() or first.stat().st_ino != inode:
+        if spare_state(spare) != before or first.stat().st_ino != inode:
             break
         time.sleep(POLL_SECONDS)
     time.sleep(milliseconds / 1000)
@@ -153,7 +162,7 @@ def test_a_killed_build_leaves_one_whole_site(tmp_path: Path) -> None:
         archive.set(target)
         archive.build_through(out)
         assert site(out) == references[target], f"after the kill at {kind} {when:.3f}"
-        assert [p.name for p in beside_output(out) if os.path.lexists(p)] == []
+        assert [p.name for p in beside_output(out)[1:] if os.path.lexists(p)] == []
         assert not list(out.rglob("*.newsletter-tmp"))
         current = target
     assert False in outcomes  # the early kills found the old site: the test saw both
