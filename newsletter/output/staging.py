@@ -53,7 +53,7 @@ def make_stage(
             os.mkdir(path)
         if folder in found.folders:
             _like(path, os.path.join(source, folder))
-    for name in sorted(linked):
+    for name in linked:
         kept = held.inodes.get(name)
         if kept is not None and kept == found.inodes.get(name):
             continue  # the very file the current site has
@@ -89,6 +89,8 @@ def _remove_unwanted(target: str, held: Found, folders: Set[str], names: Set[str
         os.unlink(os.path.join(target, name))
         del held.inodes[name]
     gone = held.folders - folders
+    if not gone:
+        return
     for folder in sorted(gone):
         if not any(parent in gone for parent in parents(folder)):
             shutil.rmtree(os.path.join(target, folder))
