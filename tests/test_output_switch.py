@@ -421,3 +421,16 @@ def test_a_two_step_switch_killed_before_the_old_site_became_the_spare(tmp_path:
     assert write_output(out, THIRD_SITE).written == 2
     assert tree(out) == THIRD_SITE and tree(spare) == NEW_SITE
     assert leftovers(out) == []
+
+
+def test_a_spare_left_beside_a_removed_output_folder_becomes_the_new_site(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    write_output(out, OLD_SITE)
+    write_output(out, NEW_SITE)
+    (beside_output(out)[0] / "issues" / "stray.txt").write_bytes(b"stray")
+    shutil.rmtree(out)
+    assert write_output(out, THIRD_SITE) == WriteResult(written=6, unchanged=0, removed=0)
+    assert tree(out) == THIRD_SITE
+    assert not os.path.lexists(beside_output(out)[0])  # nothing to retire

@@ -21,6 +21,7 @@ import stat
 from collections.abc import Mapping, Set
 from pathlib import Path
 
+from newsletter.errors import UsageError
 from newsletter.layout import MANIFEST
 from newsletter.output.files import write_new
 from newsletter.output.tree import Found, Staged, parents, walk
@@ -67,8 +68,8 @@ def make_stage(
 
 
 def _held(spare: Path, out: Path) -> Found:
-    """What the spare holds (made empty when there is none). `OSError` when something
-    that is not a folder on the output's file system has its name."""
+    """What the spare holds (made empty when there is none, or replacing a file or link
+    of its name). `UsageError` when a mount point has its name (never emptied)."""
     try:
         found = os.lstat(spare)
     except FileNotFoundError:
@@ -79,7 +80,10 @@ def _held(spare: Path, out: Path) -> Found:
         os.mkdir(spare)
         return Found()
     if found.st_dev != os.lstat(out.parent).st_dev:
-        raise OSError(errno.EXDEV, "a mount point has the spare folder's name", str(spare))
+        raise UsageError(
+            f"cannot stage the new site in {spare}: it is a mount point (another file "
+            "system); unmount it, or remove it if it is yours"
+        )
     return walk(spare)
 
 
