@@ -9,8 +9,9 @@ once to get the site's bytes, then times `write_output` alone for: a first build
 empty folder, a build that changes nothing, and one that changes a single file (a
 different file each run, so that the switched writer's spare is stale by one build, as
 it is when an editor saves and rebuilds). Each round runs every code's scenarios in a
-fresh process (`PYTHONPATH` set to that checkout), the codes interleaved; it prints the
-minimum and median of each. It reports; it is not a test.
+fresh process (`PYTHONPATH` set to that checkout), the codes interleaved and taking
+turns to go first, each write after a `sync` (untimed); it prints the minimum and median
+of each. It reports; it is not a test.
 """
 
 from __future__ import annotations
@@ -88,6 +89,7 @@ def child(site: Path, work: Path, run: int) -> None:
         out = work / f"out-{mode.replace(' ', '-')}"
         for name, prepare in scenarios(files, out, at_once).items():
             write = prepare(run)
+            os.sync()  # the last write's dirty pages do not throttle this one
             started = time.perf_counter()
             write()
             times[f"{name}|{mode}"] = time.perf_counter() - started
@@ -104,7 +106,8 @@ def measure(work: Path, issues: int, repeat: int, codes: dict[str, Path]) -> Non
     times: dict[tuple[str, str, str], list[float]] = {}
     for run in range(repeat):
         print(f"Round {run + 1}/{repeat} ...", flush=True)
-        for code, checkout in codes.items():
+        order = list(codes.items())
+        for code, checkout in order if run % 2 == 0 else reversed(order):
             outs = work / f"outs-{issues}-{code}"
             outs.mkdir(exist_ok=True)
             command = [sys.executable, __file__, "--child", str(site), str(outs), str(run)]
