@@ -103,11 +103,12 @@ def email_files(issue_path: str) -> tuple[str, str, str]:
 
 
 def beside_output(out: Path) -> tuple[Path, Path, Path]:
-    """The folders and file a build keeps beside the output folder `out` while it
-    switches it: the new site being staged, the old one being removed, and the journal
-    of a two-step switch (`.public.newsletter-stage`, `-old`, `-switch`)."""
+    """The folders and file a build keeps beside the output folder `out`: the spare site
+    (the one the last switch retired, which the next build brings to its new site and
+    switches in), the old site between the two renames of a two-step switch, and that
+    switch's journal (`.public.newsletter-spare`, `-old`, `-switch`)."""
     base = out.parent / f".{out.name}.newsletter"
-    return Path(f"{base}-stage"), Path(f"{base}-old"), Path(f"{base}-switch")
+    return Path(f"{base}-spare"), Path(f"{base}-old"), Path(f"{base}-switch")
 
 
 def folder_of(source_path: str) -> str:

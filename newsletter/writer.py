@@ -1,9 +1,10 @@
 """The one owner of the output folder.
 
 Everything is rendered in memory first, so a build that fails writes nothing. Then the
-whole site changes at once: the new site is staged in a folder beside the output folder
-(unchanged files hard-linked from the current site, new ones written), and the two
-folders trade places in one step (newsletter/output/switch.py). A build killed at any
+whole site changes at once: the new site is staged in the spare folder beside the output
+folder (the site the last switch retired, brought up to date: unchanged files hard-linked
+from the current site, new ones written, only what differs touched), and the two folders
+trade places in one step (newsletter/output/switch.py). A build killed at any
 instant leaves the old site or the new one, never a mix, and the next build clears what
 it left. Files whose bytes did not change keep their inode and mtime (which keeps rsync
 and the preview server quiet), and a build that changes nothing writes nothing. The
@@ -39,7 +40,7 @@ from newsletter.output.manifest import (
 )
 from newsletter.output.staging import make_stage
 from newsletter.output.switch import locked, recover, switch_in
-from newsletter.output.tree import Found, parents, remove_retired, stage, walk
+from newsletter.output.tree import Found, parents, rescue_late, stage, walk
 
 __all__ = ["MANIFEST", "Output", "WriteResult", "atomic_write", "read_existing", "write_output"]
 
@@ -149,30 +150,28 @@ def _holds(
 
 
 def _switched(out: Path, files: Output, prune: bool, plan: _Plan, found: Found) -> WriteResult:
-    """Stage the new site beside `out`, switch it in, remove the old one."""
+    """Bring the spare beside `out` to the new site, switch it in; the old site stays
+    as the next build's spare."""
     staged = stage(out, found, set(files), plan.ours, prune)
-    staging = beside_output(out)[0]
+    spare = beside_output(out)[0]
     try:
-        make_stage(out, staging, files, plan.unchanged, staged, found, plan.manifest)
+        make_stage(out, spare, files, plan.unchanged, staged, found, plan.manifest)
     except OSError as error:
-        shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(spare, ignore_errors=True)  # perhaps the disk is full: free it
         raise UsageError(
-            f"cannot stage the new site in {error.filename or staging}: "
+            f"cannot stage the new site in {error.filename or spare}: "
             f"{error.strerror or error}; the output folder {out} is as it was"
         ) from None
-    except BaseException:  # Ctrl-C: the old site stays, and nothing beside it
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     try:
-        retired = switch_in(out, staging)
+        retired = switch_in(out, spare)
     except OSError as error:
         raise UsageError(
             f"cannot switch {out} to the new site: {error.strerror or error}; "
             "the next build finishes or undoes the switch"
         ) from None
-    if retired is not None:
-        with contextlib.suppress(OSError):  # what stays is removed by the next build
-            remove_retired(retired, out, found.others)
+    if retired:
+        with contextlib.suppress(OSError):  # a late file stays in the spare
+            rescue_late(spare, out, found.others)
     return plan.result(files)
 
 

@@ -208,7 +208,7 @@ def test_the_gitignore_keeps_secrets_and_output_out_of_git(tmp_path: Path) -> No
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     ignored = [
         "public/index.html",
-        ".public.newsletter-stage/index.html",
+        ".public.newsletter-spare/index.html",
         ".public.newsletter-switch",
         ".newsletter-cache/email-budget",
         "content/.send-secret",

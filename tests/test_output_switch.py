@@ -8,16 +8,18 @@ modes on disk; the interrupted states are made as a killed build leaves them.
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 from pathlib import Path
 
 import pytest
 
+import newsletter.output.staging
 import newsletter.output.switch
 from newsletter.errors import UsageError
 from newsletter.layout import beside_output
 from newsletter.output.manifest import digest, read_manifest
-from newsletter.output.tree import remove_retired
+from newsletter.output.tree import rescue_late
 from newsletter.writer import MANIFEST, WriteResult, write_output
 
 OLD_SITE = {
@@ -46,8 +48,9 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 
 def leftovers(out: Path) -> list[str]:
-    """What a build keeps beside the output folder, or inside it, that is still there."""
-    beside = [p.name for p in beside_output(out) if os.path.lexists(p)]
+    """What a build keeps beside the output folder but the spare, or inside it, that is
+    still there."""
+    beside = [p.name for p in beside_output(out)[1:] if os.path.lexists(p)]
     return beside + [p.name for p in out.rglob("*.newsletter-tmp")]
 
 
@@ -220,8 +223,8 @@ def test_a_file_put_in_the_output_during_a_build_moves_to_the_new_site(tmp_path:
     write_output(out, NEW_SITE)
     write_output(retired, OLD_SITE)
     (retired / "issues" / "late.txt").write_bytes(b"arrived while building")
-    remove_retired(retired, out, set(OLD_SITE) | {MANIFEST})
-    assert not retired.exists()
+    rescue_late(retired, out, set(OLD_SITE) | {MANIFEST})
+    assert tree(retired) == OLD_SITE  # the rest stays, as the spare
     assert (out / "issues" / "late.txt").read_bytes() == b"arrived while building"
     assert tree(out) == {**NEW_SITE, "issues/late.txt": b"arrived while building"}
 
@@ -234,3 +237,200 @@ def test_the_preview_writes_in_place(tmp_path: Path) -> None:
     assert out.stat().st_ino == folder
     assert tree(out) == NEW_SITE
     assert not list(tmp_path.glob(".out.*"))
+
+
+# -- the spare: the retired site, brought to the next site ---------------------------------
+
+THIRD_SITE = {
+    **NEW_SITE,
+    "feed.xml": b"<rss>third</rss>",
+    "issues/003/index.html": "trois \N{EM DASH} \N{CJK UNIFIED IDEOGRAPH-4E09}".encode(),
+}
+
+
+def inodes(folder: Path) -> dict[str, int]:
+    return {
+        p.relative_to(folder).as_posix(): p.lstat().st_ino
+        for p in folder.rglob("*")
+        if not p.is_dir() or p.is_symlink()
+    }
+
+
+def test_the_retired_site_stays_as_the_spare_and_the_next_switch_touches_what_changed(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    spare = beside_output(out)[0]
+    write_output(out, OLD_SITE)
+    write_output(out, NEW_SITE)
+    assert tree(spare) == OLD_SITE  # the old site, whole, with its manifest
+    assert (spare / MANIFEST).read_bytes() != (out / MANIFEST).read_bytes()
+    same = inodes(out)["issues/001/index.html"]
+    assert inodes(spare)["issues/001/index.html"] == same  # one file, two names
+    folders = out.stat().st_ino, spare.stat().st_ino
+    untouched = (spare / "events/a.ics").stat().st_ino
+    assert write_output(out, THIRD_SITE) == WriteResult(written=2, unchanged=4, removed=0)
+    assert tree(out) == THIRD_SITE and tree(spare) == NEW_SITE
+    assert (out.stat().st_ino, spare.stat().st_ino) == folders[::-1]  # the two trade places
+    assert (out / "events/a.ics").stat().st_ino == untouched
+    assert inodes(out)["issues/001/index.html"] == same
+    assert leftovers(out) == []
+
+
+def test_a_missing_spare_is_made_again(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    spare = beside_output(out)[0]
+    write_output(out, OLD_SITE)
+    write_output(out, NEW_SITE)
+    shutil.rmtree(spare)
+    write_output(out, THIRD_SITE)
+    assert tree(out) == THIRD_SITE and tree(spare) == NEW_SITE
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        "other bytes, same size",
+        "a stray file",
+        "a file gone",
+        "a folder gone",
+        "a file where a folder was",
+        "a link where a folder was",
+        "edited through a shared link",
+        "a temporary",
+        "the manifest gone",
+    ],
+)
+def test_a_spare_changed_by_hand_is_not_trusted(tmp_path: Path, tamper: str) -> None:
+    out = tmp_path / "out"
+    spare = beside_output(out)[0]
+    write_output(out, NEW_SITE)
+    write_output(out, OLD_SITE)  # the spare now holds NEW_SITE, linked to what stays
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    if tamper == "other bytes, same size":
+        (spare / "events/a.ics").unlink()
+        (spare / "events/a.ics").write_bytes(b"END:VCALENDARX")
+    elif tamper == "a stray file":
+        (spare / "issues/001/stray.html").write_bytes(b"stray")
+    elif tamper == "a file gone":
+        (spare / "issues/001/index.html").unlink()
+    elif tamper == "a folder gone":
+        shutil.rmtree(spare / "events")
+    elif tamper == "a file where a folder was":
+        shutil.rmtree(spare / "issues")
+        (spare / "issues").write_bytes(b"not a folder")
+    elif tamper == "a link where a folder was":
+        shutil.rmtree(spare / "issues")
+        (spare / "issues").symlink_to(elsewhere)
+    elif tamper == "edited through a shared link":
+        with open(spare / "issues/001/index.html", "r+b") as stream:  # the live file too
+            stream.write(b"ONE")
+        later = (out / MANIFEST).stat().st_mtime_ns + 10**9  # an edit after the build
+        os.utime(spare / "issues/001/index.html", ns=(later, later))
+    elif tamper == "a temporary":
+        (spare / "events" / ".b c.ics.x1y2.newsletter-tmp").write_bytes(b"half")
+    else:
+        (spare / MANIFEST).unlink()
+    assert write_output(out, THIRD_SITE).written >= 2
+    assert tree(out) == THIRD_SITE
+    assert read_manifest(out).entries.keys() == THIRD_SITE.keys()
+    assert list(elsewhere.iterdir()) == []
+    assert leftovers(out) == []
+    assert write_output(out, OLD_SITE) == WriteResult(written=3, unchanged=2, removed=2)
+    assert tree(out) == OLD_SITE
+
+
+def test_a_spare_stale_by_several_builds_is_brought_up_to_date(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    sites = [OLD_SITE, NEW_SITE, NEW_SITE, THIRD_SITE, THIRD_SITE, OLD_SITE, NEW_SITE]
+    sites += [{**THIRD_SITE, f"issues/{n:03d}/index.html": b"x" * n} for n in range(4, 9)]
+    sites += [OLD_SITE, {}, THIRD_SITE]
+    for number, files in enumerate(sites):
+        write_output(out, files)
+        assert tree(out) == files, f"build {number}"
+        assert read_manifest(out).entries.keys() == files.keys()
+        assert leftovers(out) == []
+    folders = sorted(p.name for p in out.rglob("*") if p.is_dir())
+    assert folders == ["001", "003", "events", "issues"]
+
+
+def test_a_user_file_changed_in_the_site_reaches_the_spare(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    write_output(out, OLD_SITE)
+    (out / "notes.txt").write_bytes(b"mine")
+    write_output(out, NEW_SITE)  # the spare has no notes.txt
+    (out / "notes.txt").unlink()
+    (out / "notes.txt").write_bytes(b"mine, second version")
+    (out / "issues").chmod(0o750)
+    write_output(out, THIRD_SITE)
+    assert tree(out) == {**THIRD_SITE, "notes.txt": b"mine, second version"}
+    assert stat.S_IMODE((out / "issues").stat().st_mode) == 0o750
+
+
+@pytest.mark.parametrize("after", range(5))  # 2 files linked again, 2 written, the manifest
+def test_an_update_of_the_spare_killed_midway_is_finished_by_the_next_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, after: int
+) -> None:
+    out = tmp_path / "out"
+    write_output(out, OLD_SITE)
+    write_output(out, NEW_SITE)  # the spare: OLD_SITE
+    steps = 0
+    link, write = newsletter.output.staging._link, newsletter.output.staging.write_new
+
+    def step() -> None:
+        nonlocal steps
+        if steps == after:
+            raise KeyboardInterrupt  # as a kill would stop it, leaving the spare half done
+        steps += 1
+
+    monkeypatch.setattr(newsletter.output.staging, "_link", lambda *a: step() or link(*a))
+    monkeypatch.setattr(newsletter.output.staging, "write_new", lambda *a: step() or write(*a))
+    with pytest.raises(KeyboardInterrupt):
+        write_output(out, THIRD_SITE)
+    assert tree(out) == NEW_SITE  # the site is as it was
+    monkeypatch.undo()
+    assert write_output(out, THIRD_SITE).written == 2
+    assert tree(out) == THIRD_SITE
+    assert tree(beside_output(out)[0]) == NEW_SITE
+    assert leftovers(out) == []
+
+
+@pytest.mark.parametrize("kind", ["file", "link"])
+def test_something_else_at_the_spare_s_name_is_replaced(tmp_path: Path, kind: str) -> None:
+    out = tmp_path / "out"
+    spare = beside_output(out)[0]
+    write_output(out, OLD_SITE)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    if kind == "file":
+        spare.write_bytes(b"x")
+    else:
+        spare.symlink_to(elsewhere)
+    write_output(out, NEW_SITE)
+    assert tree(out) == NEW_SITE and tree(spare) == OLD_SITE
+    assert not spare.is_symlink() and list(elsewhere.iterdir()) == []
+
+
+def test_a_two_step_switch_killed_before_the_old_site_became_the_spare(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    spare, old, _ = beside_output(out)
+    write_output(out, OLD_SITE)
+    write_output(out, NEW_SITE)
+    spare.rename(old)  # the journal gone, the old site not yet renamed to the spare
+    assert write_output(out, THIRD_SITE).written == 2
+    assert tree(out) == THIRD_SITE and tree(spare) == NEW_SITE
+    assert leftovers(out) == []
+
+
+def test_a_spare_left_beside_a_removed_output_folder_becomes_the_new_site(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    write_output(out, OLD_SITE)
+    write_output(out, NEW_SITE)
+    (beside_output(out)[0] / "issues" / "stray.txt").write_bytes(b"stray")
+    shutil.rmtree(out)
+    assert write_output(out, THIRD_SITE) == WriteResult(written=6, unchanged=0, removed=0)
+    assert tree(out) == THIRD_SITE
+    assert not os.path.lexists(beside_output(out)[0])  # nothing to retire

@@ -1,6 +1,15 @@
-"""Staging a new site beside the output folder: every folder made once, every unchanged
-or carried file hard-linked from the current site (no copy, and its mtime stays), every
-new file written once, straight into place, since no reader sees the staged folder."""
+"""Staging a new site in the spare folder beside the output folder, touching only what
+differs from what the spare holds.
+
+The spare is the site the last switch retired, or what a killed build left, or nothing.
+It is never trusted: a file the new site shares with the current one is kept only when
+it *is* the current file (the same inode, a hard link made by an earlier build), and
+every other entry is removed, linked again or written. So the work is proportional to
+what changed since the spare was the site (the last build's changes and this one's),
+and a spare tampered with or half-updated by a killed build ends the same as a fresh
+one. Carried and unchanged files are hard links (no copy, and their mtime stays); new
+files are written once, straight into place, since no reader sees the spare.
+"""
 
 from __future__ import annotations
 
@@ -12,37 +21,93 @@ import stat
 from collections.abc import Mapping, Set
 from pathlib import Path
 
+from newsletter.errors import UsageError
 from newsletter.layout import MANIFEST
-from newsletter.output.files import umask, write_new
-from newsletter.output.tree import Found, Staged
+from newsletter.output.files import write_new
+from newsletter.output.tree import Found, Staged, parents, walk
 
 
 def make_stage(
     out: Path,
-    stage: Path,
+    spare: Path,
     files: Mapping[str, bytes],
     unchanged: Set[str],
     staged: Staged,
     found: Found,
     manifest: bytes,
 ) -> None:
-    """Make the staged site in `stage` (which must not exist): the folders and carried
+    """Bring `spare` (made if missing) to the staged site: the folders and carried
     entries of `staged`, the build's `files` (those `unchanged` linked from `out`), and
-    the manifest last. The `OSError` is the caller's, who removes the stage."""
-    source, target = str(out), str(stage)
-    os.mkdir(target)
+    the manifest last. The `OSError` is the caller's."""
+    source, target = str(out), str(spare)
+    held = _held(spare, out)
     if out.is_dir():
         _like(target, source)
+    with contextlib.suppress(FileNotFoundError):  # from here the spare is being changed
+        os.unlink(os.path.join(target, MANIFEST))
+    held.inodes.pop(MANIFEST, None)
+    linked = set(unchanged) | set(staged.carried)
+    _remove_unwanted(target, held, set(staged.folders), linked | set(files))
     for folder in staged.folders:
-        os.mkdir(os.path.join(target, folder))
+        path = os.path.join(target, folder)
+        if folder not in held.folders:
+            os.mkdir(path)
         if folder in found.folders:
-            _like(os.path.join(target, folder), os.path.join(source, folder))
-    for name in sorted(files):
-        if name not in unchanged or not _link(os.path.join(source, name), target, name):
-            write_new(os.path.join(target, name), files[name])
-    for name in staged.carried:
-        _link(os.path.join(source, name), target, name)  # gone meanwhile: removed by its user
+            _like(path, os.path.join(source, folder))
+    for name in linked:
+        kept = held.inodes.get(name)
+        if kept is not None and kept == found.inodes.get(name):
+            continue  # the very file the current site has
+        _unlink_if(target, name, kept)
+        if not _link(os.path.join(source, name), target, name) and name in files:
+            write_new(os.path.join(target, name), files[name])  # gone meanwhile
+    for name in sorted(set(files) - linked):
+        _unlink_if(target, name, held.inodes.get(name))
+        write_new(os.path.join(target, name), files[name])
     write_new(os.path.join(target, MANIFEST), manifest)
+
+
+def _held(spare: Path, out: Path) -> Found:
+    """What the spare holds (made empty when there is none, or replacing a file or link
+    of its name). `UsageError` when a mount point has its name (never emptied)."""
+    try:
+        found = os.lstat(spare)
+    except FileNotFoundError:
+        os.mkdir(spare)
+        return Found()
+    if not stat.S_ISDIR(found.st_mode):
+        os.unlink(spare)
+        os.mkdir(spare)
+        return Found()
+    if found.st_dev != os.lstat(out.parent).st_dev:
+        raise UsageError(
+            f"cannot stage the new site in {spare}: it is a mount point (another file "
+            "system); unmount it, or remove it if it is yours"
+        )
+    return walk(spare)
+
+
+def _remove_unwanted(target: str, held: Found, folders: Set[str], names: Set[str]) -> None:
+    """Remove from the spare every entry the new site lacks, or has as another kind."""
+    for name in held.others - names:
+        os.unlink(os.path.join(target, name))
+        del held.inodes[name]
+    gone = held.folders - folders
+    if not gone:
+        return
+    for folder in sorted(gone):
+        if not any(parent in gone for parent in parents(folder)):
+            shutil.rmtree(os.path.join(target, folder))
+    held.folders.difference_update(gone)
+    for name in list(held.inodes):
+        if any(parent in gone for parent in parents(name)):
+            del held.inodes[name]
+
+
+def _unlink_if(target: str, name: str, held: int | None) -> None:
+    """Remove the spare's file `name` if it has one (`held`: its inode)."""
+    if held is not None:
+        os.unlink(os.path.join(target, name))
 
 
 def _link(source: str, stage: str, name: str) -> bool:
@@ -64,10 +129,11 @@ def _link(source: str, stage: str, name: str) -> bool:
 def _like(folder: str, model: str) -> None:
     """Give a staged folder the permissions (and, where allowed, the group) of the folder
     it replaces, so the switch keeps a web server's access as it was."""
-    found = os.lstat(model)
+    found, held = os.lstat(model), os.lstat(folder)
     wanted = stat.S_IMODE(found.st_mode)
-    if found.st_gid != os.getegid():
+    if found.st_gid != held.st_gid:
         with contextlib.suppress(OSError):  # not a member of that group: keep ours
             os.chown(folder, -1, found.st_gid)
-    if wanted != 0o777 & ~umask() or found.st_gid != os.getegid():
+            held = os.lstat(folder)  # a change of group may clear the set-group-ID bit
+    if wanted != stat.S_IMODE(held.st_mode):
         os.chmod(folder, wanted)

@@ -6,9 +6,9 @@ On Linux the staged folder and the output folder trade places in one atomic
 old site or the whole new one. Where the system cannot exchange, the switch takes two
 renames (the old site aside, the new one in), recorded first in a journal beside the
 output folder; `recover`, which every build runs first, completes a switch the journal
-records and removes whatever else a killed build left beside the folder. Builds into one
-folder take turns (a lock on the folder it sits in), so one never removes another's
-staged site.
+records. Either way the old site ends in the spare folder, where the next build stages
+its site (newsletter/output/staging.py). Builds into one folder take turns (a lock on
+the folder it sits in), so one never changes another's spare.
 """
 
 from __future__ import annotations
@@ -52,38 +52,41 @@ def locked(out: Path) -> Iterator[None]:
         os.close(handle)  # which releases the lock, as a killed process's end does
 
 
-def switch_in(out: Path, stage: Path) -> Path | None:
-    """Put the complete staged site `stage` at `out`; the folder now holding the old site,
-    or None when there was none."""
+def switch_in(out: Path, stage: Path) -> bool:
+    """Put the complete staged site `stage` (the spare folder) at `out`; True when the
+    old site is now in `stage`, False when there was none."""
     _, old, journal = beside_output(out)
     if not os.path.lexists(out):
         os.rename(stage, out)
-        return None
+        return False
     if exchange(stage, out):
-        return stage  # which now holds the old site
+        return True
     atomic_write(journal, _journal_text(out, stage, old))
     os.rename(out, old)
     os.rename(stage, out)
     os.unlink(journal)
-    return old
+    os.rename(old, stage)  # killed before: `recover` does it
+    return True
 
 
 def recover(out: Path) -> None:
-    """Finish the switch a killed build recorded, then remove what a killed build left
-    beside `out`: a staged site it did not switch in, an old site it did not remove."""
-    stage, old, journal = beside_output(out)
+    """Finish the switch a killed build recorded, and put an old site a killed two-step
+    switch left aside in the spare folder (or remove it, when there is a spare)."""
+    spare, old, journal = beside_output(out)
     if journal.exists():
-        if stage.is_dir() and not os.path.lexists(out):
-            os.rename(stage, out)
-        elif stage.is_dir() and not os.path.lexists(old):
+        if spare.is_dir() and not os.path.lexists(out):
+            os.rename(spare, out)
+        elif spare.is_dir() and not os.path.lexists(old):
             os.rename(out, old)
-            os.rename(stage, out)
+            os.rename(spare, out)
         elif old.is_dir() and not os.path.lexists(out):
             os.rename(old, out)  # the new site is gone: the old one comes back
         journal.unlink()
-    for folder in (stage, old):
-        if os.path.lexists(folder):
-            shutil.rmtree(folder)
+    if os.path.lexists(old):
+        if os.path.lexists(spare):
+            shutil.rmtree(old)
+        else:
+            os.rename(old, spare)
 
 
 def exchange(first: Path, second: Path) -> bool:

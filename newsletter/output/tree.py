@@ -21,10 +21,15 @@ from newsletter.output.files import is_temporary
 @dataclass(frozen=True, slots=True)
 class Found:
     """What an output folder holds, by path relative to it: folders, and the rest (files,
-    links, anything that is not a folder)."""
+    links, anything that is not a folder) with their inode numbers."""
 
     folders: set[str] = field(default_factory=set)
-    others: set[str] = field(default_factory=set)
+    inodes: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def others(self) -> set[str]:
+        """Everything that is not a folder."""
+        return set(self.inodes)
 
     @property
     def temporaries(self) -> list[str]:
@@ -57,7 +62,7 @@ def _walk(folder: str, prefix: str, found: Found) -> None:
                 found.folders.add(name)
                 _walk(entry.path, name + "/", found)
             else:
-                found.others.add(name)
+                found.inodes[name] = entry.inode()
 
 
 def parents(name: str) -> Iterable[str]:
@@ -97,24 +102,24 @@ def stage(out: Path, found: Found, names: Set[str], ours: Set[str], prune: bool)
     return Staged(sorted(folders), sorted(carried))
 
 
-def remove_retired(retired: Path, out: Path, known: Set[str]) -> None:
-    """Remove the old site's tree `retired`, after the switch. What is there that was not
-    when the build looked (`known`): a file put into the output while the build ran, is
-    moved into the new site instead, unless the new site has a file by that name."""
-    _clear(str(retired), "", str(out), known)
-    os.rmdir(retired)
+def rescue_late(retired: Path, out: Path, known: Set[str]) -> None:
+    """Move into the new site `out` what the old site's tree `retired` holds that was not
+    there when the build looked (`known`): a file put into the output while the build
+    ran, unless the new site has a file by that name. The rest stays, as the spare."""
+    _rescue(str(retired), "", str(out), known)
 
 
-def _clear(folder: str, prefix: str, out: str, known: Set[str]) -> None:
+def _rescue(folder: str, prefix: str, out: str, known: Set[str]) -> None:
     with os.scandir(folder) as listing:
         entries = list(listing)
     for entry in entries:
         name = prefix + entry.name
         if entry.is_dir(follow_symlinks=False):
-            _clear(entry.path, name + "/", out, known)
-            os.rmdir(entry.path)
-        elif name in known or is_temporary(name) or os.path.lexists(os.path.join(out, name)):
-            os.unlink(entry.path)
-        else:
+            _rescue(entry.path, name + "/", out, known)
+        elif name not in known and not is_temporary(name) and not _has(out, name):
             os.makedirs(os.path.dirname(os.path.join(out, name)), exist_ok=True)
             os.rename(entry.path, os.path.join(out, name))
+
+
+def _has(out: str, name: str) -> bool:
+    return os.path.lexists(os.path.join(out, name))
