@@ -200,7 +200,7 @@ RECORD = {
 
 def _read_with_yaml(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[object, list[str]]:
     with monkeypatch.context() as patched:
-        patched.setattr(published, "_as_written", lambda text: None)
+        patched.setattr(record_module, "_as_written", lambda text: None)
         problems = Problems()
         return read_record(root, problems), [str(p) for p in problems.items]
 
