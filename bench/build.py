@@ -129,6 +129,9 @@ class Measurement:
     """CPU seconds of each timed run, the process's and its workers' (user + system)."""
     last_output: tuple[int, int] | None = None
     """For a build: (files, bytes) written by the last run."""
+    cold: bool = False
+    """For our build: the cache of earlier builds (``.newsletter-cache/``) removed first,
+    so that every run is a cold build."""
 
     @property
     def median(self) -> float:
@@ -341,6 +344,8 @@ def run_measurement(measurement: Measurement, record: bool) -> None:
             argv = measurement.out_argv(out)
         else:
             argv += ["--out", str(out)]
+    if measurement.cold:
+        shutil.rmtree(measurement.cwd / ".newsletter-cache", ignore_errors=True)
     try:
         # What the previous command wrote and removed (tens of MB for a large build)
         # goes to the disk now, not while this one writes: the kernel would throttle
@@ -801,6 +806,7 @@ def run_stages(root: Path, outs: Path) -> dict[str, Any] | None:
     figures = out.parent / f"{out.name}.json"
     argv = [sys.executable, str(Path(__file__).with_name("stages.py")), "--json", str(figures)]
     argv += ["--", "--root", str(root), "build", "--out", str(out)]
+    shutil.rmtree(root / ".newsletter-cache", ignore_errors=True)  # a cold build's stages
     try:
         os.sync()  # as before every timed run (run_measurement)
         _seconds, result = run(argv, root)
@@ -880,7 +886,7 @@ def measure(
         Measurement("python -c pass", [sys.executable, "-c", "pass"], sample),
         Measurement("newsletter --help", [str(exe), "--help"], sample),
         Measurement("newsletter check (sample)", [str(exe), "check"], sample),
-        Measurement("newsletter build (sample)", [str(exe), "build"], sample, outs),
+        Measurement("newsletter build (sample)", [str(exe), "build"], sample, outs, cold=True),
     ]
     for count in sizes:
         measurements.append(
@@ -888,7 +894,11 @@ def measure(
         )
         measurements.append(
             Measurement(
-                f"newsletter build ({count} issues)", [str(exe), "build"], roots[count], outs
+                f"newsletter build ({count} issues)",
+                [str(exe), "build"],
+                roots[count],
+                outs,
+                cold=True,
             )
         )
     found = [peers.pelican_peer(), peers.hugo_peer()] if with_peers else []

@@ -14,7 +14,6 @@ stay, so an item put back never goes back in time.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ from newsletter.layout import REVISIONS_PATH
 from newsletter.model import Article, Issue, Newsletter, Report
 from newsletter.reading.files import read_text
 from newsletter.reading.yamlfile import YamlMap, load_yaml
-from newsletter.writer import atomic_write
 
 _CONFLICT = ("<<<<<<< ", "=======", ">>>>>>> ")
 _DIGEST_LENGTH = 16
@@ -57,6 +55,8 @@ def digest(item: Article | Report) -> str:
     else:
         fields += [item.dates.start.isoformat(), item.dates.end.isoformat(), item.venue]
     text = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    import hashlib  # only a build digests: `check` spares OpenSSL's start-up
+
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:_DIGEST_LENGTH]
 
 
@@ -133,6 +133,8 @@ def save_revisions(root: Path, old: Mapping[str, Revision], new: Mapping[str, Re
     if dict(new) == dict(old):
         return False
     try:
+        from newsletter.writer import atomic_write
+
         atomic_write(root / REVISIONS_PATH, render_revisions(new))
     except OSError as error:
         raise UsageError(
