@@ -21,14 +21,15 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from newsletter.errors import ContentError, ContentErrors, Problems, UsageError
+from newsletter.errors import ContentError, ContentErrors, Problems
 from newsletter.layout import REVISIONS_PATH
 from newsletter.model import Article, Issue, Newsletter, Report
 from newsletter.reading.files import read_text
-from newsletter.reading.yamlfile import YamlMap, load_yaml
+from newsletter.reading.yamlfile import YamlMap
+from newsletter.records import check_conflicts, record_mapping, timestamp, write_record
 
-_CONFLICT = ("<<<<<<< ", "=======", ">>>>>>> ")
 _DIGEST_LENGTH = 16
+_KEEP = "each item's later `updated` and its digest"  # of a merge conflict
 _HEADER = """\
 # Written by `newsletter build`: commit it with the content, do not edit it by hand.
 # For each article and report: a digest of what readers read, and when that version
@@ -93,14 +94,12 @@ def read_revisions(root: Path, problems: Problems) -> Revisions:
     if not (root / REVISIONS_PATH).is_file():
         return {}
     try:
-        data = load_yaml(_text(root), REVISIONS_PATH)
+        text = check_conflicts(read_text(root, REVISIONS_PATH), REVISIONS_PATH, _KEEP)
     except ContentError as error:
         problems.add(error.problem)
         return {}
+    data = record_mapping(text, REVISIONS_PATH, "page paths", problems)
     if data is None:
-        return {}
-    if not isinstance(data, YamlMap):
-        problems.error(REVISIONS_PATH, 1, "must be a mapping of page paths")
         return {}
     record: Revisions = {}
     for path, entry in data.items():
@@ -132,29 +131,9 @@ def save_revisions(root: Path, old: Mapping[str, Revision], new: Mapping[str, Re
     """Write the new record when it differs from the old one; True when it was written."""
     if dict(new) == dict(old):
         return False
-    try:
-        from newsletter.writer import atomic_write
-
-        atomic_write(root / REVISIONS_PATH, render_revisions(new))
-    except OSError as error:
-        raise UsageError(
-            f"the site is built, but {REVISIONS_PATH} cannot be written ({error.strerror}); "
-            "the next build that can write it gives the feeds the same times"
-        ) from None
+    otherwise = "the next build that can write it gives the feeds the same times"
+    write_record(root, REVISIONS_PATH, render_revisions(new), otherwise)
     return True
-
-
-def _text(root: Path) -> str:
-    text = read_text(root, REVISIONS_PATH)
-    for number, line in enumerate(text.splitlines(), start=1):
-        if line.startswith(_CONFLICT):
-            raise ContentError(
-                REVISIONS_PATH,
-                number,
-                "an unresolved merge conflict: keep each item's later `updated` and its "
-                "digest, and remove the <<<<<<< ======= >>>>>>> lines",
-            )
-    return text
 
 
 def _entry(path: str, entry: object, line: int, problems: Problems) -> Revision | None:
@@ -164,7 +143,7 @@ def _entry(path: str, entry: object, line: int, problems: Problems) -> Revision 
     for key in entry:
         if key not in ("updated", "digest"):
             problems.warning(REVISIONS_PATH, entry.line_of(key), f"{path}.{key}: unknown key")
-    updated = _timestamp(entry.get("updated"))
+    updated = timestamp(entry.get("updated"))
     mark = entry.get("digest")
     if updated is None:
         problems.error(
@@ -184,16 +163,3 @@ def _entry(path: str, entry: object, line: int, problems: Problems) -> Revision 
         )
         return None
     return Revision(updated, str(mark)) if updated is not None else None
-
-
-def _timestamp(value: object) -> datetime | None:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    if not isinstance(value, datetime):
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).replace(microsecond=0)

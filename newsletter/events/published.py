@@ -23,15 +23,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from newsletter.errors import ContentError, ContentErrors, Problems, UsageError
+from newsletter.errors import ContentError, ContentErrors, Problems
 from newsletter.layout import RECORD_PATH
 from newsletter.model import Event
-from newsletter.reading.yamlfile import YamlMap, load_yaml
+from newsletter.reading.yamlfile import YamlMap
+from newsletter.records import check_conflicts, record_mapping, timestamp, write_record
 from newsletter.slugs import SLUG
 
 _FINGERPRINT = re.compile(r"^[0-9a-f]{16}$")
 _KEYS = ("sequence", "last_modified", "fingerprint", "content")
-_CONFLICT = ("<<<<<<< ", "=======", ">>>>>>> ")
 # Plain YAML would read these ids as something else than text.
 _YAML_WORDS = {"null", "true", "false", "yes", "no", "on", "off"}
 _HEADER = """\
@@ -153,17 +153,14 @@ def read_record(root: Path, problems: Problems) -> Record:
         return {}
     try:
         text = _text(file)
-        written = _as_written(text)
-        if written is not None:
-            return written
-        data = load_yaml(text, RECORD_PATH)
     except ContentError as error:
         problems.add(error.problem)
         return {}
+    written = _as_written(text)
+    if written is not None:
+        return written
+    data = record_mapping(text, RECORD_PATH, "event ids", problems)
     if data is None:
-        return {}
-    if not isinstance(data, YamlMap):
-        problems.error(RECORD_PATH, 1, "must be a mapping of event ids")
         return {}
     record: Record = {}
     for event_id, entry in data.items():
@@ -203,24 +200,12 @@ def render_record(record: Mapping[str, Published]) -> bytes:
 
 
 def save_record(root: Path, old: Mapping[str, Published], new: Mapping[str, Published]) -> bool:
-    """Write the new record when it differs from the old one; True when it was written.
-
-    The file is written beside its name and renamed over it, so an interrupted build
-    never leaves half a record.
-    """
+    """Write the new record when it differs from the old one (whole or not at all);
+    True when it was written."""
     if dict(new) == dict(old):
         return False
-    from newsletter.writer import atomic_write  # build only: `check` never writes the record
-
-    file = root / RECORD_PATH
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(file, render_record(new))
-    except OSError as error:
-        raise UsageError(
-            f"the site is built, but {RECORD_PATH} cannot be written ({error.strerror}); "
-            "the next build that can write it publishes the same sequences"
-        ) from None
+    otherwise = "the next build that can write it publishes the same sequences"
+    write_record(root, RECORD_PATH, render_record(new), otherwise)
     return True
 
 
@@ -263,15 +248,8 @@ def _text(file: Path) -> str:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         raise ContentError(RECORD_PATH, line, "is not UTF-8 text") from None
-    for number, line_text in enumerate(text.splitlines(), start=1):
-        if line_text.startswith(_CONFLICT):
-            raise ContentError(
-                RECORD_PATH,
-                number,
-                "an unresolved merge conflict: keep each event's higher sequence and later "
-                "last_modified, and remove the <<<<<<< ======= >>>>>>> lines",
-            )
-    return text
+    keep = "each event's higher sequence and later last_modified"
+    return check_conflicts(text, RECORD_PATH, keep)
 
 
 def _entry(event_id: str, entry: object, line: int, problems: Problems) -> Published | None:
@@ -287,7 +265,7 @@ def _entry(event_id: str, entry: object, line: int, problems: Problems) -> Publi
                 RECORD_PATH, entry.line_of(key), f"{event_id}.{key}: unknown key", value=key
             )
     sequence: object = entry.get("sequence")
-    stamp = _timestamp(entry.get("last_modified"))
+    stamp = timestamp(entry.get("last_modified"))
     mark: object = entry.get("fingerprint")
     valid = True
     if isinstance(sequence, bool) or not isinstance(sequence, int) or sequence < 0:
@@ -327,16 +305,3 @@ def _entry(event_id: str, entry: object, line: int, problems: Problems) -> Publi
     if not valid or not isinstance(sequence, int) or not isinstance(mark, str) or stamp is None:
         return None
     return Published(sequence, stamp, mark, content if isinstance(content, str) else None)
-
-
-def _timestamp(value: object) -> datetime | None:
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    if not isinstance(value, datetime):
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).replace(microsecond=0)
