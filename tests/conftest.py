@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+import importlib.util
 import shutil
 import struct
+import sys
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 import pytest
@@ -23,6 +27,21 @@ if TYPE_CHECKING:
     from tests.golden import BuiltSample
 
 REPO = Path(__file__).resolve().parent.parent  # the repository root is a sample newsletter
+
+
+@functools.cache
+def _bench_build() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_build", REPO / "bench" / "build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+def generate_archive(root: Path, issues: int) -> None:
+    """A large archive at `root`, made from the sample as bench/build.py makes its own."""
+    _bench_build().generate_archive(REPO, root, issues)
 
 
 @pytest.fixture(scope="session", autouse=True)

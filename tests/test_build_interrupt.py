@@ -13,8 +13,8 @@ from pathlib import Path
 
 from newsletter.cli import INTERRUPTED
 from newsletter.layout import CACHE_FOLDER
-from tests.conftest import REPO
-from tests.test_incremental import _bench, _tree
+from tests.conftest import generate_archive
+from tests.test_incremental import _tree
 
 WAIT_SECONDS = 60.0
 
@@ -29,7 +29,7 @@ def _children(pid: int) -> list[int]:
 
 def test_ctrl_c_in_the_middle_of_a_build(tmp_path: Path) -> None:
     root = tmp_path / "archive"
-    _bench().generate_archive(REPO, root, 40)
+    generate_archive(root, 40)
     out = tmp_path / "out"
     argv = [sys.executable, "-m", "newsletter", "--root", str(root), "build", "--out", str(out)]
     subprocess.run(argv, check=True, capture_output=True)

@@ -12,7 +12,6 @@ to the new site or just after. Every wait is bounded in time and count.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import signal
@@ -20,10 +19,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 
 from newsletter.layout import MANIFEST, RECORD_PATH, REVISIONS_PATH, beside_output
-from tests.conftest import REPO
+from tests.conftest import generate_archive
 
 ISSUES = 12
 SPREAD = (0.4, 0.55, 0.7, 0.8, 0.9, 1.0)  # of a whole build's duration
@@ -32,15 +30,6 @@ WAIT_SECONDS = 60.0
 POLL_SECONDS = 0.0005
 
 Site = dict[str, bytes]
-
-
-def bench_module() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_build", REPO / "bench" / "build.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 def site(out: Path) -> Site:
@@ -128,7 +117,7 @@ def kill_after_writing(process: subprocess.Popen[bytes], milliseconds: int, out:
 
 def test_a_killed_build_leaves_one_whole_site(tmp_path: Path) -> None:
     root = tmp_path / "archive"
-    bench_module().generate_archive(REPO, root, ISSUES)
+    generate_archive(root, ISSUES)
     archive = Archive(root, tmp_path)
     out = tmp_path / "public"
     references: dict[str, Site] = {}

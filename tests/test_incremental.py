@@ -8,33 +8,21 @@ compared byte for byte with a cold build of the same folder (no cache, fresh out
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import shutil
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from newsletter.layout import CACHE_FOLDER
 from newsletter.site import build
-from tests.conftest import REPO, tiny_png
+from tests.conftest import REPO, generate_archive, tiny_png
 
 ISSUES = 16  # over the worker pool's threshold: the pool renders the pieces
 Edit = Callable[[Path], None]
-
-
-def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_build", REPO / "bench" / "build.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
 
 
 def _age(root: Path) -> None:
@@ -80,7 +68,7 @@ def _compare(incremental: dict[str, bytes], cold: dict[str, bytes]) -> None:
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     root = tmp_path_factory.mktemp("incremental") / "archive"
-    _bench().generate_archive(REPO, root, ISSUES)
+    generate_archive(root, ISSUES)
     # One event announced in issue 4 and again, later, in issue 10 (not its neighbour).
     first_id = re.compile(r"^(  - id: )(\S+)$", re.M)
     four = (_issue(root, 4) / "schedule.yaml").read_text("utf-8")
@@ -193,7 +181,7 @@ def test_an_incremental_build_is_a_cold_build(archive: Path, edit: Edit) -> None
 
 def test_an_edit_renders_only_what_it_changes(tmp_path: Path) -> None:
     root = tmp_path / "archive"
-    _bench().generate_archive(REPO, root, ISSUES)
+    generate_archive(root, ISSUES)
     _age(root)
     build(root, tmp_path / "out")
     pieces = root / CACHE_FOLDER
@@ -215,7 +203,7 @@ def test_an_edit_renders_only_what_it_changes(tmp_path: Path) -> None:
 
 def test_a_damaged_cache_is_a_cold_build(tmp_path: Path) -> None:
     root = tmp_path / "archive"
-    _bench().generate_archive(REPO, root, ISSUES)
+    generate_archive(root, ISSUES)
     _age(root)
     build(root, tmp_path / "out")
     files = sorted(p for p in (root / CACHE_FOLDER).rglob("*") if p.is_file())
