@@ -48,7 +48,6 @@ STAGES: tuple[tuple[str, str, str], ...] = (
     ("published record", "newsletter.events.published", "publish"),
     ("published record", "newsletter.events.published", "save_record"),
     ("calendar", "newsletter.render.calendar", "render_calendar"),
-    ("emails", "newsletter.render.email.editions", "render_emails"),
     ("write", "newsletter.writer", "write_output"),
     ("cache", "newsletter.cache", "record_budgets"),
 )

@@ -195,11 +195,3 @@ class WebPages:
             yield f"{report.path}index.html", self.report(issue, report)
         for image in issue.images:
             yield f"{issue.path}{IMAGES}/{image.name}", image.file.read_bytes()
-
-
-def render_web(newsletter: Newsletter, root: Path, html: BodyHtml) -> Iterator[tuple[str, bytes]]:
-    """Every file of the web archive as (path, bytes): pages, stylesheet, images."""
-    pages = WebPages(newsletter, root, html)
-    yield from pages.site_files()
-    for issue in newsletter.issues:
-        yield from pages.issue_files(issue)
