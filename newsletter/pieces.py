@@ -15,31 +15,43 @@ found under its key is the piece a cold build would render:
   links its own events' files);
 - its email: its own digest and the merged events its schedule and reports show (their
   "Add to calendar" links, "add this issue's events");
-- index, events page and stylesheet: every issue's own digest and the merged events;
+- index and stylesheet: every issue's own digest and the merged events; the events
+  page: the merged events and each issue's number, date, path and title, all it shows
+  of an issue (render/events_page.py hands the template nothing more of it);
   the feeds: every issue's own digest and each item's `updated` (content/revisions.yaml);
 - the calendar: all of the above, the events and their published record (its VEVENTs
   are kept one by one by `render.calendar.VEvents`, itself kept in the store).
 
 The pieces live in `.newsletter-cache/` (newsletter/store.py); the per-issue ones are
 rendered on every core (newsletter/render/issues.py) while this process renders the
-calendar.
+calendar. An index of the pieces (`PieceIndex`) holds each file's size and digest, so
+that a piece found unchanged is read from the store only if the output folder does not
+already hold its files.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsletter.errors import Problems
 from newsletter.fingerprint import digest, file_digest, templates
+from newsletter.layout import EVENTS_PAGE
 from newsletter.model import Body, Issue, Newsletter
+from newsletter.output.manifest import Content, Entry, Known
+from newsletter.output.manifest import digest as file_entry_digest
 from newsletter.render.email.budget import Budget
 from newsletter.render.issues import Task, render_issues
 from newsletter.render.markdown import BodyHtml
 from newsletter.stages import Stages
 from newsletter.store import Store
+
+if TYPE_CHECKING:
+    from newsletter.render.web import WebPages
 
 try:  # hashlib would load OpenSSL first (see newsletter/cache.py)
     from _blake2 import blake2b
@@ -47,6 +59,7 @@ except ImportError:  # pragma: no cover - other Pythons
     from hashlib import blake2b
 
 Files = dict[str, bytes]
+Made = dict[str, Content]  # a piece's files, as the writer takes them
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +84,8 @@ class Keys:
         own = {
             issue.number: _own(shared, issue, read.get(issue.number)) for issue in newsletter.issues
         }
-        events = {event.id: event for event in newsletter.events}
-        all_events = digest(newsletter.events)
+        events = {event.id: digest(event) for event in newsletter.events}  # each spelt once
+        all_events = digest(list(events.items()))
         ordered = sorted(newsletter.issues, key=lambda issue: issue.number)
         web, email = {}, {}
         for index, issue in enumerate(ordered):
@@ -97,8 +110,8 @@ def _own(shared: str, issue: Issue, model: str | None) -> str:
 class Rendered:
     """Every file of the site but the calendar's, and the budgets of the emails made."""
 
-    files: Files
-    calendar: Files
+    files: Made
+    calendar: Made
     budgets: dict[int, Budget]
     fresh_budgets: dict[int, Budget]  # of the emails rendered now, not taken from the store
 
@@ -121,10 +134,11 @@ def render_site(
     last changed, for the feeds."""
     keys = Keys.of(newsletter, root, program, read)
     stages.done("keys")
+    index = PieceIndex(store, program)
     calendar_key = digest(keys.archive, keys.events, calendar[0])
-    calendar_files = store.get("calendar", "files", calendar_key)
+    calendar_files = index.known("calendar", "files", calendar_key, calendar[1])
     render_calendar: Callable[[], Files | None] = calendar[1]
-    if isinstance(calendar_files, dict):
+    if calendar_files is not None:
         render_calendar = _kept
     html_key = digest(program, "markdown")
     known = store.get("markdown", "all", html_key)
@@ -132,45 +146,54 @@ def render_site(
     marks = {body: _mark(body) for issue in newsletter.issues for body in issue.bodies}
     html = BodyHtml({body: known_html[mark] for body, mark in marks.items() if mark in known_html})
 
-    web: dict[int, Files] = {}
-    emails: dict[int, tuple[Files, Budget]] = {}
+    def again(number: int, web: bool) -> Callable[[], Files]:
+        def render() -> Files:  # a piece the store lost since the index was read
+            [output], _ = render_issues(newsletter, root, html, [Task(number, web, not web)], _kept)
+            made = output.web if web else output.email
+            assert made is not None
+            return made
+
+        return render
+
+    web: dict[int, Made] = {}
+    emails: dict[int, tuple[Made, Budget]] = {}
     tasks = []
     for issue in newsletter.issues:
-        name = issue.slug
-        piece = store.get("web", name, keys.web[issue.number])
-        if isinstance(piece, dict):
-            web[issue.number] = piece
-        want_email = issue.number not in kept_emails
+        number, name = issue.number, issue.slug
+        pages = index.known("web", name, keys.web[number], again(number, True))
+        if pages is not None:
+            web[number] = pages
+        want_email = number not in kept_emails
         if want_email:
-            stored = store.get("email", name, keys.email[issue.number])
-            if isinstance(stored, tuple) and len(stored) == 2 and isinstance(stored[1], Budget):
-                emails[issue.number] = stored
-        missing_web = issue.number not in web
-        missing_email = want_email and issue.number not in emails
+            email = index.known("email", name, keys.email[number], again(number, False))
+            budget = index.extra("email", name)
+            if email is not None and isinstance(budget, Budget):
+                emails[number] = (email, budget)
+        missing_web = number not in web
+        missing_email = want_email and number not in emails
         if missing_web or missing_email:
-            tasks.append(Task(issue.number, missing_web, missing_email))
+            tasks.append(Task(number, missing_web, missing_email))
 
     stages.done("cached pieces")
-    if tasks or not isinstance(calendar_files, dict):
+    if tasks or calendar_files is None:
         _compiled_templates(store, program)
     outputs, fresh_calendar = render_issues(newsletter, root, html, tasks, render_calendar)
     stages.done("render issues, calendar alongside")
     if fresh_calendar is not None:
-        calendar_files = fresh_calendar
-        store.put("calendar", "files", calendar_key, calendar_files)
-    assert isinstance(calendar_files, dict)
+        calendar_files = index.put("calendar", "files", calendar_key, fresh_calendar)
+    assert calendar_files is not None
     issues = {issue.number: issue for issue in newsletter.issues}
     for output in outputs:
         issue = issues[output.number]
         html.update(dict(zip(issue.bodies, output.html, strict=True)))
         if output.web is not None:
-            web[output.number] = output.web
-            store.put("web", issue.slug, keys.web[output.number], output.web)
+            web[output.number] = index.put("web", issue.slug, keys.web[output.number], output.web)
         if output.email is not None and output.budget is not None:
-            emails[output.number] = (output.email, output.budget)
-            store.put("email", issue.slug, keys.email[output.number], emails[output.number])
+            key = keys.email[output.number]
+            made = index.put("email", issue.slug, key, output.email, output.budget)
+            emails[output.number] = (made, output.budget)
 
-    files: Files = dict(_archive(newsletter, root, html, store, keys, program, updated))
+    files: Made = dict(_archive(newsletter, root, html, store, index, keys, program, updated))
     stages.done("index and feeds")
     for issue in newsletter.issues:
         files.update(web[issue.number])
@@ -181,11 +204,91 @@ def render_site(
         store.put("markdown", "all", html_key, bodies)
     names = {issue.slug for issue in newsletter.issues}
     for kind in ("web", "email"):
-        store.keep_only(kind, names)
+        index.keep_only(kind, names)
+    index.save()
     stages.done("store new pieces")
     budgets = {number: budget for number, (_, budget) in emails.items()}
     fresh = {o.number: o.budget for o in outputs if o.budget is not None}
     return Rendered(files, calendar_files, budgets, fresh)
+
+
+class PieceIndex:
+    """Each stored piece of files by its key, with each file's size and digest (as the
+    output's manifest records them) and a small extra (an email's budget).
+
+    A piece found here is handed to the writer as `Known` files, whose bytes are read
+    from the store only when the output folder lacks them; if the store has lost the
+    piece meanwhile, it is rendered again, so what is written is always what a cold
+    build writes. The index itself is one piece, stored under the program's key.
+    """
+
+    def __init__(self, store: Store, program: str) -> None:
+        self.store, self.program = store, program
+        found = store.get("index", "files", program)
+        self.held: dict[tuple[str, str], tuple[str, dict[str, Entry], object]]
+        self.held = found if isinstance(found, dict) else {}
+        self.changed = False
+
+    def known(
+        self, kind: str, name: str, key: str, render: Callable[[], Files | None]
+    ) -> Made | None:
+        """The files of the piece `kind/name` stored under `key`; None if it is not."""
+        held = self.held.get((kind, name))
+        if held is None or held[0] != key:
+            return None
+        load = functools.cache(functools.partial(_load, self.store, kind, name, key, render))
+        return {
+            file: Known(entry, functools.partial(_file, load, file))
+            for file, entry in held[1].items()
+        }
+
+    def extra(self, kind: str, name: str) -> object:
+        """What was stored with the piece `kind/name` besides its files."""
+        held = self.held.get((kind, name))
+        return held[2] if held is not None else None
+
+    def put(self, kind: str, name: str, key: str, files: Files, extra: object = None) -> Made:
+        """Store `files` as the piece `kind/name` under `key`; the same files, with the
+        digests the writer would otherwise compute again."""
+        self.store.put(kind, name, key, files)
+        entries = {file: Entry(len(data), file_entry_digest(data)) for file, data in files.items()}
+        self.held[(kind, name)] = (key, entries, extra)
+        self.changed = True
+        return {
+            file: Known(entries[file], functools.partial(_data, data))
+            for file, data in files.items()
+        }
+
+    def keep_only(self, kind: str, names: set[str]) -> None:
+        """Forget the pieces of `kind` not named in `names` (a deleted issue's)."""
+        self.store.keep_only(kind, names)
+        for held in [held for held in self.held if held[0] == kind and held[1] not in names]:
+            del self.held[held]
+            self.changed = True
+
+    def save(self) -> None:
+        """Store the index, if this build changed it."""
+        if self.changed:
+            self.store.put("index", "files", self.program, self.held)
+
+
+def _load(
+    store: Store, kind: str, name: str, key: str, render: Callable[[], Files | None]
+) -> Files:
+    piece = store.get(kind, name, key)
+    if isinstance(piece, dict):
+        return piece
+    made = render()
+    assert made is not None
+    return made
+
+
+def _file(load: Callable[[], Files], name: str) -> bytes:
+    return load()[name]
+
+
+def _data(data: bytes) -> bytes:
+    return data
 
 
 def email_problems(
@@ -221,30 +324,47 @@ def _archive(
     root: Path,
     html: BodyHtml,
     store: Store,
+    index: PieceIndex,
     keys: Keys,
     program: str,
     updated: Mapping[str, datetime],
-) -> Files:
+) -> Made:
     """The index, the events page, the stylesheet and the feeds: from the store, or
     rendered."""
-    files: Files = {}
-    site_key = digest(keys.archive, keys.events)
-    site = store.get("archive", "site", site_key)
-    if not isinstance(site, dict):
+
+    made: list[WebPages] = []
+
+    def web() -> WebPages:  # made once, for whichever of the pages needs rendering
         from newsletter.render.web import WebPages
 
-        _compiled_templates(store, program)
-        site = dict(WebPages(newsletter, root, html).site_files())
-        store.put("archive", "site", site_key, site)
-    files.update(site)
-    feeds_key = digest(keys.archive, sorted(updated.items()))
-    feeds = store.get("archive", "feeds", feeds_key)
-    if not isinstance(feeds, dict):
+        if not made:
+            _compiled_templates(store, program)
+            made.append(WebPages(newsletter, root, html))
+        return made[0]
+
+    def site() -> Files:
+        return dict(web().site_files())
+
+    def events() -> Files:
+        return {EVENTS_PAGE: web().events_index()}
+
+    def feeds() -> Files:
         from newsletter.render.feeds import render_feeds
 
-        feeds = render_feeds(newsletter, html, updated)
-        store.put("archive", "feeds", feeds_key, feeds)
-    files.update(feeds)
+        return render_feeds(newsletter, html, updated)
+
+    # The events page shows of the issues only their dates, paths and titles: an edited
+    # article leaves it as it is.
+    shown = [(i.number, i.date, i.path, i.title) for i in newsletter.issues]
+    pieces: list[tuple[str, str, Callable[[], Files]]] = [
+        ("site", digest(keys.archive, keys.events), site),
+        ("events", digest(keys.shared, keys.events, shown), events),
+        ("feeds", digest(keys.archive, sorted(updated.items())), feeds),
+    ]
+    files: Made = {}
+    for name, key, render in pieces:
+        known = index.known("archive", name, key, render)
+        files.update(known if known is not None else index.put("archive", name, key, render()))
     return files
 
 

@@ -31,10 +31,12 @@ from newsletter.errors import UsageError
 from newsletter.layout import MANIFEST, beside_output
 from newsletter.output.files import atomic_write
 from newsletter.output.manifest import (
+    Content,
     Entry,
     Manifest,
+    bytes_of,
     check_name,
-    digest,
+    entry_of,
     read_manifest,
     render_manifest,
 )
@@ -44,7 +46,7 @@ from newsletter.output.tree import Found, parents, rescue_late, stage, walk
 
 __all__ = ["MANIFEST", "Output", "WriteResult", "atomic_write", "read_existing", "write_output"]
 
-Output = Mapping[str, bytes]  # path relative to the output folder (posix) -> bytes
+Output = Mapping[str, Content]  # path relative to the output folder (posix) -> bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +118,7 @@ def read_existing(out: Path, names: Iterable[str]) -> dict[str, bytes]:
 
 def _plan(out: Path, files: Output, prune: bool, found: Found | None = None) -> _Plan:
     manifest = read_manifest(out)
-    entries = {name: Entry(len(data), digest(data)) for name, data in files.items()}
+    entries = {name: entry_of(content) for name, content in files.items()}
     unchanged = {name for name in files if _holds(out, name, files[name], entries, manifest)}
     ours = set(manifest.entries)
     gone = ours - set(files)
@@ -128,23 +130,23 @@ def _plan(out: Path, files: Output, prune: bool, found: Found | None = None) -> 
 
 
 def _holds(
-    out: Path, name: str, data: bytes, entries: dict[str, Entry], manifest: Manifest
+    out: Path, name: str, content: Content, entries: dict[str, Entry], manifest: Manifest
 ) -> bool:
-    """Whether the file `name` in `out` already holds `data`: by the manifest's digest
-    when it can tell, else by reading the file."""
+    """Whether the file `name` in `out` already holds `content`: by the manifest's
+    digest when it can tell, else by reading the file."""
     file = os.path.join(out, name)
     try:
         found = os.lstat(file)
     except OSError:
         return False
-    if not stat.S_ISREG(found.st_mode) or found.st_size != len(data):
+    if not stat.S_ISREG(found.st_mode) or found.st_size != entries[name].size:
         return False
     known = manifest.holds(name, entries[name].digest or "", found)
     if known is not None:
         return known
     try:
         with open(file, "rb") as stream:
-            return stream.read() == data
+            return stream.read() == bytes_of(content)
     except OSError:
         return False
 
@@ -211,7 +213,7 @@ def _in_place(out: Path, files: Output, prune: bool, plan: _Plan) -> WriteResult
     return plan.result(files)
 
 
-def _replace(out: Path, name: str, data: bytes, ours: set[str], made: set[str]) -> None:
+def _replace(out: Path, name: str, content: Content, ours: set[str], made: set[str]) -> None:
     """Write one file atomically, making its folder first if this build has not."""
     target = out / name
     try:
@@ -220,7 +222,7 @@ def _replace(out: Path, name: str, data: bytes, ours: set[str], made: set[str]) 
         if folder and folder not in made:
             os.makedirs(out / folder, exist_ok=True)
             made.update(parents(name))
-        atomic_write(target, data)
+        atomic_write(target, bytes_of(content))
     except OSError as error:
         raise UsageError(f"cannot write {target}: {error.strerror or error}") from None
 

@@ -100,6 +100,15 @@ def edit_article_title(root: Path) -> None:
     _replace(_article(root, 16), 'title: "', 'title: "Edited: ')
 
 
+def edit_issue_title(root: Path) -> None:
+    """The events page names the issue that announced each event: it changes too."""
+    issue = _issue(root, 4) / "issue.yaml"
+    text = issue.read_text("utf-8")
+    title = re.search(r"^title: .*$", text, re.M)
+    assert title is not None
+    issue.write_text(text.replace(title[0], title[0] + " (corrected)", 1), "utf-8")
+
+
 def edit_settings_title(root: Path) -> None:
     _replace(root / "content" / "newsletter.yaml", "title: ROCB", "title: The ROCB")
 
@@ -159,6 +168,7 @@ EDITS = [
     change_nothing,
     edit_article_body,
     edit_article_title,
+    edit_issue_title,
     edit_schedule_row,
     move_shared_event,
     cancel_shared_event,
@@ -221,3 +231,26 @@ def test_a_damaged_cache_is_a_cold_build(tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(root, out)
     _compare(_tree(out), _cold(root, tmp_path / "cold"))
+
+
+def test_pieces_lost_behind_their_index_are_rendered_again(tmp_path: Path) -> None:
+    """The index of pieces says what the store holds; a piece removed since (or a page
+    edited by hand in the output) is made again, never trusted."""
+    root = tmp_path / "archive"
+    generate_archive(root, ISSUES)
+    _age(root)
+    out = tmp_path / "out"
+    build(root, out)
+    cache = root / CACHE_FOLDER
+    assert (cache / "index" / "files").is_file()
+    for kind in ("web", "email", "archive"):
+        shutil.rmtree(cache / kind)
+    (cache / "calendar" / "files").unlink()
+    page = out / "issues" / "007" / "index.html"
+    page.write_bytes(page.read_bytes().replace(b"<body", b"<body data-edited", 1))
+    build(root, out)
+    fresh = tmp_path / "fresh"  # no output at all: every file is written from its bytes
+    build(root, fresh)
+    cold = _cold(root, tmp_path / "cold")
+    _compare(_tree(out), cold)
+    _compare(_tree(fresh), cold)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +28,32 @@ class Entry:
 
     size: int
     digest: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Known:
+    """A file's bytes known by their size and digest, read (`load`) only when the file
+    must be written or compared: a build that finds a piece unchanged in its cache never
+    reads the piece's bytes when the output already holds them."""
+
+    entry: Entry
+    load: Callable[[], bytes]
+
+
+Content = bytes | Known
+"""What a build makes of one file: its bytes, or bytes known by their digest."""
+
+
+def entry_of(content: Content) -> Entry:
+    """The size and digest the manifest records for `content`."""
+    if isinstance(content, Known):
+        return content.entry
+    return Entry(len(content), digest(content))
+
+
+def bytes_of(content: Content) -> bytes:
+    """The bytes of `content`."""
+    return content.load() if isinstance(content, Known) else content
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,13 +24,14 @@ from pathlib import Path
 from newsletter.errors import UsageError
 from newsletter.layout import MANIFEST
 from newsletter.output.files import write_new
+from newsletter.output.manifest import Content, bytes_of
 from newsletter.output.tree import Found, Staged, parents, walk
 
 
 def make_stage(
     out: Path,
     spare: Path,
-    files: Mapping[str, bytes],
+    files: Mapping[str, Content],
     unchanged: Set[str],
     staged: Staged,
     found: Found,
@@ -60,10 +61,10 @@ def make_stage(
             continue  # the very file the current site has
         _unlink_if(target, name, kept)
         if not _link(os.path.join(source, name), target, name) and name in files:
-            write_new(os.path.join(target, name), files[name])  # gone meanwhile
+            write_new(os.path.join(target, name), bytes_of(files[name]))  # gone meanwhile
     for name in sorted(set(files) - linked):
         _unlink_if(target, name, held.inodes.get(name))
-        write_new(os.path.join(target, name), files[name])
+        write_new(os.path.join(target, name), bytes_of(files[name]))
     write_new(os.path.join(target, MANIFEST), manifest)
 
 

@@ -14,8 +14,17 @@ from datetime import date
 from itertools import groupby
 
 from newsletter.events.calendars import subscriptions
-from newsletter.model import Event, Issue, Newsletter, Report
+from newsletter.model import Event, Newsletter, Report
 from newsletter.render.links import CalendarLinks, calendar_files, format_dates
+
+
+@dataclass(frozen=True, slots=True)
+class IssueLink:
+    """An issue as the events page links it: all it may show of the issue, so that the
+    page's cached piece depends on nothing else of it (`issue_links`)."""
+
+    path: str
+    title: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,8 +33,8 @@ class Listing:
 
     event: Event
     moved_from: str | None  # the dates before its latest move; None when it never moved
-    announced: Issue | None  # the issue that first published it
-    changed: Issue | None  # the later issue that moved or cancelled it
+    announced: IssueLink | None  # the issue that first published it
+    changed: IssueLink | None  # the later issue that moved or cancelled it
     report: Report | None
     calendar: str | None  # its own .ics, relative to the output root; None when cancelled
 
@@ -73,7 +82,12 @@ def moved_from(event: Event) -> str | None:
     return format_dates(before[-1]) if before else None
 
 
-def listing(event: Event, issues: Mapping[int, Issue], files: Mapping[str, str]) -> Listing:
+def issue_links(newsletter: Newsletter) -> dict[int, IssueLink]:
+    """What the events page shows of each issue, by number."""
+    return {issue.number: IssueLink(issue.path, issue.title) for issue in newsletter.issues}
+
+
+def listing(event: Event, issues: Mapping[int, IssueLink], files: Mapping[str, str]) -> Listing:
     """One event's line of the events page; `issues` by number, `files` (`calendar_files`)
     the events' own .ics files by id."""
     later = [c.issue for c in event.history[1:] if c.issue not in (None, event.announced_in)]
@@ -90,7 +104,7 @@ def listing(event: Event, issues: Mapping[int, Issue], files: Mapping[str, str])
 def events_page(newsletter: Newsletter) -> EventsPage:
     """The events page's contents, from the merged events and the newest issue's date."""
     today = newsletter.latest_date
-    issues = {i.number: i for i in newsletter.issues}
+    issues = issue_links(newsletter)
     files = calendar_files(newsletter)
     coming: list[Event] = []
     past: list[Event] = []

@@ -13,17 +13,21 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from multiprocessing import get_all_start_methods, get_context
-
-import nh3
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from typing import TYPE_CHECKING
 
 from newsletter.model import Body
 from newsletter.safehtml import ATTRIBUTES, TAGS, URL_SCHEMES
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
+
 
 @cache
 def _parser() -> MarkdownIt:
+    # Loaded here: a build whose bodies are all in the cache never parses Markdown.
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("commonmark", {"typographer": False}).enable("table")
 
 
@@ -46,6 +50,8 @@ def render_tokens(tokens: list[Token]) -> str:
 
 def sanitise(html: str) -> str:
     """HTML with everything unsafe removed (see the module docstring)."""
+    import nh3
+
     return str(
         nh3.clean(
             html,

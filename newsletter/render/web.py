@@ -111,6 +111,7 @@ class WebPages:
         return event_jsonld(event, url)
 
     def events_index(self) -> bytes:
+        """The events page (`events/index.html`)."""
         url = self.settings.url(EVENTS_PAGE.removesuffix("index.html"))
         return self.render(
             "web/events.html",
@@ -180,10 +181,9 @@ class WebPages:
         return older, newer
 
     def site_files(self) -> Iterator[tuple[str, bytes]]:
-        """The files that are not any one issue's: the index, the events page and the
-        stylesheet."""
+        """The files that are not any one issue's, but the events page (`events_index`):
+        the index and the stylesheet."""
         yield "index.html", self.index()
-        yield EVENTS_PAGE, self.events_index()
         yield STYLESHEET, render_template(self.env, "web/style.css", {}).encode("utf-8")
 
     def issue_files(self, issue: Issue) -> Iterator[tuple[str, bytes]]:
