@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING
 from newsletter.errors import Problems
 from newsletter.fingerprint import digest, file_digest, templates
 from newsletter.layout import EVENTS_PAGE
-from newsletter.model import Body, Issue, Newsletter
+from newsletter.model import Article, Body, Issue, Newsletter, Report
 from newsletter.output.manifest import Content, Entry, Known
 from newsletter.output.manifest import digest as file_entry_digest
 from newsletter.render.email.budget import Budget
@@ -348,10 +348,20 @@ def _archive(
     def events() -> Files:
         return {EVENTS_PAGE: web().events_index()}
 
-    def feeds() -> Files:
-        from newsletter.render.feeds import render_feeds
+    def feeds() -> Files:  # only the items whose key is new are rendered
+        from newsletter.render.feeds import render_feeds_kept
 
-        return render_feeds(newsletter, html, updated)
+        stored = store.get("archive", "feed-entries", keys.shared)
+        kept = stored if isinstance(stored, dict) else {}
+
+        def key(issue: Issue, item: Article | Report) -> str:
+            sections, when = issue.sections, updated.get(item.path)
+            return digest(keys.shared, issue.number, issue.date, issue.path, sections, item, when)
+
+        made, entries = render_feeds_kept(newsletter, html, updated, kept, key)
+        if entries != kept:
+            store.put("archive", "feed-entries", keys.shared, entries)
+        return made
 
     # The events page shows of the issues only their dates, paths and titles: an edited
     # article leaves it as it is.

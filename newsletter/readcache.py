@@ -13,22 +13,26 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from newsletter.errors import Problem, Problems
 from newsletter.events.lookalikes import warn_lookalike_events
 from newsletter.fingerprint import digest, file_digest
-from newsletter.layout import RECORD_PATH
+from newsletter.layout import RECORD_PATH, REVISIONS_PATH
 from newsletter.model import EventEntry, Settings
 from newsletter.reading.issue import IssueFolder, read_issue
 from newsletter.store import Store
 
 if TYPE_CHECKING:
     from newsletter.events.published import Record
+    from newsletter.revisions import Revisions
 
 _RACY_NS = 2_000_000_000
+
+
+R = TypeVar("R")
 
 
 class StoredReading:
@@ -77,22 +81,43 @@ class StoredReading:
 
     def record(self, root: Path, problems: Problems) -> Record:
         """`events.published.load_record`, parsed again only when the file's bytes changed."""
-        from newsletter.errors import ContentErrors
         from newsletter.events.published import read_record
 
-        key = digest(self.program, file_digest(root / RECORD_PATH))
-        piece = self.store.get("record", "published", key)
+        return self._record("published", root, RECORD_PATH, read_record, problems)
+
+    def revisions(self, root: Path, problems: Problems) -> Revisions:
+        """`content/revisions.yaml` (`revisions.read_revisions`), parsed again only when the
+        file's bytes changed."""
+        from newsletter.revisions import read_revisions
+
+        return self._record("revisions", root, REVISIONS_PATH, read_revisions, problems)
+
+    def _record(
+        self,
+        name: str,
+        root: Path,
+        path: str,
+        read: Callable[[Path, Problems], R],
+        problems: Problems,
+    ) -> R:
+        """A record the build commits with the content, read by `read`, with its problems;
+        `ContentErrors` (with every problem) when it is unusable."""
+        from newsletter.errors import ContentErrors
+
+        key = digest(self.program, file_digest(root / path))
+        piece = self.store.get("record", name, key)
+        record: R
         if isinstance(piece, tuple) and len(piece) == 2 and isinstance(piece[0], dict):
             record, found = piece
             problems.items.extend(found)
         else:
             fresh = Problems()
-            record = read_record(root, fresh)
+            record = read(root, fresh)
             problems.items.extend(fresh.items)
-            self.store.put("record", "published", key, (record, fresh.items))
+            self.store.put("record", name, key, (record, fresh.items))
         if problems.errors:
             raise ContentErrors(problems)
-        return record  # type: ignore[no-any-return]
+        return record
 
     def forget_others(self) -> None:
         """Drop the stored readings of issue folders that are gone."""

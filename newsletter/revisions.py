@@ -21,7 +21,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from newsletter.errors import ContentError, ContentErrors, Problems
+from newsletter.errors import ContentError, Problems
 from newsletter.layout import REVISIONS_PATH
 from newsletter.model import Article, Issue, Newsletter, Report
 from newsletter.reading.files import read_text
@@ -106,14 +106,6 @@ def read_revisions(root: Path, problems: Problems) -> Revisions:
         revision = _entry(path, entry, data.line_of(path), problems)
         if revision is not None:
             record[path] = revision
-    return record
-
-
-def load_revisions(root: Path, problems: Problems) -> Revisions:
-    """The record for a build; `ContentErrors` (with every problem) when it is unusable."""
-    record = read_revisions(root, problems)
-    if problems.errors:
-        raise ContentErrors(problems)
     return record
 
 

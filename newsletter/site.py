@@ -143,7 +143,7 @@ def build(
     from newsletter.fingerprint import program
     from newsletter.pieces import email_problems, render_site
     from newsletter.readcache import StoredReading
-    from newsletter.revisions import load_revisions, revise, save_revisions
+    from newsletter.revisions import revise, save_revisions
     from newsletter.stages import Stages
     from newsletter.store import Store
     from newsletter.writer import write_output
@@ -164,7 +164,7 @@ def build(
             f"no issue {', '.join(map(str, missing))}; the issues are "
             f"{', '.join(str(n) for n in sorted(known)) or 'none yet'}"
         )
-    revisions = load_revisions(root, problems)
+    revisions = reading.revisions(root, problems)
     revised = revise(newsletter, revisions, build_time(newsletter))
     updated = {path: revision.updated for path, revision in revised.items()}
     record = reading.record(root, problems)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import feedparser
 import pytest
 
-from newsletter.site import build
+from newsletter.model import Article, Issue, Report
+from newsletter.render.feeds import FeedEntry, render_feeds, render_feeds_kept
+from newsletter.render.markdown import BodyHtml
+from newsletter.site import build, load
 from tests.sample import copy_sample
 
 BASE = "https://newsletter.example.org/"
@@ -122,3 +126,40 @@ def test_feed_limit(tmp_path: Path) -> None:
     build(root)
     assert len(parse(root / "public/feed.xml").entries) == 3
     assert len(parse(root / "public/atom.xml").entries) == 3
+
+
+@pytest.mark.parametrize("limit", [None, 1, 7])
+def test_feeds_made_from_kept_items_are_the_whole_feeds(tmp_path: Path, limit: int | None) -> None:
+    """The incremental build renders only new items and puts the kept ones back in
+    their places: whichever items are kept, the bytes are those of the whole render."""
+    root = copy_sample(tmp_path)
+    if limit is not None:
+        settings = root / "content/newsletter.yaml"
+        settings.write_text(settings.read_text() + f"feed:\n  limit: {limit}\n")
+    article = (
+        root
+        / "content/issues/061/articles"
+        / sorted(p.name for p in (root / "content/issues/061/articles").iterdir())[0]
+    )
+    text = re.sub(
+        r"(?m)^title: .*$", 'title: "<item> & ünïcode\u2028"', article.read_text(), count=1
+    )
+    article.write_text(text + "\n    <item>\n\n  </channel>\n")
+    newsletter, _ = load(root)
+    updated = {"issues/062/environmental-crime/": datetime(2019, 1, 2, 3, 4, 5, tzinfo=UTC)}
+    whole = render_feeds(newsletter, BodyHtml(), updated)
+
+    def key(issue: Issue, item: Article | Report) -> str:
+        return item.path
+
+    _, entries = render_feeds_kept(newsletter, BodyHtml(), updated, {}, key)
+    every = list(entries)
+    assert len(every) == (limit or 20)
+    for chosen in ([], every, every[::2], every[1::3], every[-1:]):
+        kept = {name: entries[name] for name in chosen}
+        files, again = render_feeds_kept(newsletter, BodyHtml(), updated, kept, key)
+        assert files == whole
+        assert again == entries
+    marked = {every[0]: FeedEntry(b"<!-- kept rss -->\n", b"<!-- kept atom -->\n")}
+    files, _ = render_feeds_kept(newsletter, BodyHtml(), updated, marked, key)
+    assert b"<!-- kept rss -->" in files["feed.xml"] and b"<!-- kept atom -->" in files["atom.xml"]

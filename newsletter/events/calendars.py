@@ -52,6 +52,7 @@ LABELS = {
 }
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
 _LAST_BY_ISSUE: list[tuple[Newsletter, dict[int, tuple[Event, ...]]] | None] = [None]
+_LAST_SUBSCRIPTIONS: list[tuple[Newsletter, tuple[Subscription, ...]] | None] = [None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +75,18 @@ def calendar_events(newsletter: Newsletter) -> tuple[Event, ...]:
 
 
 def subscriptions(newsletter: Newsletter) -> tuple[Subscription, ...]:
-    """The whole calendar first, then the categories, then the countries, each sorted by label."""
+    """The whole calendar first, then the categories, then the countries, each sorted by
+    label. Every page, the events page and the calendar files ask: the answer for the
+    newsletter last asked about is kept (by identity; the model never changes)."""
+    last = _LAST_SUBSCRIPTIONS[0]
+    if last is not None and last[0] is newsletter:
+        return last[1]
+    result = _subscriptions(newsletter)
+    _LAST_SUBSCRIPTIONS[0] = (newsletter, result)
+    return result
+
+
+def _subscriptions(newsletter: Newsletter) -> tuple[Subscription, ...]:
     events = calendar_events(newsletter)
     name = newsletter.calendar.name
     whole = Subscription("all", "", "All events", name, CALENDAR_FEED, events)

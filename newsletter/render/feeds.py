@@ -10,7 +10,9 @@ never the clock, so the same content gives the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import itertools
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
@@ -43,7 +45,75 @@ def render_feeds(
     """`feed.xml` and `atom.xml`, each item's content from `html`; `updated` maps an
     item's path to when it last changed (default, and for an item it lacks: its issue's
     date)."""
-    updated = updated or {}
+    return render_feeds_kept(newsletter, html, updated or {}, {}, lambda _, item: item.path)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    """One item as each feed holds it: its `<item>` and `<entry>` elements' bytes."""
+
+    rss: bytes
+    atom: bytes
+
+
+ItemKey = Callable[[Issue, Article | Report], str]
+
+
+def render_feeds_kept(
+    newsletter: Newsletter,
+    html: BodyHtml,
+    updated: Mapping[str, datetime],
+    kept: Mapping[str, FeedEntry],
+    key: ItemKey,
+) -> tuple[dict[str, bytes], dict[str, FeedEntry]]:
+    """The feeds (`render_feeds`), rendering only the items whose `key` is not in `kept`,
+    and every item's entry by key, to keep for the next build.
+
+    An item's elements are the same bytes whichever feed holds them: feedgen writes the
+    items last, each at the same depth, and escapes their text (a line `    <item>` is
+    never inside one). So the feed of the new items alone, under the whole feed's head,
+    is cut into head, items and tail, and the kept items are put back in their places.
+    """
+    items = list(feed_items(newsletter))
+    keys = [key(issue, item) for issue, item in items]
+    fresh = {k: pair for k, pair in zip(keys, items, strict=True) if k not in kept}
+    feed = _feed(newsletter, html, updated, items, list(fresh.values()))
+    rss = _cut(bytes(feed.rss_str(pretty=True)), b"    <item>\n", b"  </channel>\n")
+    atom = _cut(_atom(feed, newsletter.settings.url(ATOM_FEED)), b"  <entry>\n", b"</feed>\n")
+    rendered = [FeedEntry(r, a) for r, a in zip(rss[1], atom[1], strict=True)]
+    made = dict(zip(fresh, rendered, strict=True))
+    entries = {k: kept[k] if k in kept else made[k] for k in keys}
+    ordered = [entries[k] for k in keys]
+    files = {
+        RSS_FEED: b"".join([rss[0], *(entry.rss for entry in ordered), rss[2]]),
+        ATOM_FEED: b"".join([atom[0], *(entry.atom for entry in ordered), atom[2]]),
+    }
+    return files, entries
+
+
+def _cut(feed: bytes, start: bytes, tail: bytes) -> tuple[bytes, list[bytes], bytes]:
+    """A feed's head, its items (each from a line `start` to the next), and its tail
+    (from the last line `tail`)."""
+    end = feed.rindex(b"\n" + tail) + 1
+    starts = []
+    found = feed.find(b"\n" + start)
+    while 0 <= found < end:
+        starts.append(found + 1)
+        found = feed.find(b"\n" + start, found + 1)
+    bounds = [*starts, end]
+    items = [feed[a:b] for a, b in itertools.pairwise(bounds)]
+    return feed[: bounds[0]], items, feed[end:]
+
+
+def _feed(
+    newsletter: Newsletter,
+    html: BodyHtml,
+    updated: Mapping[str, datetime],
+    items: list[tuple[Issue, Article | Report]],
+    shown: list[tuple[Issue, Article | Report]],
+) -> FeedGenerator:
+    """The feed of `items`, holding the entries of `shown` (the head's dates are all
+    the items')."""
     settings = newsletter.settings
     zone = ZoneInfo(settings.timezone)
 
@@ -64,7 +134,6 @@ def render_feeds(
     if settings.image:
         feed.logo(settings.image)
         feed.image(url=settings.image, title=settings.title, link=settings.base_url)
-    items = list(feed_items(newsletter))
 
     def changed(issue: Issue, item: Article | Report) -> datetime:
         when = updated.get(item.path)
@@ -76,7 +145,7 @@ def render_feeds(
         feed.lastBuildDate(latest)
         feed.updated(latest)
 
-    for issue, item in items:
+    for issue, item in shown:
         url = settings.url(item.path)
         entry = feed.add_entry(order="append")
         entry.id(url)
@@ -94,9 +163,7 @@ def render_feeds(
                 entry.dc.dc_creator(person.name)
         else:
             entry.category(term=issue.sections.reports)
-
-    rss = bytes(feed.rss_str(pretty=True))
-    return {RSS_FEED: rss, ATOM_FEED: _atom(feed, settings.url(ATOM_FEED))}
+    return feed
 
 
 def _atom(feed: FeedGenerator, self_url: str) -> bytes:
