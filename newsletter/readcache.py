@@ -22,7 +22,7 @@ from newsletter.events.lookalikes import warn_lookalike_events
 from newsletter.fingerprint import digest, file_digest
 from newsletter.layout import RECORD_PATH, REVISIONS_PATH
 from newsletter.model import EventEntry, Settings
-from newsletter.reading.issue import IssueFolder, read_issue
+from newsletter.reading.issue import IssueFolder
 from newsletter.store import Store
 
 if TYPE_CHECKING:
@@ -44,28 +44,47 @@ class StoredReading:
         self.seen: set[str] = set()
         self.digests: dict[int, str] = {}  # of each issue as read: `digest(issue)`
 
-    def issue(
-        self, root: Path, folder: str, number: int, settings: Settings | None, problems: Problems
-    ) -> IssueFolder | None:
-        """The issue as `read_issue` reads it, from the store when no file changed."""
-        name = f"{number:03d}"
-        self.seen.add(name)
-        started = time.time_ns()
-        stats = list(_stats(str(root / folder)))
-        key = digest(self.program, str(root), folder, number, settings, stats)
-        piece = self.store.get("read", name, key)
-        if isinstance(piece, tuple) and len(piece) == 3 and isinstance(piece[2], str):
-            result, found, self.digests[number] = piece
-            problems.items.extend(found)
-            return result  # type: ignore[no-any-return]
-        fresh = Problems()
-        result = read_issue(root, folder, number, settings, fresh)
-        problems.items.extend(fresh.items)
-        if result is not None:
-            self.digests[number] = digest(result.issue)
-        if all(stat[2] < started - _RACY_NS for stat in stats):
-            self.store.put("read", name, key, (result, fresh.items, self.digests.get(number)))
-        return result
+    def issues(
+        self,
+        root: Path,
+        folders: Sequence[tuple[str, int]],
+        settings: Settings | None,
+        problems: Problems,
+    ) -> list[IssueFolder | None]:
+        """The issues as `read_issue` reads them, each from the store when none of its
+        files changed; the others read on every core (reading/parallel.py)."""
+        from newsletter.reading.parallel import read_folders
+
+        found: dict[int, tuple[IssueFolder | None, list[Problem], str | None]] = {}
+        missing: list[tuple[str, int, str, bool]] = []
+        for folder, number in folders:
+            name = f"{number:03d}"
+            self.seen.add(name)
+            started = time.time_ns()
+            stats = list(_stats(str(root / folder)))
+            key = digest(self.program, str(root), folder, number, settings, stats)
+            piece = self.store.get("read", name, key)
+            if isinstance(piece, tuple) and len(piece) == 3 and isinstance(piece[2], str):
+                found[number] = piece
+            else:
+                settled = all(stat[2] < started - _RACY_NS for stat in stats)
+                missing.append((folder, number, key, settled))
+        readings = read_folders(
+            root, [(folder, number) for folder, number, *_ in missing], settings
+        )
+        for (_, number, key, settled), reading in zip(missing, readings, strict=True):
+            piece = (reading.folder, reading.problems, reading.digest)
+            found[number] = piece
+            if settled:
+                self.store.put_pickled("read", f"{number:03d}", key, piece, reading.payload)
+        results = []
+        for _, number in folders:
+            result, items, mark = found[number]
+            problems.items.extend(items)
+            if mark is not None:
+                self.digests[number] = mark
+            results.append(result)
+        return results
 
     def lookalikes(self, entries: Sequence[EventEntry], problems: Problems) -> None:
         """The look-alike warnings of `entries`, worked out again only when they changed."""

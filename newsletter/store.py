@@ -72,16 +72,20 @@ class Store:
 
     def put(self, kind: str, name: str, key: str, piece: object) -> None:
         """Store `piece` as `kind/name` under `key`, replacing what was there."""
+        try:
+            payload = dumps(piece)
+        except Exception:  # something that does not pickle is only not cached
+            if self.memory is not None:
+                self.memory[(kind, name)] = (key, piece)
+            return
+        self.put_pickled(kind, name, key, piece, payload)
+
+    def put_pickled(self, kind: str, name: str, key: str, piece: object, payload: bytes) -> None:
+        """`put` of a piece already pickled: `payload` is `dumps(piece)`."""
         from newsletter.writer import atomic_write
 
         if self.memory is not None:
             self.memory[(kind, name)] = (key, piece)
-        try:
-            buffer = io.BytesIO()
-            _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(piece)
-            payload = buffer.getvalue()
-        except Exception:  # something that does not pickle is only not cached
-            return
         with contextlib.suppress(OSError):
             folder = self.folder / kind
             folder.mkdir(parents=True, exist_ok=True)
@@ -98,6 +102,13 @@ class Store:
                 if entry.name not in names and entry.is_file():
                     with contextlib.suppress(OSError):
                         os.unlink(entry.path)
+
+
+def dumps(piece: object) -> bytes:
+    """The payload the store keeps of `piece` (`pickle.loads` reads it back)."""
+    buffer = io.BytesIO()
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(piece)
+    return buffer.getvalue()
 
 
 def _check(payload: bytes) -> bytes:

@@ -14,7 +14,7 @@ from newsletter.events.merge import merge_events
 from newsletter.layout import ISSUE_FILE, ISSUES_PATH
 from newsletter.model import EventEntry, Issue, Newsletter, Report, Settings
 from newsletter.reading.entries import check_duplicate_ids
-from newsletter.reading.issue import IssueFolder, read_issue
+from newsletter.reading.issue import IssueFolder
 from newsletter.reading.settings import read_calendar, read_settings
 
 _ISSUE_FOLDER = re.compile(r"^\d+$")
@@ -26,20 +26,34 @@ class ReadCache(Protocol):
     worked out again only when an event entry changed. The same model and problems
     as reading without it."""
 
-    def issue(
-        self, root: Path, folder: str, number: int, settings: Settings | None, problems: Problems
-    ) -> IssueFolder | None:
-        """`read_issue(root, folder, number, settings, problems)`, or what it gave before."""
+    def issues(
+        self,
+        root: Path,
+        folders: Sequence[tuple[str, int]],
+        settings: Settings | None,
+        problems: Problems,
+    ) -> list[IssueFolder | None]:
+        """`read_issue(root, folder, number, settings, problems)` of each of `folders`,
+        or what it gave before."""
 
     def lookalikes(self, entries: Sequence[EventEntry], problems: Problems) -> None:
         """`warn_lookalike_events(entries, problems)`, or the warnings it gave before."""
 
 
 class _NoCache:
-    def issue(
-        self, root: Path, folder: str, number: int, settings: Settings | None, problems: Problems
-    ) -> IssueFolder | None:
-        return read_issue(root, folder, number, settings, problems)
+    def issues(
+        self,
+        root: Path,
+        folders: Sequence[tuple[str, int]],
+        settings: Settings | None,
+        problems: Problems,
+    ) -> list[IssueFolder | None]:
+        from newsletter.reading.parallel import read_folders
+
+        readings = read_folders(root, folders, settings)
+        for reading in readings:
+            problems.items.extend(reading.problems)
+        return [reading.folder for reading in readings]
 
     def lookalikes(self, entries: Sequence[EventEntry], problems: Problems) -> None:
         warn_lookalike_events(entries, problems)
@@ -103,7 +117,7 @@ def _read_issues(
                 value=child.name,
             )
         numbered[number] = folder
-    folders: list[IssueFolder] = []
+    wanted: list[tuple[str, int]] = []
     for number in sorted(numbered):
         if not (root / numbered[number] / ISSUE_FILE).is_file():
             problems.error(
@@ -112,9 +126,8 @@ def _read_issues(
                 "missing: every issue folder needs an issue.yaml with number and date",
             )
             continue
-        issue = cache.issue(root, numbered[number], number, settings, problems)
-        if issue is not None:
-            folders.append(issue)
+        wanted.append((numbered[number], number))
+    folders = [f for f in cache.issues(root, wanted, settings, problems) if f is not None]
     _check_dates(folders, problems)
     return folders
 
