@@ -134,6 +134,12 @@ class ContentError(NewsletterError):
         self.value = value
         super().__init__(str(self.problem))
 
+    def __reduce__(self) -> tuple[type[ContentError], tuple[object, ...]]:
+        # An error raised in a worker process reaches the build by pickle, which would
+        # otherwise call the class with the message alone (and hang the pool).
+        p = self.problem
+        return type(self), (p.path, p.line, p.message, p.field, self.value)
+
 
 class ContentErrors(NewsletterError):
     """The content has errors; `problems` holds all of them (and the warnings)."""
@@ -142,6 +148,9 @@ class ContentErrors(NewsletterError):
         self.problems = problems
         count = len(problems.errors)
         super().__init__(f"{count} error{'s' if count != 1 else ''} in the content")
+
+    def __reduce__(self) -> tuple[type[ContentErrors], tuple[object, ...]]:
+        return type(self), (self.problems,)  # see ContentError.__reduce__
 
     @classmethod
     def of(cls, error: ContentError) -> ContentErrors:
@@ -158,8 +167,12 @@ class TemplateError(NewsletterError):
     def __init__(self, template: str, line: int | None, message: str) -> None:
         self.template = template
         self.line = line
+        self.message = message
         where = template if line is None else f"{template}:{line}"
         super().__init__(f"{where}: template error: {message}")
+
+    def __reduce__(self) -> tuple[type[TemplateError], tuple[object, ...]]:
+        return type(self), (self.template, self.line, self.message)  # see ContentError
 
 
 class DeliveryError(NewsletterError):
@@ -184,3 +197,6 @@ class DateError(ValueError):
         self.reason = reason
         self.text = text
         super().__init__(f"{reason} in dates {text!r}")
+
+    def __reduce__(self) -> tuple[type[DateError], tuple[object, ...]]:
+        return type(self), (self.reason, self.text)  # see ContentError.__reduce__

@@ -311,6 +311,29 @@ def _kept() -> None:
     """What renders a piece found in the store: nothing."""
 
 
+_RENDERERS = (
+    "newsletter.render.web",
+    "newsletter.render.email.editions",
+    "newsletter.render.email.html",
+)
+
+
+def prepare_renderers(root: Path, store: Store, program: str) -> None:
+    """Load what renders the pages and emails, and compile their templates: called while
+    workers read a large archive, so that the renderers forked afterwards start ready
+    (the same work done once instead of in every worker)."""
+    import importlib
+
+    from newsletter.render.markdown import warm_up
+    from newsletter.render.templates import compile_all
+
+    for module in _RENDERERS:
+        importlib.import_module(module)
+    _compiled_templates(store, program)
+    compile_all(root)
+    warm_up()
+
+
 def _compiled_templates(store: Store, program: str) -> None:
     """Before anything renders: Jinja keeps its compiled templates in the store."""
     from newsletter.render.templates import keep_compiled

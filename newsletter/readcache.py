@@ -43,6 +43,7 @@ class StoredReading:
         self.program = program
         self.seen: set[str] = set()
         self.digests: dict[int, str] = {}  # of each issue as read: `digest(issue)`
+        self.meanwhile: Callable[[], None] | None = None  # while workers read (see `issues`)
 
     def issues(
         self,
@@ -52,7 +53,8 @@ class StoredReading:
         problems: Problems,
     ) -> list[IssueFolder | None]:
         """The issues as `read_issue` reads them, each from the store when none of its
-        files changed; the others read on every core (reading/parallel.py)."""
+        files changed; the others read on every core (reading/parallel.py), this process
+        calling `meanwhile()` while they do."""
         from newsletter.reading.parallel import read_folders
 
         found: dict[int, tuple[IssueFolder | None, list[Problem], str | None]] = {}

@@ -7,6 +7,7 @@ memory, hand the files to the writer.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import signal
 import threading
@@ -141,7 +142,7 @@ def build(
     from newsletter.cache import record_budgets
     from newsletter.events.published import publish, save_record
     from newsletter.fingerprint import program
-    from newsletter.pieces import email_problems, render_site
+    from newsletter.pieces import email_problems, prepare_renderers, render_site
     from newsletter.readcache import StoredReading
     from newsletter.revisions import revise, save_revisions
     from newsletter.stages import Stages
@@ -154,6 +155,7 @@ def build(
     store = store if store is not None else Store(root)
     code = program()
     reading = StoredReading(store, code)
+    reading.meanwhile = functools.partial(prepare_renderers, root, store, code)
     newsletter, problems = load(root, reading)
     reading.forget_others()
     stages.done("read")

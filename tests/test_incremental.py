@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from newsletter.errors import TemplateError
 from newsletter.layout import CACHE_FOLDER
 from newsletter.site import build
 from tests.conftest import REPO, generate_archive, tiny_png
@@ -254,3 +255,16 @@ def test_pieces_lost_behind_their_index_are_rendered_again(tmp_path: Path) -> No
     cold = _cold(root, tmp_path / "cold")
     _compare(_tree(out), cold)
     _compare(_tree(fresh), cold)
+
+
+def test_a_broken_template_in_a_large_archive_is_reported_by_the_render(tmp_path: Path) -> None:
+    """Templates are compiled while workers read the issues; one that does not compile
+    is left for the render, which names its file and line, as for a small archive."""
+    root = tmp_path / "archive"
+    generate_archive(root, ISSUES)
+    page = root / "templates" / "web" / "issue.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("{% extends 'web/base.html' %}\n{% block main %}{% if %}{% endblock %}\n")
+    with pytest.raises(TemplateError) as raised:
+        build(root, tmp_path / "out")
+    assert raised.value.template.endswith("web/issue.html") and raised.value.line == 2

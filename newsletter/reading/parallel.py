@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
@@ -40,9 +40,13 @@ class Reading:
 
 
 def read_folders(
-    root: Path, folders: Sequence[tuple[str, int]], settings: Settings | None
+    root: Path,
+    folders: Sequence[tuple[str, int]],
+    settings: Settings | None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> list[Reading]:
-    """Each of `folders` (path relative to `root`, issue number) read, in order."""
+    """Each of `folders` (path relative to `root`, issue number) read, in order. When
+    workers read them, this process calls `meanwhile()` while it waits."""
     jobs = [(root, folder, number, settings) for folder, number in folders]
     cores = os.cpu_count() or 1
     if len(jobs) < _PARALLEL_FROM or cores < 2 or "fork" not in get_all_start_methods():
@@ -50,7 +54,10 @@ def read_folders(
     else:
         chunk = max(1, len(jobs) // (cores * _CHUNKS_PER_CORE))
         with get_context("fork").Pool(cores, initializer=_ignore_interrupts) as pool:
-            payloads = pool.starmap(_read, jobs, chunksize=chunk)
+            pending = pool.starmap_async(_read, jobs, chunksize=chunk)
+            if meanwhile is not None:
+                meanwhile()
+            payloads = pending.get()
     return [_loaded(payload) for payload in payloads]
 
 

@@ -31,6 +31,13 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("commonmark", {"typographer": False}).enable("table")
 
 
+def warm_up() -> None:
+    """Load the Markdown parser and the sanitiser now (see `pieces.prepare_renderers`)."""
+    import nh3  # noqa: F401
+
+    _parser()
+
+
 def render_markdown(text: str) -> str:
     """Sanitised HTML for a Markdown text."""
     return render_tokens(parse_markdown(text))

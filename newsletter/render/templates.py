@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -48,6 +49,16 @@ def environment(root: Path) -> jinja2.Environment:
     )
     env.filters.update(wrap=filters.wrap, underline=filters.underline_filter, link=filters.link)
     return env
+
+
+def compile_all(root: Path) -> None:
+    """Compile every page and email template of `root` now, so that processes forked
+    afterwards find them compiled (a template that does not compile is left for the
+    render to report)."""
+    env = environment(root)
+    for name in env.list_templates(filter_func=lambda name: name.startswith(("web/", "email/"))):
+        with contextlib.suppress(jinja2.TemplateError):
+            env.get_template(name)
 
 
 def render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
