@@ -24,14 +24,13 @@ found under its key is the piece a cold build would render:
 
 The pieces live in `.newsletter-cache/` (newsletter/store.py); the per-issue ones are
 rendered on every core (newsletter/render/issues.py) while this process renders the
-calendar. An index of the pieces (`PieceIndex`) holds each file's size and digest, so
+calendar. An index of the pieces (newsletter/pieceindex.py) holds each file's size and digest, so
 that a piece found unchanged is read from the store only if the output folder does not
 already hold its files.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,8 +41,7 @@ from newsletter.errors import Problems
 from newsletter.fingerprint import digest, file_digest, templates
 from newsletter.layout import EVENTS_PAGE
 from newsletter.model import Article, Body, Issue, Newsletter, Report
-from newsletter.output.manifest import Content, Entry, Known
-from newsletter.output.manifest import digest as file_entry_digest
+from newsletter.pieceindex import Files, Made, PieceIndex
 from newsletter.render.email.budget import Budget
 from newsletter.render.issues import Task, render_issues
 from newsletter.render.markdown import BodyHtml
@@ -57,9 +55,6 @@ try:  # hashlib would load OpenSSL first (see newsletter/cache.py)
     from _blake2 import blake2b
 except ImportError:  # pragma: no cover - other Pythons
     from hashlib import blake2b
-
-Files = dict[str, bytes]
-Made = dict[str, Content]  # a piece's files, as the writer takes them
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,85 +205,6 @@ def render_site(
     budgets = {number: budget for number, (_, budget) in emails.items()}
     fresh = {o.number: o.budget for o in outputs if o.budget is not None}
     return Rendered(files, calendar_files, budgets, fresh)
-
-
-class PieceIndex:
-    """Each stored piece of files by its key, with each file's size and digest (as the
-    output's manifest records them) and a small extra (an email's budget).
-
-    A piece found here is handed to the writer as `Known` files, whose bytes are read
-    from the store only when the output folder lacks them; if the store has lost the
-    piece meanwhile, it is rendered again, so what is written is always what a cold
-    build writes. The index itself is one piece, stored under the program's key.
-    """
-
-    def __init__(self, store: Store, program: str) -> None:
-        self.store, self.program = store, program
-        found = store.get("index", "files", program)
-        self.held: dict[tuple[str, str], tuple[str, dict[str, Entry], object]]
-        self.held = found if isinstance(found, dict) else {}
-        self.changed = False
-
-    def known(
-        self, kind: str, name: str, key: str, render: Callable[[], Files | None]
-    ) -> Made | None:
-        """The files of the piece `kind/name` stored under `key`; None if it is not."""
-        held = self.held.get((kind, name))
-        if held is None or held[0] != key:
-            return None
-        load = functools.cache(functools.partial(_load, self.store, kind, name, key, render))
-        return {
-            file: Known(entry, functools.partial(_file, load, file))
-            for file, entry in held[1].items()
-        }
-
-    def extra(self, kind: str, name: str) -> object:
-        """What was stored with the piece `kind/name` besides its files."""
-        held = self.held.get((kind, name))
-        return held[2] if held is not None else None
-
-    def put(self, kind: str, name: str, key: str, files: Files, extra: object = None) -> Made:
-        """Store `files` as the piece `kind/name` under `key`; the same files, with the
-        digests the writer would otherwise compute again."""
-        self.store.put(kind, name, key, files)
-        entries = {file: Entry(len(data), file_entry_digest(data)) for file, data in files.items()}
-        self.held[(kind, name)] = (key, entries, extra)
-        self.changed = True
-        return {
-            file: Known(entries[file], functools.partial(_data, data))
-            for file, data in files.items()
-        }
-
-    def keep_only(self, kind: str, names: set[str]) -> None:
-        """Forget the pieces of `kind` not named in `names` (a deleted issue's)."""
-        self.store.keep_only(kind, names)
-        for held in [held for held in self.held if held[0] == kind and held[1] not in names]:
-            del self.held[held]
-            self.changed = True
-
-    def save(self) -> None:
-        """Store the index, if this build changed it."""
-        if self.changed:
-            self.store.put("index", "files", self.program, self.held)
-
-
-def _load(
-    store: Store, kind: str, name: str, key: str, render: Callable[[], Files | None]
-) -> Files:
-    piece = store.get(kind, name, key)
-    if isinstance(piece, dict):
-        return piece
-    made = render()
-    assert made is not None
-    return made
-
-
-def _file(load: Callable[[], Files], name: str) -> bytes:
-    return load()[name]
-
-
-def _data(data: bytes) -> bytes:
-    return data
 
 
 def email_problems(
