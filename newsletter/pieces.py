@@ -19,8 +19,9 @@ found under its key is the piece a cold build would render:
   page: the merged events and each issue's number, date, path and title, all it shows
   of an issue (render/events_page.py hands the template nothing more of it);
   the feeds: every issue's own digest and each item's `updated` (content/revisions.yaml);
-- the calendar: all of the above, the events and their published record (its VEVENTs
-  are kept one by one by `render.calendar.VEvents`, itself kept in the store).
+- the calendar: the shared key, the merged events and their published record, and of
+  each issue what the events page takes, with the events it lists (the calendar's
+  VEVENTs are kept one by one by `render.calendar.VEvents`, itself kept in the store).
 
 The pieces live in `.newsletter-cache/` (newsletter/store.py); the per-issue ones are
 rendered on every core (newsletter/render/issues.py) while this process renders the
@@ -130,7 +131,7 @@ def render_site(
     keys = Keys.of(newsletter, root, program, read)
     stages.done("keys")
     index = PieceIndex(store, program)
-    calendar_key = digest(keys.archive, keys.events, calendar[0])
+    calendar_key = digest(keys.shared, keys.events, calendar[0], _listings(newsletter))
     calendar_files = index.known("calendar", "files", calendar_key, calendar[1])
     render_calendar: Callable[[], Files | None] = calendar[1]
     if calendar_files is not None:
@@ -302,12 +303,9 @@ def _archive(
             store.put("archive", "feed-entries", keys.shared, entries)
         return made
 
-    # The events page shows of the issues only their dates, paths and titles: an edited
-    # article leaves it as it is.
-    shown = [(i.number, i.date, i.path, i.title) for i in newsletter.issues]
     pieces: list[tuple[str, str, Callable[[], Files]]] = [
         ("site", digest(keys.archive, keys.events), site),
-        ("events", digest(keys.shared, keys.events, shown), events),
+        ("events", digest(keys.shared, keys.events, _listings(newsletter)), events),
         ("feeds", digest(keys.archive, sorted(updated.items())), feeds),
     ]
     files: Made = {}
@@ -315,6 +313,23 @@ def _archive(
         known = index.known("archive", name, key, render)
         files.update(known if known is not None else index.put("archive", name, key, render()))
     return files
+
+
+def _listings(newsletter: Newsletter) -> list[object]:
+    """All the events page and the calendar files show of the issues: each one's number,
+    date, path and title, and the events it lists (schedule rows, reports). An edited
+    article leaves both as they are."""
+    return [
+        (
+            issue.number,
+            issue.date,
+            issue.path,
+            issue.title,
+            [entry.id for entry in issue.schedule.entries] if issue.schedule else [],
+            [report.event_id for report in issue.reports],
+        )
+        for issue in newsletter.issues
+    ]
 
 
 def _mark(body: Body) -> str:

@@ -152,6 +152,16 @@ def add_country_calendar(root: Path) -> None:
     schedule.write_text(text.replace(venue[0], venue[0] + "\n    country: Tonga", 1), "utf-8")
 
 
+def list_event_again(root: Path) -> None:
+    """Issue 13 lists, unchanged, an event issue 6 announced: its own events.ics holds it."""
+    six = (_issue(root, 6) / "schedule.yaml").read_text("utf-8")
+    row = re.search(r"^  - id: .*\n(?:    .*\n)+", six, re.M)
+    assert row is not None
+    schedule = _issue(root, 13) / "schedule.yaml"
+    text = schedule.read_text("utf-8")
+    schedule.write_text(text.rstrip("\n") + "\n" + row[0], "utf-8")
+
+
 def delete_issue(root: Path) -> None:
     shutil.rmtree(_issue(root, 12))
 
@@ -174,6 +184,7 @@ EDITS = [
     move_shared_event,
     cancel_shared_event,
     add_country_calendar,
+    list_event_again,
     replace_image,
     delete_issue,
     edit_settings_title,
