@@ -44,10 +44,7 @@ class PieceIndex:
         if held is None or held[0] != key:
             return None
         load = functools.cache(functools.partial(_load, self.store, kind, name, key, render))
-        return {
-            file: Known(entry, functools.partial(_file, load, file))
-            for file, entry in held[1].items()
-        }
+        return {file: Known(entry, load, file) for file, entry in held[1].items()}
 
     def extra(self, kind: str, name: str) -> object:
         """What was stored with the piece `kind/name` besides its files."""
@@ -61,10 +58,7 @@ class PieceIndex:
         entries = {file: Entry(len(data), file_entry_digest(data)) for file, data in files.items()}
         self.held[(kind, name)] = (key, entries, extra)
         self.changed = True
-        return {
-            file: Known(entries[file], functools.partial(_data, data))
-            for file, data in files.items()
-        }
+        return {file: Known(entries[file], functools.partial(_data, files), file) for file in files}
 
     def keep_only(self, kind: str, names: set[str]) -> None:
         """Forget the pieces of `kind` not named in `names` (a deleted issue's)."""
@@ -90,9 +84,5 @@ def _load(
     return made
 
 
-def _file(load: Callable[[], Files], name: str) -> bytes:
-    return load()[name]
-
-
-def _data(data: bytes) -> bytes:
-    return data
+def _data(files: Files) -> Files:
+    return files

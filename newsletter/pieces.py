@@ -294,9 +294,8 @@ def _archive(
         stored = store.get("archive", "feed-entries", keys.shared)
         kept = stored if isinstance(stored, dict) else {}
 
-        def key(issue: Issue, item: Article | Report) -> str:
-            sections, when = issue.sections, updated.get(item.path)
-            return digest(keys.shared, issue.number, issue.date, issue.path, sections, item, when)
+        def key(issue: Issue, item: Article | Report) -> str:  # the issue's digest covers it
+            return digest(keys.own[issue.number], item.path, updated.get(item.path))
 
         made, entries = render_feeds_kept(newsletter, html, updated, kept, key)
         if entries != kept:

@@ -37,7 +37,12 @@ class Known:
     reads the piece's bytes when the output already holds them."""
 
     entry: Entry
-    load: Callable[[], bytes]
+    files: Callable[[], Mapping[str, bytes]]  # the piece's files, made or read on call
+    name: str
+
+    def load(self) -> bytes:
+        """The bytes."""
+        return self.files()[self.name]
 
 
 Content = bytes | Known
