@@ -50,7 +50,7 @@ class _NoCache:
     ) -> list[IssueFolder | None]:
         from newsletter.reading.parallel import read_folders
 
-        readings = read_folders(root, folders, settings)
+        readings = read_folders(root, folders, settings, kept=False)
         for reading in readings:
             problems.items.extend(reading.problems)
         return [reading.folder for reading in readings]

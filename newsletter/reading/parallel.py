@@ -14,14 +14,11 @@ import pickle
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 from newsletter.errors import Problem, Problems
-from newsletter.fingerprint import digest
 from newsletter.model import Settings
 from newsletter.reading.issue import IssueFolder, read_issue
-from newsletter.store import dumps
 
 # Below this many folders a worker pool costs more than it saves.
 _PARALLEL_FROM = 16
@@ -31,7 +28,8 @@ _CHUNKS_PER_CORE = 4
 @dataclass(frozen=True, slots=True)
 class Reading:
     """One issue folder as read: what `read_issue` gave, its problems, the digest of the
-    issue (None without one), and the three pickled, as the piece store keeps them."""
+    issue (None without one or when not `kept`), and the three pickled, as the piece
+    store keeps them (empty when not `kept`)."""
 
     folder: IssueFolder | None
     problems: list[Problem]
@@ -44,33 +42,52 @@ def read_folders(
     folders: Sequence[tuple[str, int]],
     settings: Settings | None,
     meanwhile: Callable[[], None] | None = None,
+    kept: bool = True,
 ) -> list[Reading]:
-    """Each of `folders` (path relative to `root`, issue number) read, in order. When
-    workers read them, this process calls `meanwhile()` while it waits."""
-    jobs = [(root, folder, number, settings) for folder, number in folders]
+    """Each of `folders` (path relative to `root`, issue number) read, in order; `kept`:
+    with the digest and the pickle the piece store keeps. When workers read them, this
+    process calls `meanwhile()` while it waits."""
+    jobs = [(root, folder, number, settings, kept) for folder, number in folders]
     cores = os.cpu_count() or 1
-    if len(jobs) < _PARALLEL_FROM or cores < 2 or "fork" not in get_all_start_methods():
-        payloads = [_read(*job) for job in jobs]
-    else:
-        chunk = max(1, len(jobs) // (cores * _CHUNKS_PER_CORE))
-        with get_context("fork").Pool(cores, initializer=_ignore_interrupts) as pool:
-            pending = pool.starmap_async(_read, jobs, chunksize=chunk)
-            if meanwhile is not None:
-                meanwhile()
-            payloads = pending.get()
-    return [_loaded(payload) for payload in payloads]
+    if len(jobs) < _PARALLEL_FROM or cores < 2:
+        return [_reading(*job) for job in jobs]
+    from multiprocessing import get_all_start_methods, get_context
+
+    if "fork" not in get_all_start_methods():
+        return [_reading(*job) for job in jobs]
+    chunk = max(1, len(jobs) // (cores * _CHUNKS_PER_CORE))
+    with get_context("fork").Pool(cores, initializer=_ignore_interrupts) as pool:
+        pending = pool.starmap_async(_pickled, jobs, chunksize=chunk)
+        if meanwhile is not None:
+            meanwhile()
+        payloads = pending.get()
+    return [_loaded(payload, kept) for payload in payloads]
 
 
-def _read(root: Path, folder: str, number: int, settings: Settings | None) -> bytes:
+def _reading(
+    root: Path, folder: str, number: int, settings: Settings | None, kept: bool
+) -> Reading:
+    from newsletter.fingerprint import digest
+    from newsletter.store import dumps
+
     problems = Problems()
     result = read_issue(root, folder, number, settings, problems)
+    if not kept:
+        return Reading(result, problems.items, None, b"")
     mark = digest(result.issue) if result is not None else None
-    return dumps((result, problems.items, mark))
+    return Reading(result, problems.items, mark, dumps((result, problems.items, mark)))
 
 
-def _loaded(payload: bytes) -> Reading:
+def _pickled(root: Path, folder: str, number: int, settings: Settings | None, kept: bool) -> bytes:
+    from newsletter.store import dumps
+
+    reading = _reading(root, folder, number, settings, kept)
+    return reading.payload or dumps((reading.folder, reading.problems, None))
+
+
+def _loaded(payload: bytes, kept: bool) -> Reading:
     result, problems, mark = pickle.loads(payload)
-    return Reading(result, problems, mark, payload)
+    return Reading(result, problems, mark, payload if kept else b"")
 
 
 def _ignore_interrupts() -> None:
