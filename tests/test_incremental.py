@@ -92,6 +92,14 @@ def _replace(file: Path, old: str, new: str) -> None:
     file.write_text(text.replace(old, new, 1), "utf-8")
 
 
+def _edit_line(file: Path, pattern: str, change: Callable[[str], str]) -> None:
+    """Replace the first line matching `pattern` with `change(line)`."""
+    text = file.read_text("utf-8")
+    line = re.search(pattern, text, re.M)
+    assert line is not None, f"{pattern!r} not in {file}"
+    file.write_text(text.replace(line[0], change(line[0]), 1), "utf-8")
+
+
 def edit_article_body(root: Path) -> None:
     article = _article(root, 5)
     article.write_text(article.read_text("utf-8") + "\nOne more paragraph, *edited*.\n", "utf-8")
@@ -103,11 +111,7 @@ def edit_article_title(root: Path) -> None:
 
 def edit_issue_title(root: Path) -> None:
     """The events page names the issue that announced each event: it changes too."""
-    issue = _issue(root, 4) / "issue.yaml"
-    text = issue.read_text("utf-8")
-    title = re.search(r"^title: .*$", text, re.M)
-    assert title is not None
-    issue.write_text(text.replace(title[0], title[0] + " (corrected)", 1), "utf-8")
+    _edit_line(_issue(root, 4) / "issue.yaml", r"^title: .*$", lambda line: line + " (corrected)")
 
 
 def edit_settings_title(root: Path) -> None:
@@ -126,30 +130,24 @@ def edit_schedule_row(root: Path) -> None:
     _replace(schedule, "venue: ", "venue: Online and ")
 
 
+_DATES = r"^    dates: .*$"
+
+
 def move_shared_event(root: Path) -> None:
-    schedule = _issue(root, 10) / "schedule.yaml"
-    text = schedule.read_text("utf-8")
-    dates = re.search(r"^    dates: .*$", text, re.M)
-    assert dates is not None
-    schedule.write_text(text.replace(dates[0], "    dates: 3-4 Dec. 2018", 1), "utf-8")
+    _edit_line(_issue(root, 10) / "schedule.yaml", _DATES, lambda _: "    dates: 3-4 Dec. 2018")
 
 
 def cancel_shared_event(root: Path) -> None:
     """Issue 4's email and page lose the event's "Add to calendar": a later issue's edit."""
-    schedule = _issue(root, 10) / "schedule.yaml"
-    text = schedule.read_text("utf-8")
-    dates = re.search(r"^    dates: .*$", text, re.M)
-    assert dates is not None
-    schedule.write_text(text.replace(dates[0], dates[0] + "\n    status: cancelled", 1), "utf-8")
+    _edit_line(
+        _issue(root, 10) / "schedule.yaml", _DATES, lambda line: line + "\n    status: cancelled"
+    )
 
 
 def add_country_calendar(root: Path) -> None:
     """A new calendar by country, which every page's subscribe block lists."""
     schedule = _issue(root, 7) / "schedule.yaml"
-    text = schedule.read_text("utf-8")
-    venue = re.search(r"^    venue: .*$", text, re.M)
-    assert venue is not None
-    schedule.write_text(text.replace(venue[0], venue[0] + "\n    country: Tonga", 1), "utf-8")
+    _edit_line(schedule, r"^    venue: .*$", lambda line: line + "\n    country: Tonga")
 
 
 def list_event_again(root: Path) -> None:
