@@ -71,9 +71,8 @@ class StoredReading:
             else:
                 settled = all(stat[2] < started - _RACY_NS for stat in stats)
                 missing.append((folder, number, key, settled))
-        readings = read_folders(
-            root, [(folder, number) for folder, number, *_ in missing], settings
-        )
+        wanted = [(folder, number) for folder, number, *_ in missing]
+        readings = read_folders(root, wanted, settings, self.meanwhile)
         for (_, number, key, settled), reading in zip(missing, readings, strict=True):
             piece = (reading.folder, reading.problems, reading.digest)
             found[number] = piece

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 
+from newsletter.readcache import StoredReading
 from newsletter.reading import parallel as pool
 from newsletter.reading import read_newsletter
 from newsletter.reading.parallel import read_folders
-from newsletter.site import check
+from newsletter.site import check, load
+from newsletter.store import Store
 from tests.conftest import generate_archive
 
 ISSUES = 20  # over the pool's threshold
@@ -39,3 +42,22 @@ def test_the_pool_reads_what_one_process_reads(
     assert [str(p) for p in check(root).sorted()] == [str(p) for p in checked.sorted()]
     assert any("schedule.yaml" in str(p) for p in checked.errors)
     assert any("script" in str(p) and "007" in str(p) for p in checked.warnings)
+
+
+def test_the_build_prepares_its_renderers_while_workers_read(tmp_path: Path) -> None:
+    root = tmp_path / "archive"
+    generate_archive(root, ISSUES)
+    past = time.time() - 3600  # the read cache keeps only folders not changed just now
+    for folder, _, names in os.walk(root):
+        for name in [*names, "."]:
+            os.utime(os.path.join(folder, name), (past, past))
+    calls: list[int] = []
+    reading = StoredReading(Store(root), "program")
+    reading.meanwhile = lambda: calls.append(len(calls))
+    newsletter, _ = load(root, reading)
+    assert calls == [0]  # once, while the pool read every issue
+    assert len(newsletter.issues) == ISSUES
+    again = StoredReading(Store(root), "program")
+    again.meanwhile = lambda: calls.append(len(calls))
+    load(root, again)
+    assert calls == [0]  # nothing to read: no pool, nothing to wait for
