@@ -12,13 +12,17 @@ written to the event's CATEGORIES.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeVar
 
 from newsletter.countries import Country, country_in_venue, find_country
 from newsletter.layout import CALENDAR_FEED, category_calendar, country_calendar
 from newsletter.model import Event, Newsletter
+
+T = TypeVar("T")
 
 # A word of a title, and the category it files the event under.
 KINDS = {
@@ -51,8 +55,6 @@ LABELS = {
     "training": "Training",
 }
 _WORD = re.compile(r"[a-z]+(?:-[a-z]+)*")
-_LAST_BY_ISSUE: list[tuple[Newsletter, dict[int, tuple[Event, ...]]] | None] = [None]
-_LAST_SUBSCRIPTIONS: list[tuple[Newsletter, tuple[Subscription, ...]] | None] = [None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +69,20 @@ class Subscription:
     events: tuple[Event, ...]
 
 
+def _for_last_model(compute: Callable[[Newsletter], T]) -> Callable[[Newsletter], T]:
+    """`compute`, its answer for the newsletter last asked about kept (by identity: the
+    model never changes, and a build asks once per page and email)."""
+    last: list[tuple[Newsletter, T]] = []
+
+    @functools.wraps(compute)
+    def kept(newsletter: Newsletter) -> T:
+        if not last or last[0][0] is not newsletter:
+            last[:] = [(newsletter, compute(newsletter))]
+        return last[0][1]
+
+    return kept
+
+
 def calendar_events(newsletter: Newsletter) -> tuple[Event, ...]:
     """The events that go into calendar files, by start date then id: every file —
     the whole calendar, by kind, by country, per issue, per event — takes its events
@@ -74,19 +90,10 @@ def calendar_events(newsletter: Newsletter) -> tuple[Event, ...]:
     return newsletter.calendar_events
 
 
+@_for_last_model
 def subscriptions(newsletter: Newsletter) -> tuple[Subscription, ...]:
     """The whole calendar first, then the categories, then the countries, each sorted by
-    label. Every page, the events page and the calendar files ask: the answer for the
-    newsletter last asked about is kept (by identity; the model never changes)."""
-    last = _LAST_SUBSCRIPTIONS[0]
-    if last is not None and last[0] is newsletter:
-        return last[1]
-    result = _subscriptions(newsletter)
-    _LAST_SUBSCRIPTIONS[0] = (newsletter, result)
-    return result
-
-
-def _subscriptions(newsletter: Newsletter) -> tuple[Subscription, ...]:
+    label. Every page, the events page and the calendar files ask (`_for_last_model`)."""
     events = calendar_events(newsletter)
     name = newsletter.calendar.name
     whole = Subscription("all", "", "All events", name, CALENDAR_FEED, events)
@@ -135,14 +142,10 @@ def issue_events(newsletter: Newsletter, number: int) -> tuple[Event, ...]:
     return events_by_issue(newsletter).get(number, ())
 
 
+@_for_last_model
 def events_by_issue(newsletter: Newsletter) -> dict[int, tuple[Event, ...]]:
     """`issue_events` of every issue that has events, in one pass over the calendar.
-
-    Every page and email of a build asks for its issue's events: the answer for the
-    newsletter last asked about is kept (by identity; the model never changes)."""
-    last = _LAST_BY_ISSUE[0]
-    if last is not None and last[0] is newsletter:
-        return last[1]
+    Every page and email of a build asks for its issue's events (`_for_last_model`)."""
     issues_of: dict[str, list[int]] = {}
     for issue in newsletter.issues:
         ids = {report.event_id for report in issue.reports}
@@ -154,9 +157,7 @@ def events_by_issue(newsletter: Newsletter) -> dict[int, tuple[Event, ...]]:
     for event in calendar_events(newsletter):
         for number in issues_of.get(event.id, ()):
             found.setdefault(number, []).append(event)
-    result = {number: tuple(events) for number, events in sorted(found.items())}
-    _LAST_BY_ISSUE[0] = (newsletter, result)
-    return result
+    return {number: tuple(events) for number, events in sorted(found.items())}
 
 
 def category_of(event: Event) -> str | None:
