@@ -68,6 +68,7 @@ class Keys:
     email: dict[int, str]
     archive: str  # every issue's own digest: the index, the feeds
     events: str  # every merged event
+    listed: str  # the events and what the events page and calendar show of each issue
 
     @classmethod
     def of(cls, newsletter: Newsletter, root: Path, program: str, read: Mapping[int, str]) -> Keys:
@@ -93,7 +94,8 @@ class Keys:
             web[issue.number] = digest("web", own[issue.number], older, newer, all_events)
             email[issue.number] = digest("email", own[issue.number], shown)
         archive = digest("archive", shared, [own[issue.number] for issue in ordered])
-        return cls(shared, own, web, email, archive, all_events)
+        listed = digest("listed", shared, all_events, _listings(newsletter))
+        return cls(shared, own, web, email, archive, all_events, listed)
 
 
 def _own(shared: str, issue: Issue, model: str | None) -> str:
@@ -131,7 +133,7 @@ def render_site(
     keys = Keys.of(newsletter, root, program, read)
     stages.done("keys")
     index = PieceIndex(store, program)
-    calendar_key = digest(keys.shared, keys.events, calendar[0], _listings(newsletter))
+    calendar_key = digest(keys.listed, calendar[0])
     calendar_files = index.known("calendar", "files", calendar_key, calendar[1])
     render_calendar: Callable[[], Files | None] = calendar[1]
     if calendar_files is not None:
@@ -304,7 +306,7 @@ def _archive(
 
     pieces: list[tuple[str, str, Callable[[], Files]]] = [
         ("site", digest(keys.archive, keys.events), site),
-        ("events", digest(keys.shared, keys.events, _listings(newsletter)), events),
+        ("events", keys.listed, events),
         ("feeds", digest(keys.archive, sorted(updated.items())), feeds),
     ]
     files: Made = {}
