@@ -214,6 +214,7 @@ _WRITTEN_ENTRY = re.compile(
     r"  sequence: (?P<sequence>\d+)\n"
     r"  last_modified: (?P<stamp>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)\n"
     r'  fingerprint: "(?P<fingerprint>[0-9a-f]{16})"\n'
+    r'(?:  content: "(?P<content>[0-9a-f]{16})"\n)?'
 )
 
 
@@ -233,7 +234,8 @@ def _as_written(text: str) -> Record | None:
             stamp = datetime.fromisoformat(match["stamp"])
         except ValueError:
             return None
-        record[event_id] = Published(int(match["sequence"]), stamp, match["fingerprint"])
+        sequence, mark, content = int(match["sequence"]), match["fingerprint"], match["content"]
+        record[event_id] = Published(sequence, stamp, mark, content)
         position = match.end()
     # Written back, the same bytes: no duplicate id, no key quoted another way.
     if position != len(text) or render_record(record) != text.encode("utf-8"):
