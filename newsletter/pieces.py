@@ -32,6 +32,7 @@ already hold its files.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,7 +45,7 @@ from newsletter.layout import EVENTS_PAGE
 from newsletter.model import Article, Body, Issue, Newsletter, Report
 from newsletter.pieceindex import Files, Made, PieceIndex
 from newsletter.render.email.budget import Budget
-from newsletter.render.issues import Task, render_issues
+from newsletter.render.issues import IssueOutput, Task, render_issues
 from newsletter.render.markdown import BodyHtml
 from newsletter.stages import Stages
 from newsletter.store import Store
@@ -175,13 +176,9 @@ def render_site(
     stages.done("cached pieces")
     if tasks or calendar_files is None:
         _compiled_templates(store, program)
-    outputs, fresh_calendar = render_issues(newsletter, root, html, tasks, render_calendar)
-    stages.done("render issues, calendar alongside")
-    if fresh_calendar is not None:
-        calendar_files = index.put("calendar", "files", calendar_key, fresh_calendar)
-    assert calendar_files is not None
     issues = {issue.number: issue for issue in newsletter.issues}
-    for output in outputs:
+
+    def received(output: IssueOutput) -> None:  # while the other issues render
         issue = issues[output.number]
         html.update(dict(zip(issue.bodies, output.html, strict=True)))
         if output.web is not None:
@@ -191,7 +188,19 @@ def render_site(
             made = index.put("email", issue.slug, key, output.email, output.budget)
             emails[output.number] = (made, output.budget)
 
-    files: Made = dict(_archive(newsletter, root, html, store, index, keys, program, updated))
+    site_pages, feeds = _archive(newsletter, root, html, store, index, keys, program, updated)
+
+    def alongside() -> tuple[Files | None, Made]:
+        return render_calendar(), site_pages()
+
+    outputs, (fresh_calendar, files) = render_issues(
+        newsletter, root, html, tasks, alongside, received
+    )
+    stages.done("render issues, calendar alongside")
+    if fresh_calendar is not None:
+        calendar_files = index.put("calendar", "files", calendar_key, fresh_calendar)
+    assert calendar_files is not None
+    files.update(feeds())
     stages.done("index and feeds")
     for issue in newsletter.issues:
         files.update(web[issue.number])
@@ -273,9 +282,10 @@ def _archive(
     keys: Keys,
     program: str,
     updated: Mapping[str, datetime],
-) -> Made:
-    """The index, the events page, the stylesheet and the feeds: from the store, or
-    rendered."""
+) -> tuple[Callable[[], Made], Callable[[], Made]]:
+    """What gives the index, the events page and the stylesheet, and what gives the
+    feeds: from the store, or rendered. The first shows no body, so it can run while the
+    issues render; the feeds show every body's HTML, so they come after."""
 
     made: list[WebPages] = []
 
@@ -307,16 +317,16 @@ def _archive(
             store.put("archive", "feed-entries", keys.shared, entries)
         return made
 
-    pieces: list[tuple[str, str, Callable[[], Files]]] = [
-        ("site", digest(keys.archive, keys.events), site),
-        ("events", keys.listed, events),
-        ("feeds", digest(keys.archive, sorted(updated.items())), feeds),
-    ]
-    files: Made = {}
-    for name, key, render in pieces:
-        known = index.known("archive", name, key, render)
-        files.update(known if known is not None else index.put("archive", name, key, render()))
-    return files
+    def files_of(pieces: list[tuple[str, str, Callable[[], Files]]]) -> Made:
+        files: Made = {}
+        for name, key, render in pieces:
+            known = index.known("archive", name, key, render)
+            files.update(known if known is not None else index.put("archive", name, key, render()))
+        return files
+
+    pages = [("site", digest(keys.archive, keys.events), site), ("events", keys.listed, events)]
+    feed = [("feeds", digest(keys.archive, sorted(updated.items())), feeds)]
+    return functools.partial(files_of, pages), functools.partial(files_of, feed)
 
 
 def _listings(newsletter: Newsletter) -> list[object]:

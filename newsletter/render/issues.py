@@ -62,19 +62,30 @@ def render_issues(
     html: BodyHtml,
     tasks: Sequence[Task],
     alongside: Callable[[], T],
+    received: Callable[[IssueOutput], None] = lambda output: None,
 ) -> tuple[list[IssueOutput], T]:
-    """The outputs of `tasks`, in order, and what `alongside()` returned meanwhile."""
+    """The outputs of `tasks`, in order, and what `alongside()` returned meanwhile.
+    `received(output)` is called in this process for each output as it arrives, so that
+    what is done with one overlaps the rendering of the others."""
     job = (newsletter, root, html)
     cores = os.cpu_count() or 1
     if len(tasks) < _PARALLEL_FROM or cores < 2 or "fork" not in get_all_start_methods():
-        return _Renderer(job).render_all(tasks), alongside()
+        renderer = _Renderer(job)
+        outputs = []
+        for task in tasks:
+            outputs.append(renderer.render(task))
+            received(outputs[-1])
+        return outputs, alongside()
     count = min(len(tasks), cores * _CHUNKS_PER_CORE)
     chunks = [list(tasks[start::count]) for start in range(count)]
+    by_number: dict[int, IssueOutput] = {}
     with get_context("fork").Pool(cores, initializer=_start_worker, initargs=(job,)) as pool:
-        pending = pool.map_async(_render_chunk, chunks)
+        pending = pool.imap_unordered(_render_chunk, chunks)
         other = alongside()
-        rendered = pending.get()
-    by_number = {output.number: output for outputs in rendered for output in outputs}
+        for chunk in pending:
+            for output in chunk:
+                by_number[output.number] = output
+                received(output)
     return [by_number[task.number] for task in tasks], other
 
 

@@ -52,11 +52,12 @@ def environment(root: Path) -> jinja2.Environment:
 
 
 def compile_all(root: Path) -> None:
-    """Compile every page and email template of `root` now, so that processes forked
-    afterwards find them compiled (a template that does not compile is left for the
-    render to report)."""
+    """Compile every page and email template of `root` (the email's HTML and its text)
+    now, so that processes forked afterwards find them compiled (a template that does
+    not compile is left for the render to report)."""
     env = environment(root)
-    for name in env.list_templates(filter_func=lambda name: name.startswith(("web/", "email/"))):
+    kinds = ("web/", "email/", "text/")
+    for name in env.list_templates(filter_func=lambda name: name.startswith(kinds)):
         with contextlib.suppress(jinja2.TemplateError):
             env.get_template(name)
 
