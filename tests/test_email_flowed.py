@@ -54,8 +54,8 @@ VOCABULARY = [
 ]
 
 
-def paragraph(rng: random.Random) -> str:
-    words = [rng.choice(VOCABULARY) for _ in range(rng.randint(0, 40))]
+def paragraph(rng: random.Random, vocabulary: list[str] = VOCABULARY) -> str:
+    words = [rng.choice(vocabulary) for _ in range(rng.randint(0, 40))]
     indent = " " * rng.choice([0, 0, 0, 1, 2, 4])
     return (indent + " ".join(words)).rstrip(" ")
 
@@ -146,3 +146,16 @@ def test_blank_lines_and_trailing_spaces() -> None:
 
 def test_the_content_type_parameters() -> None:
     assert FLOWED_PARAMS == {"format": "flowed", "delsp": "no"}
+
+
+def test_ascii_paragraphs_flow_as_any_other() -> None:
+    """ASCII paragraphs take a quicker path (`_ascii_lines`): the same lines as the
+    general one, stuffing, signature and long words included."""
+    from newsletter.render.email.flowed import _ascii_lines, _paragraph_lines
+
+    words = ["a", "to", "the", "x" * 30, "y" * 90, "From", ">", "--", "-", "", "-- "]
+    rng = random.Random(76)
+    for _ in range(3000):
+        text = paragraph(rng, words)
+        for width in (10, 40, WIDTH):
+            assert _ascii_lines(text, width) == _paragraph_lines(text, width), (text, width)

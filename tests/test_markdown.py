@@ -37,6 +37,16 @@ def test_at_rebases_relative_urls_only() -> None:
     assert 'src="https://news.example.org/issues/062/images/a.png"' in absolute
 
 
+def test_at_rebases_an_attribute_only_where_its_name_starts_a_word() -> None:
+    html = BodyHtml()
+    body = Body("raw")
+    page = '<img data-src="a.png" src="b.png"><a xhref="c" _src="d" href="e">src="f"'
+    html.update({body: page})
+    assert html.at(body, "../") == (
+        '<img data-src="../a.png" src="../b.png"><a xhref="c" _src="d" href="../e">src="../f"'
+    )
+
+
 def test_at_shifts_headings_so_the_highest_is_top() -> None:
     html = BodyHtml()
     body = Body("# Top\n\n## Sub\n\n###### Six\n")

@@ -242,7 +242,7 @@ def test_a_record_as_build_writes_it_is_read_without_yaml(
         lambda t: t.replace("\n", "\r\n"),
         lambda t: t.split("\n", 1)[1],  # the header cut
         lambda t: t.replace('  content: "0000000000000007"', '  content: "000000000000000G"'),
-        lambda t: t.replace('  content: "0000000000000007"\n', '  content: 7\n'),
+        lambda t: t.replace('  content: "0000000000000007"\n', "  content: 7\n"),
     ],
 )
 def test_a_record_edited_by_hand_is_read_by_yaml_and_its_problems_reported(

@@ -23,6 +23,8 @@ def quoted_printable(content: str) -> bytes:
     the message carries each part."""
     data = content.replace("\r\n", "\n").encode("utf-8")
     encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
+    if b"=20\n" not in encoded and not encoded.endswith(b"=20"):  # no line ends in a space
+        return encoded.replace(b"\n", b"\r\n")
     # b2a_qp writes a space that ends a line (every soft break of format=flowed) as =20
     # past the 76th octet: such a line gets a soft break before that =20.
     lines = [

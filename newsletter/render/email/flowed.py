@@ -37,8 +37,11 @@ def flow(text: str, width: int = WIDTH) -> str:
     lines: list[str] = []
     for paragraph in text.split("\n"):
         paragraph = paragraph.rstrip(" ")
-        if len(paragraph) <= width and paragraph.isascii() and not _stuffed(paragraph):
+        ascii = paragraph.isascii()
+        if len(paragraph) <= width and ascii and not _stuffed(paragraph):
             lines.append(paragraph)  # most lines: short, nothing to break or stuff
+        elif ascii:
+            lines += _ascii_lines(paragraph, width)
         else:
             lines += _paragraph_lines(paragraph, width)
     return "\n".join(lines)
@@ -72,6 +75,38 @@ def _paragraph_lines(paragraph: str, width: int) -> list[str]:
             return lines
         lines.append(stuffing + rest[:cut])
         rest = rest[cut:]
+
+
+def _ascii_lines(paragraph: str, width: int) -> list[str]:
+    """`_paragraph_lines` of an ASCII paragraph, where a character is a column: the same
+    lines, found by position in the paragraph instead of by cutting off what is left
+    (a long paragraph was copied again for each of its lines)."""
+    lines: list[str] = []
+    end = len(paragraph)
+    position = 0
+    while True:
+        stuffing = " " if _stuffed_at(paragraph, position) else ""
+        fitting = position + width - len(stuffing)
+        if fitting >= end:
+            lines.append(stuffing + paragraph[position:])
+            return lines
+        start = position
+        while paragraph.startswith(" ", start):  # stuffed indentation is no break
+            start += 1
+        cut = paragraph.rfind(" ", start + 1, fitting) + 1
+        if cut == 0:
+            cut = paragraph.find(" ", max(start + 1, fitting)) + 1
+        if paragraph[position:cut] == _SIGNATURE:
+            cut = paragraph.find(" ", cut) + 1
+        if cut == 0:  # nothing to break at: the rest is one word
+            lines.append(stuffing + paragraph[position:])
+            return lines
+        lines.append(stuffing + paragraph[position:cut])
+        position = cut
+
+
+def _stuffed_at(text: str, position: int) -> bool:
+    return text.startswith((" ", ">", "From "), position)
 
 
 def _break(text: str, fitting: int) -> int:

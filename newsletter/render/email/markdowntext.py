@@ -89,6 +89,8 @@ def records(rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def _words(text: str) -> str:
+    if text.isascii() and text.isprintable():  # its only white space is " "
+        return " ".join(text.split())
     return " ".join(_SPACES.split(text)).strip(" ")
 
 
