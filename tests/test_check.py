@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -549,6 +550,24 @@ def test_image_linked_outside_the_root(folder: Folder, run_cli: RunCli) -> None:
     os.symlink(secret, folder.path(f"{ISSUE}/images/leak.png"))
     folder.write(ARTICLE, article_showing("![Leak](images/leak.png)"))
     reported(folder, run_cli, ARTICLE, 6, "outside the newsletter folder")
+
+
+@pytest.mark.parametrize("linked", ["file", "folder"])
+def test_content_linked_outside_the_root(folder: Folder, run_cli: RunCli, linked: str) -> None:
+    outside = folder.root.parent / "elsewhere"
+    if linked == "file":
+        outside.mkdir()
+        shutil.move(folder.path(ARTICLE), outside / "leak.md")
+        os.symlink(outside / "leak.md", folder.path(ARTICLE))
+    else:  # the articles/ folder is a link to one outside
+        shutil.move(folder.path(ARTICLE).parent, outside)
+        os.symlink(outside, folder.path(ARTICLE).parent)
+    reported(folder, run_cli, ARTICLE, None, "is a link to a file outside the newsletter folder")
+
+
+def test_content_linked_inside_the_root_is_read(folder: Folder) -> None:
+    os.symlink(folder.path(ARTICLE), folder.path(f"{ISSUE}/articles/again.md"))
+    assert not [p for p in folder.check().items if "outside" in p.message]
 
 
 def test_image_linked_inside_the_root_is_fine(folder: Folder) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,7 @@ def read_text(root: Path, path: str) -> str:
     """The text of `root/path` with `\\n` line ends; `ContentError` for anything but
     UTF-8 text, or for a link that leads outside the newsletter folder."""
     file = root / path
-    if not file.resolve().is_relative_to(root.resolve()):
+    if not _inside(root, path):
         raise ContentError(path, None, "is a link to a file outside the newsletter folder")
     try:
         data = file.read_bytes()
@@ -32,6 +33,25 @@ def read_text(root: Path, path: str) -> str:
         raise ContentError(path, None, "is a binary file, not text; content files are UTF-8 text")
     text = decode_utf8(data, path)
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _inside(root: Path, path: str) -> bool:
+    """Whether `root/path` is inside `root` with its links followed. When no part of
+    `path` is a link it is, which one `lstat` a part tells (two full `resolve`s cost a
+    build of 400 issues 0.1 s); otherwise the link's target decides."""
+    current = str(root)
+    for part in path.split("/"):
+        if part in ("", ".", ".."):
+            break
+        current = os.path.join(current, part)
+        try:
+            if stat.S_ISLNK(os.lstat(current).st_mode):
+                break
+        except OSError:
+            break
+    else:
+        return True
+    return (root / path).resolve().is_relative_to(root.resolve())
 
 
 def decode_utf8(data: bytes, path: str) -> str:

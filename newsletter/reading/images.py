@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _CODE_SPAN = re.compile(r"(`+).*?\1")
@@ -54,12 +55,15 @@ def find_images(markdown: str) -> Iterator[ImageReference]:
                 yield ImageReference(attrs["src"], attrs.get("alt", ""), number)
 
 
-def prose_lines(markdown: str) -> list[tuple[int, str]]:
+@lru_cache(maxsize=4)  # each body is scanned for its images, then for its raw HTML
+def prose_lines(markdown: str) -> tuple[tuple[int, str], ...]:
     """Numbered lines outside fenced code, with code spans blanked."""
+    if "`" not in markdown and "~~~" not in markdown:  # no code: every line as it is
+        return tuple(enumerate(markdown.split("\n"), start=1))
     result = []
     fence: str | None = None
     for number, line in enumerate(markdown.split("\n"), start=1):
-        opening = _FENCE.match(line)
+        opening = _FENCE.match(line) if "```" in line or "~~~" in line else None
         if fence is not None:
             if opening and opening.group(1)[0] == fence[0] and len(opening.group(1)) >= len(fence):
                 fence = None
@@ -67,8 +71,8 @@ def prose_lines(markdown: str) -> list[tuple[int, str]]:
         if opening:
             fence = opening.group(1)
             continue
-        result.append((number, _CODE_SPAN.sub("", line)))
-    return result
+        result.append((number, _CODE_SPAN.sub("", line) if "`" in line else line))
+    return tuple(result)
 
 
 def _unescape(text: str) -> str:

@@ -41,9 +41,11 @@ class Removal:
 
 def removals(markdown: str) -> Iterator[Removal]:
     """Every tag, attribute and link the sanitiser would remove from `markdown`."""
-    numbered = dict(prose_lines(markdown))
-    last = max(numbered, default=0)
-    text = "\n".join(numbered.get(n, "") for n in range(1, last + 1))
+    text = markdown
+    if "`" in markdown or "~~~" in markdown:  # code is blanked, its lines kept
+        numbered = dict(prose_lines(markdown))
+        last = max(numbered, default=0)
+        text = "\n".join(numbered.get(n, "") for n in range(1, last + 1))
     found: list[Removal] = []
     for match in _TAG.finditer(text):
         found.extend(_tag(match, _line(text, match.start())))
