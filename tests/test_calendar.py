@@ -471,6 +471,19 @@ def test_the_direct_writer_writes_icalendars_bytes(value: str) -> None:
     assert str(parsed["SUMMARY"]) == value.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def test_ascii_lines_fold_as_any_other() -> None:
+    """ASCII lines are cut by position (`_fold_ascii`): the same parts as character by
+    character, an escape that would end a part moved to the next included."""
+    import random
+
+    from newsletter.render.contentlines import _fold_ascii, _fold_characters
+
+    rng = random.Random(5545)
+    for _ in range(3000):
+        line = "".join(rng.choice("ab \\^,;n") for _ in range(rng.randint(60, 400)))
+        assert _fold_ascii(line.encode()) == _fold_characters(line), line
+
+
 def test_a_literal_backslash_n_stays_two_characters() -> None:
     from icalendar import Calendar
 

@@ -61,6 +61,12 @@ def fold(line: str) -> bytes:
     data = line.encode("utf-8")
     if len(data) < FOLD_AT:
         return data + b"\r\n"
+    if len(data) == len(line):
+        return _fold_ascii(data)
+    return _fold_characters(line)
+
+
+def _fold_characters(line: str) -> bytes:
     parts: list[str] = []
     current: list[str] = []
     size = 0
@@ -75,6 +81,21 @@ def fold(line: str) -> bytes:
         size += width
     parts.append("".join(current))
     return ("\r\n ".join(parts) + "\r\n").encode("utf-8")
+
+
+def _fold_ascii(data: bytes) -> bytes:
+    """`fold` of an ASCII line, where a character is an octet: cut by position rather
+    than character by character (a calendar's descriptions are long lines)."""
+    parts = []
+    start, end = 0, len(data)
+    while end - start >= FOLD_AT:
+        cut = start + FOLD_AT - 1
+        if data[cut - 1] in b"\\^":  # an escape starts the next part
+            cut -= 1
+        parts.append(data[start:cut])
+        start = cut
+    parts.append(data[start:])
+    return b"\r\n ".join(parts) + b"\r\n"
 
 
 def lines(content: Iterable[str]) -> bytes:
