@@ -43,7 +43,7 @@ class PieceIndex:
         held = self.held.get((kind, name))
         if held is None or held[0] != key:
             return None
-        load = functools.cache(functools.partial(_load, self.store, kind, name, key, render))
+        load = _Loaded(self.store, kind, name, key, render)
         return {file: Known(entry, load, file) for file, entry in held[1].items()}
 
     def extra(self, kind: str, name: str) -> object:
@@ -73,15 +73,29 @@ class PieceIndex:
             self.store.put("index", "files", self.program, self.held)
 
 
-def _load(
-    store: Store, kind: str, name: str, key: str, render: Callable[[], Files | None]
-) -> Files:
-    piece = store.get(kind, name, key)
-    if isinstance(piece, dict):
-        return piece
-    made = render()
-    assert made is not None
-    return made
+class _Loaded:
+    """A stored piece's files, read from the store on the first call (rendered again if
+    the store lost them) and kept. (`functools.cache` of a partial cost a nothing-changed
+    build of 400 issues 0.03 s, made for every piece.)"""
+
+    __slots__ = ("files", "key", "kind", "name", "render", "store")
+
+    def __init__(
+        self, store: Store, kind: str, name: str, key: str, render: Callable[[], Files | None]
+    ) -> None:
+        self.store, self.kind, self.name, self.key, self.render = store, kind, name, key, render
+        self.files: Files | None = None
+
+    def __call__(self) -> Files:
+        if self.files is None:
+            piece = self.store.get(self.kind, self.name, self.key)
+            if isinstance(piece, dict):
+                self.files = piece
+            else:
+                made = self.render()
+                assert made is not None
+                self.files = made
+        return self.files
 
 
 def _data(files: Files) -> Files:

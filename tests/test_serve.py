@@ -26,7 +26,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from newsletter.serve.server import PreviewServer, changed_issues
+from newsletter.serve.server import PreviewServer
 from tests.conftest import Run
 from tests.devtools import Browser
 from tests.sample import copy_sample
@@ -250,17 +250,6 @@ def test_pages_that_are_not_there(preview: Running) -> None:
             assert b"base_url" not in response.read()
         finally:
             connection.close()
-
-
-def test_changed_issues(tmp_path: Path) -> None:
-    root = copy_sample(tmp_path / "news")
-    issue = root / "content/issues/062"
-    assert changed_issues(root, {issue / "articles/a.md", issue / "schedule.yaml"}) == (62,)
-    two = {issue / "foreword.md", root / "content/issues/061/issue.yaml"}
-    assert changed_issues(root, two) == (61, 62)
-    assert changed_issues(root, {issue / "a.md", root / "templates/web/base.html"}) == ()
-    assert changed_issues(root, {root / "content/issues/070/issue.yaml"}) == ()
-    assert changed_issues(root, {root / "content/newsletter.yaml"}) == ()
 
 
 def test_a_port_in_use_is_a_usage_error(

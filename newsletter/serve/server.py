@@ -1,8 +1,9 @@
 """`newsletter serve`: build into a preview folder, serve it on 127.0.0.1, rebuild on change.
 
 The preview is built into a temporary folder, never the editor's public/. A watcher
-(watchfiles) sees content/, calendar/ and templates/ change and builds again — only
-the changed issue's email when every change is inside one issue's folder. Open pages
+(watchfiles) sees content/, calendar/ and templates/ change and builds again, with the
+pieces of the last build kept in memory: only what the change reaches is rendered
+(newsletter/pieces.py). Open pages
 hold an event stream (`/__newsletter__/events`) and reload when a build changed
 something. A build that fails keeps the last good one online and shows its problems
 on every page and in the terminal.
@@ -23,7 +24,6 @@ from typing import Any
 
 from newsletter.errors import ContentErrors, NewsletterError, Severity, UsageError
 from newsletter.layout import (
-    ISSUE_FILE,
     RECORD_PATH,
     REVISIONS_PATH,
     SOURCE_FOLDERS,
@@ -38,7 +38,6 @@ from newsletter.store import Store
 # Written by `build` itself (the calendar's published record, the feeds' revisions):
 # output, not an edit.
 _BUILD_WRITES = (RECORD_PATH, REVISIONS_PATH)
-_ISSUES = ("content", "issues")
 _WATCHER_START_SECONDS = 10.0
 
 
@@ -134,18 +133,18 @@ class PreviewServer:
 
     # -- building -----------------------------------------------------------------
 
-    def rebuild(self, issues: tuple[int, ...] = (), first: bool = False) -> None:
+    def rebuild(self, first: bool = False) -> None:
         """Build into the preview folder; on errors keep the last good build and show them."""
         from newsletter.site import build
 
         with self._building:
-            self._build(build, issues, first)
+            self._build(build, first)
 
-    def _build(self, build: Callable[..., Any], issues: tuple[int, ...], first: bool) -> None:
+    def _build(self, build: Callable[..., Any], first: bool) -> None:
         started = time.perf_counter()
         try:
             result = build(
-                self.root, self.out, issues, preview=True, vevents=self.vevents, store=self.store
+                self.root, self.out, preview=True, vevents=self.vevents, store=self.store
             )
         except ContentErrors as error:
             self._failed([str(p) for p in error.problems.sorted() if p.severity is Severity.ERROR])
@@ -207,21 +206,7 @@ class PreviewServer:
             if self.stopping.is_set():
                 return
             if changes:
-                self.rebuild(changed_issues(self.root, {Path(path) for _, path in changes}))
-
-
-def changed_issues(root: Path, paths: set[Path]) -> tuple[int, ...]:
-    """The issues whose folders hold every changed path; () when a change is elsewhere
-    (calendar, templates, settings), which means the whole site."""
-    issues = set()
-    for path in paths:
-        parts = path.relative_to(root).parts
-        if len(parts) < 4 or parts[:2] != _ISSUES or not parts[2].isdigit():
-            return ()
-        if not (root / Path(*parts[:3]) / ISSUE_FILE).is_file():
-            return ()  # a folder that came or went: the whole site changes
-        issues.add(int(parts[2]))
-    return tuple(sorted(issues))
+                self.rebuild()
 
 
 class _Filter:
