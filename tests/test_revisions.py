@@ -4,13 +4,17 @@ saw a correction after that, and the same bytes from the same content."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import feedparser
 import pytest
 
-from newsletter.errors import ContentErrors
+from newsletter import revisions
+from newsletter.errors import ContentErrors, Problems
+from newsletter.revisions import Revision
 from newsletter.site import build
 from tests.conftest import ARTICLE, ISSUE, REPORT, Folder, make_folder
 
@@ -132,3 +136,56 @@ def test_a_broken_record_is_reported_by_check_and_stops_build(
     with pytest.raises(ContentErrors):
         build(news.root)
     assert news.path(RECORD).read_text() == text  # nothing lost
+
+
+WRITTEN = {
+    f"issues/{n:03d}/item-{n}/": Revision(
+        datetime(2000 + n % 30, 1 + n % 12, 1, n % 24, tzinfo=UTC), f"{n * 11:016x}"
+    )
+    for n in range(300)
+}
+
+
+def _read_with_yaml(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[object, list[str]]:
+    with monkeypatch.context() as patched:
+        patched.setattr(revisions, "_as_written", lambda text: None)
+        problems = Problems()
+        return revisions.read_revisions(root, problems), [str(p) for p in problems.items]
+
+
+def test_a_record_as_build_writes_it_is_read_without_yaml(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert revisions.save_revisions(tmp_path, {}, WRITTEN)
+    text = (tmp_path / RECORD).read_text("utf-8")
+    assert revisions._as_written(text) == WRITTEN  # the quick path is the one taken
+    problems = Problems()
+    assert revisions.read_revisions(tmp_path, problems) == WRITTEN
+    assert problems.items == []
+    assert _read_with_yaml(tmp_path, monkeypatch) == (WRITTEN, [])
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda t: t + '"issues/001/item-1/":\n  updated: 2020-01-01T00:00:00Z\n'
+        '  digest: "0000000000000000"\n',  # a path twice
+        lambda t: t.replace('"issues/001/item-1/":', "issues/001/item-1/:"),  # quoted another way
+        lambda t: t.replace('"issues/001/item-1/":', '"issues/001/item-1/":  # a comment'),
+        lambda t: t.replace("2001-02-01T01:00:00Z", "2001-02-30T01:00:00Z"),
+        lambda t: t.replace('"000000000000000b"', '"000000000000000B"'),
+        lambda t: t.replace('"000000000000000b"', '"00b"'),
+        lambda t: t + "# a comment at the end\n",
+        lambda t: t.split("\n", 1)[1],  # the header cut
+    ],
+)  # fmt: skip
+def test_a_record_edited_by_hand_is_read_by_yaml_and_its_problems_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: Callable[[str], str]
+) -> None:
+    assert revisions.save_revisions(tmp_path, {}, WRITTEN)
+    file = tmp_path / RECORD
+    file.write_bytes(edit(file.read_text("utf-8")).encode("utf-8"))
+    assert revisions._as_written(file.read_text("utf-8")) is None
+    problems = Problems()
+    found = revisions.read_revisions(tmp_path, problems)
+    assert (found, [str(p) for p in problems.items]) == _read_with_yaml(tmp_path, monkeypatch)
