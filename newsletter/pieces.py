@@ -176,6 +176,11 @@ def render_site(
     stages.done("cached pieces")
     if tasks or calendar_files is None:
         _compiled_templates(store, program)
+    if tasks:  # worked out once here, for the calendar too, not in every worker forked
+        from newsletter.events.calendars import events_by_issue, subscriptions
+
+        subscriptions(newsletter)
+        events_by_issue(newsletter)
     issues = {issue.number: issue for issue in newsletter.issues}
 
     def received(output: IssueOutput) -> None:  # while the other issues render
