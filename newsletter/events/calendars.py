@@ -69,9 +69,10 @@ class Subscription:
     events: tuple[Event, ...]
 
 
-def _for_last_model(compute: Callable[[Newsletter], T]) -> Callable[[Newsletter], T]:
+def for_last_model(compute: Callable[[Newsletter], T]) -> Callable[[Newsletter], T]:
     """`compute`, its answer for the newsletter last asked about kept (by identity: the
-    model never changes, and a build asks once per page and email)."""
+    model never changes, and a build asks once per page and email). The answer is
+    shared: callers only read it."""
     last: list[tuple[Newsletter, T]] = []
 
     @functools.wraps(compute)
@@ -90,10 +91,10 @@ def calendar_events(newsletter: Newsletter) -> tuple[Event, ...]:
     return newsletter.calendar_events
 
 
-@_for_last_model
+@for_last_model
 def subscriptions(newsletter: Newsletter) -> tuple[Subscription, ...]:
     """The whole calendar first, then the categories, then the countries, each sorted by
-    label. Every page, the events page and the calendar files ask (`_for_last_model`)."""
+    label. Every page, the events page and the calendar files ask (`for_last_model`)."""
     events = calendar_events(newsletter)
     name = newsletter.calendar.name
     whole = Subscription("all", "", "All events", name, CALENDAR_FEED, events)
@@ -142,10 +143,10 @@ def issue_events(newsletter: Newsletter, number: int) -> tuple[Event, ...]:
     return events_by_issue(newsletter).get(number, ())
 
 
-@_for_last_model
+@for_last_model
 def events_by_issue(newsletter: Newsletter) -> dict[int, tuple[Event, ...]]:
     """`issue_events` of every issue that has events, in one pass over the calendar.
-    Every page and email of a build asks for its issue's events (`_for_last_model`)."""
+    Every page and email of a build asks for its issue's events (`for_last_model`)."""
     issues_of: dict[str, list[int]] = {}
     for issue in newsletter.issues:
         ids = {report.event_id for report in issue.reports}

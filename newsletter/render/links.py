@@ -9,7 +9,7 @@ from datetime import date
 from urllib.parse import quote
 
 from newsletter.dates import format_human, format_range
-from newsletter.events.calendars import calendar_events
+from newsletter.events.calendars import calendar_events, for_last_model
 from newsletter.layout import ATOM_FEED, CALENDAR_FEED, RSS_FEED, event_file
 from newsletter.model import DateRange, Newsletter, Precision, Settings, Status
 
@@ -67,10 +67,11 @@ class Links:
         )
 
 
+@for_last_model
 def calendar_files(newsletter: Newsletter) -> dict[str, str]:
     """Each event's own .ics file (relative to the output root) by id, for its "Add to
     calendar" link: every event the calendar files hold, less the cancelled ones, which
-    no reader should add."""
+    no reader should add. Every page and email asks (`for_last_model`)."""
     return {
         e.id: event_file(e.id)
         for e in calendar_events(newsletter)

@@ -5,7 +5,6 @@ links and footer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -84,13 +83,10 @@ class Edition:
         return (*self.articles, *self.reports)
 
 
-def edition(
-    newsletter: Newsletter, issue: Issue, files: Mapping[str, str] | None = None
-) -> Edition:
-    """The email view of `issue`; `files`: `calendar_files(newsletter)`, for a caller
-    that makes the views of many issues."""
+def edition(newsletter: Newsletter, issue: Issue) -> Edition:
+    """The email view of `issue`."""
     settings = newsletter.settings
-    files = files if files is not None else calendar_files(newsletter)
+    files = calendar_files(newsletter)
 
     def calendar_url(event_id: str, status: Status = Status.CONFIRMED) -> str | None:
         file = calendar_file(files, event_id, status)

@@ -24,7 +24,6 @@ from newsletter.model import Issue, Newsletter
 from newsletter.render.email.body import email_body, first_paragraph
 from newsletter.render.email.budget import MAX_EMAIL_BYTES, Budget, transmitted_size
 from newsletter.render.email.edition import Edition, Entry, edition
-from newsletter.render.links import calendar_files
 from newsletter.render.markdown import BodyHtml
 from newsletter.render.templates import environment, render_template
 
@@ -85,7 +84,6 @@ class EmailRenderer:
         self.html = html if html is not None else BodyHtml()
         self.env = environment(root)
         self.inliner = css_inline.CSSInliner(keep_style_tags=True, load_remote_stylesheets=False)
-        self.calendar_files = calendar_files(newsletter)
 
     def render(self, e: Edition, bodies: Bodies, shortened: frozenset[str]) -> str:
         """email.html of an issue with the `shortened` items as teasers."""
@@ -105,7 +103,7 @@ class EmailRenderer:
 
     def fit(self, issue: Issue) -> EmailHtml:
         """The issue's email.html within the size budget (see the module docstring)."""
-        e = edition(self.newsletter, issue, self.calendar_files)
+        e = edition(self.newsletter, issue)
         bodies = Bodies(e, self.html)
         full = self.render(e, bodies, frozenset())
         full_size = transmitted_size(full)
