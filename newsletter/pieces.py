@@ -24,8 +24,9 @@ found under its key is the piece a cold build would render:
   VEVENTs are kept one by one by `render.calendar.VEvents`, itself kept in the store).
 
 The pieces live in `.newsletter-cache/` (newsletter/store.py); the per-issue ones are
-rendered on every core (newsletter/render/issues.py) while this process renders the
-calendar. An index of the pieces (newsletter/pieceindex.py) holds each file's size and digest, so
+rendered on every core (newsletter/render/issues.py) while this process makes the
+calendar, the index and the events page, and stores each issue's pieces as they come.
+An index of the pieces (newsletter/pieceindex.py) holds each file's size and digest, so
 that a piece found unchanged is read from the store only if the output folder does not
 already hold its files.
 """
@@ -317,10 +318,10 @@ def _archive(
         def key(issue: Issue, item: Article | Report) -> str:  # the issue's digest covers it
             return digest(keys.own[issue.number], item.path, updated.get(item.path))
 
-        made, entries = render_feeds_kept(newsletter, html, updated, kept, key)
+        files, entries = render_feeds_kept(newsletter, html, updated, kept, key)
         if entries != kept:
             store.put("archive", "feed-entries", keys.shared, entries)
-        return made
+        return files
 
     def files_of(pieces: list[tuple[str, str, Callable[[], Files]]]) -> Made:
         files: Made = {}
