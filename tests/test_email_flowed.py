@@ -148,14 +148,44 @@ def test_the_content_type_parameters() -> None:
     assert FLOWED_PARAMS == {"format": "flowed", "delsp": "no"}
 
 
-def test_ascii_paragraphs_flow_as_any_other() -> None:
-    """ASCII paragraphs take a quicker path (`_ascii_lines`): the same lines as the
-    general one, stuffing, signature and long words included."""
-    from newsletter.render.email.flowed import _ascii_lines, _paragraph_lines
+def test_paragraphs_are_broken_as_by_cutting_off_what_is_left() -> None:
+    """`_paragraph_lines` finds each line by position in the paragraph: the same lines as
+    the plain way (`sliced_lines`), stuffing, signature, wide characters and long words
+    included."""
+    from newsletter.render.email.flowed import _paragraph_lines
 
-    words = ["a", "to", "the", "x" * 30, "y" * 90, "From", ">", "--", "-", "", "-- "]
+    ascii_words = ["a", "to", "the", "x" * 30, "y" * 90, "From", ">", "--", "-", "", "-- "]
     rng = random.Random(76)
-    for _ in range(3000):
-        text = paragraph(rng, words)
-        for width in (10, 40, WIDTH):
-            assert _ascii_lines(text, width) == _paragraph_lines(text, width), (text, width)
+    for vocabulary in (ascii_words, VOCABULARY):
+        for _ in range(2000):
+            text = paragraph(rng, vocabulary)
+            for width in (10, 40, WIDTH):
+                expected = sliced_lines(text, width)
+                assert _paragraph_lines(text, width) == expected, (text, width)
+
+
+def sliced_lines(paragraph: str, width: int) -> list[str]:
+    """The lines of `paragraph` found by cutting each off the rest (how `flow` did it)."""
+    lines: list[str] = []
+    rest = paragraph
+    while True:
+        stuffing = " " if rest[:1] in (" ", ">") or rest.startswith("From ") else ""
+        room = width - len(stuffing)
+        fitting, used = len(rest), 0
+        for index, character in enumerate(rest):
+            used += display_width(character)
+            if used > room:
+                fitting = index
+                break
+        if fitting == len(rest):
+            return [*lines, stuffing + rest]
+        start = len(rest) - len(rest.lstrip(" "))
+        cut = rest.rfind(" ", start + 1, fitting) + 1
+        if cut == 0:
+            cut = rest.find(" ", max(start + 1, fitting)) + 1
+        if rest[:cut] == "-- ":
+            cut = rest.find(" ", cut) + 1
+        if cut == 0:
+            return [*lines, stuffing + rest]
+        lines.append(stuffing + rest[:cut])
+        rest = rest[cut:]

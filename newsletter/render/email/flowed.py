@@ -37,19 +37,16 @@ def flow(text: str, width: int = WIDTH) -> str:
     lines: list[str] = []
     for paragraph in text.split("\n"):
         paragraph = paragraph.rstrip(" ")
-        ascii = paragraph.isascii()
-        if len(paragraph) <= width and ascii and not _stuffed(paragraph):
+        if len(paragraph) <= width and paragraph.isascii() and not _stuffed(paragraph):
             lines.append(paragraph)  # most lines: short, nothing to break or stuff
-        elif ascii:
-            lines += _ascii_lines(paragraph, width)
         else:
             lines += _paragraph_lines(paragraph, width)
     return "\n".join(lines)
 
 
-def _stuffed(line: str) -> bool:
-    """Whether a line needs a space before it (RFC 3676 4.4)."""
-    return line[:1] in (" ", ">") or line.startswith("From ")
+def _stuffed(text: str, position: int = 0) -> bool:
+    """Whether a line starting at `position` needs a space before it (RFC 3676 4.4)."""
+    return text.startswith((" ", ">", "From "), position)
 
 
 def display_width(text: str) -> int:
@@ -60,44 +57,20 @@ def display_width(text: str) -> int:
 
 
 def _paragraph_lines(paragraph: str, width: int) -> list[str]:
-    lines: list[str] = []
-    rest = paragraph
-    while True:
-        stuffing = " " if _stuffed(rest) else ""
-        room = width - len(stuffing)
-        fitting = _fitting(rest, room)
-        if fitting == len(rest):
-            lines.append(stuffing + rest)
-            return lines
-        cut = _break(rest, fitting)
-        if cut == 0:  # nothing to break at: the rest is one word
-            lines.append(stuffing + rest)
-            return lines
-        lines.append(stuffing + rest[:cut])
-        rest = rest[cut:]
-
-
-def _ascii_lines(paragraph: str, width: int) -> list[str]:
-    """`_paragraph_lines` of an ASCII paragraph, where a character is a column: the same
-    lines, found by position in the paragraph instead of by cutting off what is left
-    (a long paragraph was copied again for each of its lines)."""
+    """The lines of a paragraph that is long or must be stuffed, found by position in it
+    (cutting off what was left copied a long paragraph again for each of its lines)."""
     lines: list[str] = []
     end = len(paragraph)
+    ascii = paragraph.isascii()  # then a character is a column
     position = 0
     while True:
-        stuffing = " " if _stuffed_at(paragraph, position) else ""
-        fitting = position + width - len(stuffing)
+        stuffing = " " if _stuffed(paragraph, position) else ""
+        room = width - len(stuffing)
+        fitting = position + room if ascii else _fitting(paragraph, position, room)
         if fitting >= end:
             lines.append(stuffing + paragraph[position:])
             return lines
-        start = position
-        while paragraph.startswith(" ", start):  # stuffed indentation is no break
-            start += 1
-        cut = paragraph.rfind(" ", start + 1, fitting) + 1
-        if cut == 0:
-            cut = paragraph.find(" ", max(start + 1, fitting)) + 1
-        if paragraph[position:cut] == _SIGNATURE:
-            cut = paragraph.find(" ", cut) + 1
+        cut = _break(paragraph, position, fitting)
         if cut == 0:  # nothing to break at: the rest is one word
             lines.append(stuffing + paragraph[position:])
             return lines
@@ -105,30 +78,27 @@ def _ascii_lines(paragraph: str, width: int) -> list[str]:
         position = cut
 
 
-def _stuffed_at(text: str, position: int) -> bool:
-    return text.startswith((" ", ">", "From "), position)
-
-
-def _break(text: str, fitting: int) -> int:
-    """Where to break `text`, of which `fitting` characters fit the line: after its last
-    space that fits, else after the first space at all (a long word runs over); 0 when
-    there is no space to break at after the first word."""
-    start = len(text) - len(text.lstrip(" "))  # stuffed indentation is no break
+def _break(text: str, position: int, fitting: int) -> int:
+    """Where to break the line starting at `position`, of which the text up to `fitting`
+    fits: after its last space that fits, else after the first space at all (a long
+    word runs over); 0 when there is no space to break at after the first word."""
+    start = position
+    while text.startswith(" ", start):  # stuffed indentation is no break
+        start += 1
     cut = text.rfind(" ", start + 1, fitting) + 1
     if cut == 0:
         cut = text.find(" ", max(start + 1, fitting)) + 1
-    if text[:cut] == _SIGNATURE:
+    if text[position:cut] == _SIGNATURE:
         cut = text.find(" ", cut) + 1
     return cut
 
 
-def _fitting(text: str, room: int) -> int:
-    """How many leading characters of `text` fit in `room` columns."""
-    if text.isascii():
-        return min(len(text), room)
+def _fitting(text: str, position: int, room: int) -> int:
+    """Where the text from `position` stops fitting in `room` columns (its end if it
+    all fits)."""
     used = 0
-    for index, character in enumerate(text):
-        used += 2 if unicodedata.east_asian_width(character) in "WF" else 1
+    for index in range(position, len(text)):
+        used += 2 if unicodedata.east_asian_width(text[index]) in "WF" else 1
         if used > room:
             return index
     return len(text)
