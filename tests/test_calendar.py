@@ -471,17 +471,38 @@ def test_the_direct_writer_writes_icalendars_bytes(value: str) -> None:
     assert str(parsed["SUMMARY"]) == value.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def test_ascii_lines_fold_as_any_other() -> None:
-    """ASCII lines are cut by position (`_fold_ascii`): the same parts as character by
-    character, an escape that would end a part moved to the next included."""
+def test_lines_fold_as_character_by_character() -> None:
+    """`fold` cuts the encoded line by position, never inside a character: the same parts
+    as adding one character at a time (`folded_by_characters`), an escape that would end
+    a part moved to the next included."""
     import random
 
-    from newsletter.render.contentlines import _fold_ascii, _fold_characters
+    from newsletter.render.contentlines import fold
 
     rng = random.Random(5545)
-    for _ in range(3000):
-        line = "".join(rng.choice("ab \\^,;n") for _ in range(rng.randint(60, 400)))
-        assert _fold_ascii(line.encode()) == _fold_characters(line), line
+    for alphabet in ("ab \\^,;n", "ab \\^é✓世😀"):
+        for _ in range(3000):
+            line = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 400)))
+            assert fold(line) == folded_by_characters(line), line
+
+
+def folded_by_characters(line: str) -> bytes:
+    """`fold` as icalendar does it: a character at a time, a part ending before the one
+    that would take it to 75 octets."""
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if current and size + width >= 75:
+            carried = current.pop() if len(current) > 1 and current[-1] in "\\^" else None
+            parts.append("".join(current))
+            current = [carried] if carried else []
+            size = len(carried.encode("utf-8")) if carried else 0
+        current.append(char)
+        size += width
+    parts.append("".join(current))
+    return ("\r\n ".join(parts) + "\r\n").encode("utf-8")
 
 
 def test_a_literal_backslash_n_stays_two_characters() -> None:

@@ -59,37 +59,12 @@ def fold(line: str) -> bytes:
     end one, since some clients read `\\` + fold + `n` wrongly.
     """
     data = line.encode("utf-8")
-    if len(data) < FOLD_AT:
-        return data + b"\r\n"
-    if len(data) == len(line):
-        return _fold_ascii(data)
-    return _fold_characters(line)
-
-
-def _fold_characters(line: str) -> bytes:
-    parts: list[str] = []
-    current: list[str] = []
-    size = 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if current and size + width >= FOLD_AT:
-            carried = current.pop() if len(current) > 1 and current[-1] in "\\^" else None
-            parts.append("".join(current))
-            current = [carried] if carried else []
-            size = len(carried.encode("utf-8")) if carried else 0
-        current.append(char)
-        size += width
-    parts.append("".join(current))
-    return ("\r\n ".join(parts) + "\r\n").encode("utf-8")
-
-
-def _fold_ascii(data: bytes) -> bytes:
-    """`fold` of an ASCII line, where a character is an octet: cut by position rather
-    than character by character (a calendar's descriptions are long lines)."""
     parts = []
     start, end = 0, len(data)
     while end - start >= FOLD_AT:
         cut = start + FOLD_AT - 1
+        while data[cut] & 0xC0 == 0x80:  # inside a character: fold before it
+            cut -= 1
         if data[cut - 1] in b"\\^":  # an escape starts the next part
             cut -= 1
         parts.append(data[start:cut])
