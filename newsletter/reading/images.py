@@ -58,7 +58,7 @@ def find_images(markdown: str) -> Iterator[ImageReference]:
 @lru_cache(maxsize=4)  # each body is scanned for its images, then for its raw HTML
 def prose_lines(markdown: str) -> tuple[tuple[int, str], ...]:
     """Numbered lines outside fenced code, with code spans blanked."""
-    if "`" not in markdown and "~~~" not in markdown:  # no code: every line as it is
+    if not _has_code(markdown):  # every line as it is
         return tuple(enumerate(markdown.split("\n"), start=1))
     result = []
     fence: str | None = None
@@ -73,6 +73,19 @@ def prose_lines(markdown: str) -> tuple[tuple[int, str], ...]:
             continue
         result.append((number, _CODE_SPAN.sub("", line) if "`" in line else line))
     return tuple(result)
+
+
+def prose_text(markdown: str) -> str:
+    """The Markdown with fenced code and code spans blanked, each line where it was."""
+    if not _has_code(markdown):
+        return markdown
+    numbered = dict(prose_lines(markdown))
+    last = max(numbered, default=0)
+    return "\n".join(numbered.get(n, "") for n in range(1, last + 1))
+
+
+def _has_code(markdown: str) -> bool:
+    return "`" in markdown or "~~~" in markdown
 
 
 def _unescape(text: str) -> str:

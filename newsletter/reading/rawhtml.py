@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from newsletter.reading.images import prose_lines
+from newsletter.reading.images import prose_text
 from newsletter.safehtml import ATTRIBUTES, CONTENT_TAGS, TAGS, URL_SCHEMES
 
 _TAG = re.compile(r"<(?P<name>[A-Za-z][A-Za-z0-9-]*)(?P<attrs>(?:\s[^<>]*)?)/?>")
@@ -41,11 +41,7 @@ class Removal:
 
 def removals(markdown: str) -> Iterator[Removal]:
     """Every tag, attribute and link the sanitiser would remove from `markdown`."""
-    text = markdown
-    if "`" in markdown or "~~~" in markdown:  # code is blanked, its lines kept
-        numbered = dict(prose_lines(markdown))
-        last = max(numbered, default=0)
-        text = "\n".join(numbered.get(n, "") for n in range(1, last + 1))
+    text = prose_text(markdown)
     found: list[Removal] = []
     for match in _TAG.finditer(text):
         found.extend(_tag(match, _line(text, match.start())))

@@ -3,10 +3,9 @@
 The preview is built into a temporary folder, never the editor's public/. A watcher
 (watchfiles) sees content/, calendar/ and templates/ change and builds again, with the
 pieces of the last build kept in memory: only what the change reaches is rendered
-(newsletter/pieces.py). Open pages
-hold an event stream (`/__newsletter__/events`) and reload when a build changed
-something. A build that fails keeps the last good one online and shows its problems
-on every page and in the terminal.
+(newsletter/pieces.py). Open pages hold an event stream (`/__newsletter__/events`) and
+reload when a build changed something. A build that fails keeps the last good one
+online and shows its problems on every page and in the terminal.
 """
 
 from __future__ import annotations
