@@ -70,11 +70,9 @@ def render_issues(
     job = (newsletter, root, html)
     cores = os.cpu_count() or 1
     if len(tasks) < _PARALLEL_FROM or cores < 2 or "fork" not in get_all_start_methods():
-        renderer = _Renderer(job)
-        outputs = []
-        for task in tasks:
-            outputs.append(renderer.render(task))
-            received(outputs[-1])
+        outputs = _Renderer(job).render_all(tasks)
+        for output in outputs:
+            received(output)
         return outputs, alongside()
     count = min(len(tasks), cores * _CHUNKS_PER_CORE)
     chunks = [list(tasks[start::count]) for start in range(count)]
