@@ -88,9 +88,12 @@ class Store:
             self.memory[(kind, name)] = (key, piece)
         with contextlib.suppress(OSError):
             folder = self.folder / kind
-            folder.mkdir(parents=True, exist_ok=True)
             data = b"".join((_MAGIC, key.encode(), b"\n", _check(payload), b"\n", payload))
-            atomic_write(folder / name, data)
+            try:
+                atomic_write(folder / name, data)
+            except FileNotFoundError:  # no folder yet (or removed since): made once a kind
+                folder.mkdir(parents=True, exist_ok=True)
+                atomic_write(folder / name, data)
 
     def keep_only(self, kind: str, names: set[str]) -> None:
         """Remove the pieces of `kind` not named in `names` (a deleted issue's)."""

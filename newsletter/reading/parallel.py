@@ -3,21 +3,20 @@
 Each folder is read on its own (`read_issue`), so a large archive's folders are shared
 out among worker processes forked for the purpose. Each sends back its issues pickled
 by the piece store's pickler (newsletter/store.py: the default way, 400 issues took
-0.3 s to load), and the piece store keeps those very bytes. Workers ignore SIGINT, like
-the renderers' (newsletter/render/issues.py).
+0.3 s to load), and the piece store keeps those very bytes. The workers are
+newsletter/pools.py's.
 """
 
 from __future__ import annotations
 
-import os
 import pickle
-import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from newsletter.errors import Problem, Problems
 from newsletter.model import Settings
+from newsletter.pools import cores_for, forked_pool
 from newsletter.reading.issue import IssueFolder, read_issue
 
 # Below this many folders a worker pool costs more than it saves.
@@ -48,15 +47,11 @@ def read_folders(
     with the digest and the pickle the piece store keeps. When workers read them, this
     process calls `meanwhile()` while it waits."""
     jobs = [(root, folder, number, settings, kept) for folder, number in folders]
-    cores = os.cpu_count() or 1
-    if len(jobs) < _PARALLEL_FROM or cores < 2:
-        return [_reading(*job) for job in jobs]
-    from multiprocessing import get_all_start_methods, get_context
-
-    if "fork" not in get_all_start_methods():
+    cores = cores_for(len(jobs), _PARALLEL_FROM)
+    if not cores:
         return [_reading(*job) for job in jobs]
     chunk = max(1, len(jobs) // (cores * _CHUNKS_PER_CORE))
-    with get_context("fork").Pool(cores, initializer=_ignore_interrupts) as pool:
+    with forked_pool(cores) as pool:
         pending = pool.starmap_async(_pickled, jobs, chunksize=chunk)
         if meanwhile is not None:
             meanwhile()
@@ -88,7 +83,3 @@ def _pickled(root: Path, folder: str, number: int, settings: Settings | None, ke
 def _loaded(payload: bytes, kept: bool) -> Reading:
     result, problems, mark = pickle.loads(payload)
     return Reading(result, problems, mark, payload if kept else b"")
-
-
-def _ignore_interrupts() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)

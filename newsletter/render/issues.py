@@ -5,29 +5,25 @@ the settings, never on another issue's rendering, so issues are shared out among
 worker processes forked after reading: the model is handed over by memory, and each
 worker sends back its issues' files and the HTML of their bodies (the feeds need it).
 While the workers render, the calling process does what is not per issue (`alongside`:
-the calendar), so both cores work on a machine that is otherwise idle.
-
-Workers ignore SIGINT: Ctrl-C interrupts the calling process alone, which ends the
-pool; no worker prints a traceback.
+the calendar), so both cores work on a machine that is otherwise idle. The workers are
+newsletter/pools.py's.
 """
 
 from __future__ import annotations
 
-import os
-import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 from typing import TypeVar
 
 from newsletter.model import Newsletter
+from newsletter.pools import cores_for, forked_pool
 from newsletter.render.email.budget import Budget
 from newsletter.render.markdown import BodyHtml
 
 # Below this many issues a worker pool costs more than it saves.
 _PARALLEL_FROM = 12
-_CHUNKS_PER_CORE = 4
+_CHUNKS_PER_CORE = 8
 T = TypeVar("T")
 
 
@@ -68,8 +64,8 @@ def render_issues(
     `received(output)` is called in this process for each output as it arrives, so that
     what is done with one overlaps the rendering of the others."""
     job = (newsletter, root, html)
-    cores = os.cpu_count() or 1
-    if len(tasks) < _PARALLEL_FROM or cores < 2 or "fork" not in get_all_start_methods():
+    cores = cores_for(len(tasks), _PARALLEL_FROM)
+    if not cores:
         outputs = _Renderer(job).render_all(tasks)
         for output in outputs:
             received(output)
@@ -77,7 +73,7 @@ def render_issues(
     count = min(len(tasks), cores * _CHUNKS_PER_CORE)
     chunks = [list(tasks[start::count]) for start in range(count)]
     by_number: dict[int, IssueOutput] = {}
-    with get_context("fork").Pool(cores, initializer=_start_worker, initargs=(job,)) as pool:
+    with forked_pool(cores, _start_worker, (job,)) as pool:
         pending = pool.imap_unordered(_render_chunk, chunks)
         other = alongside()
         for chunk in pending:
@@ -121,7 +117,6 @@ class _Renderer:
 
 def _start_worker(job: _Job) -> None:
     global _worker_job
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _worker_job = job
 
 

@@ -1,0 +1,50 @@
+"""Worker processes forked from this one, for the work a large archive shares out.
+
+Forking hands the model over by memory, where a pool of fresh processes would pickle
+it. Workers ignore SIGINT: Ctrl-C interrupts the calling process alone, which ends the
+pool, and no worker prints a traceback. What exists when the pool forks is frozen out
+of the cyclic garbage collector's reach (`gc.freeze`, as Python's documentation advises
+before a fork): each worker's collections would otherwise go through the whole model
+again, copying every memory page they touch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import signal
+from collections.abc import Callable, Iterator
+from multiprocessing import get_all_start_methods, get_context
+from multiprocessing.pool import Pool
+from typing import Any
+
+
+def cores_for(jobs: int, least: int) -> int:
+    """How many workers `jobs` jobs get: the machine's cores, or 0 (do them in this
+    process) below `least` jobs, on one core, or where processes cannot fork."""
+    cores = os.cpu_count() or 1
+    if jobs < least or cores < 2 or "fork" not in get_all_start_methods():
+        return 0
+    return cores
+
+
+@contextlib.contextmanager
+def forked_pool(
+    cores: int, initializer: Callable[..., None] | None = None, initargs: tuple[Any, ...] = ()
+) -> Iterator[Pool]:
+    """A pool of `cores` forked workers, each running `initializer(*initargs)` first."""
+    gc.freeze()
+    try:
+        with get_context("fork").Pool(
+            cores, initializer=_start, initargs=(initializer, initargs)
+        ) as pool:
+            yield pool
+    finally:
+        gc.unfreeze()
+
+
+def _start(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if initializer is not None:
+        initializer(*initargs)
