@@ -23,18 +23,19 @@ found under its key is the piece a cold build would render:
   each issue what the events page takes, with the events it lists (the calendar's
   VEVENTs are kept one by one by `render.calendar.VEvents`, itself kept in the store).
 
-The pieces live in `.newsletter-cache/` (newsletter/store.py); the per-issue ones are
-rendered on every core (newsletter/render/issues.py) while this process makes the
-calendar, the index and the events page, and stores each issue's pieces as they come.
-An index of the pieces (newsletter/pieceindex.py) holds each file's size and digest, so
-that a piece found unchanged is read from the store only if the output folder does not
-already hold its files.
+The per-issue pieces are rendered on every core (newsletter/render/issues.py) while
+this process makes the calendar, the index and the events page, and indexes each
+issue's pieces as they come. The index of pieces (newsletter/pieceindex.py), kept in
+`.newsletter-cache/` (newsletter/store.py), holds each file's size and digest, not its
+bytes: the output folder holds them, and a piece whose files it no longer holds as they
+were is rendered again. What is stored besides is what renders cheaper pieces: the
+parsed issues, each body's HTML, the feeds' entries, the calendar's VEVENTs.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -125,16 +126,18 @@ def render_site(
     kept_emails: Mapping[int, Files],
     calendar: tuple[object, Callable[[], Files]],
     updated: Mapping[str, datetime],
+    folders: Sequence[Path],
     stages: Stages,
 ) -> Rendered:
-    """The site's files from the pieces in `store`, rendering the missing ones (and
-    storing them). `read`: see `Keys.of`; `kept_emails`: issues whose email files are
-    taken as they are; `calendar`: what the calendar is made from besides the model
+    """The site's files: the pieces an output folder holds unchanged, and the others
+    rendered (and indexed). `read`: see `Keys.of`; `kept_emails`: issues whose email files
+    are taken as they are; `calendar`: what the calendar is made from besides the model
     (the published record), and what renders it; `updated`: when each article and report
-    last changed, for the feeds."""
+    last changed, for the feeds; `folders`: the output folders a piece's files may be
+    found in (see newsletter/pieceindex.py)."""
     keys = Keys.of(newsletter, root, program, read)
     stages.done("keys")
-    index = PieceIndex(store, program)
+    index = PieceIndex(store, program, folders)
     calendar_key = digest(keys.listed, calendar[0])
     calendar_files = index.known("calendar", "files", calendar_key, calendar[1])
     render_calendar: Callable[[], Files | None] = calendar[1]
@@ -147,7 +150,7 @@ def render_site(
     html = BodyHtml({body: known_html[mark] for body, mark in marks.items() if mark in known_html})
 
     def again(number: int, web: bool) -> Callable[[], Files]:
-        def render() -> Files:  # a piece the store lost since the index was read
+        def render() -> Files:  # a piece's file changed in its output folder since
             [output], _ = render_issues(newsletter, root, html, [Task(number, web, not web)], _kept)
             made = output.web if web else output.email
             assert made is not None

@@ -210,6 +210,7 @@ def build(
         kept,
         (published, calendar),
         updated,
+        _outputs(root, target),
         stages,
     )
     email_problems(newsletter, rendered.budgets, problems)
@@ -223,6 +224,13 @@ def build(
     record_budgets(root, newsletter, rendered.fresh_budgets)
     stages.done("budgets for check")
     return BuildResult(target, len(files), result, problems)
+
+
+def _outputs(root: Path, target: Path) -> list[Path]:
+    """Where the files of an unchanged piece may be found: in the folder built into, or
+    in the newsletter's own output folder (what `serve`'s preview starts from)."""
+    own = out_folder(root, None)
+    return [target] if own == target else [target, own]
 
 
 def _stored_vevents(store: Store, program: str) -> VEvents:
