@@ -57,9 +57,11 @@ class PieceIndex:
             folder = next((output for output in self.outputs if output.holds(file, entry)), None)
             if folder is None:
                 return None
-            where[file] = folder.path
-        load = _Loaded(where, held[1], render)
-        return {file: Known(entry, load, file) for file, entry in held[1].items()}
+            where[file] = folder
+        load = _Loaded({file: folder.path for file, folder in where.items()}, held[1], render)
+        return {
+            file: Known(entry, load, file, where[file].seal()) for file, entry in held[1].items()
+        }
 
     def extra(self, kind: str, name: str) -> object:
         """What was recorded with the piece `kind/name` besides its files."""
@@ -95,6 +97,10 @@ class _Output:
     def __init__(self, path: str) -> None:
         self.path = path
         self.manifest: Manifest | None = None
+
+    def seal(self) -> object:
+        """The manifest's seal (`Manifest.seal`), which the writer checks again."""
+        return self.manifest.seal if self.manifest is not None else None
 
     def holds(self, name: str, entry: Entry) -> bool:
         """Whether the folder's file `name` has the size and digest of `entry`."""

@@ -59,12 +59,13 @@ class StoredReading:
 
         found: dict[int, tuple[IssueFolder | None, list[Problem], str | None]] = {}
         missing: list[tuple[str, int, str, bool]] = []
+        shared = digest(self.program, str(root), settings)  # spelt once, not for every issue
         for folder, number in folders:
             name = f"{number:03d}"
             self.seen.add(name)
             started = time.time_ns()
             stats = list(_stats(str(root / folder)))
-            key = digest(self.program, str(root), folder, number, settings, stats)
+            key = digest(shared, folder, number, stats)
             piece = self.store.get("read", name, key)
             if isinstance(piece, tuple) and len(piece) == 3 and isinstance(piece[2], str):
                 found[number] = piece

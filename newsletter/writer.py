@@ -33,6 +33,7 @@ from newsletter.output.files import atomic_write
 from newsletter.output.manifest import (
     Content,
     Entry,
+    Known,
     Manifest,
     bytes_of,
     check_name,
@@ -119,7 +120,11 @@ def read_existing(out: Path, names: Iterable[str]) -> dict[str, bytes]:
 def _plan(out: Path, files: Output, prune: bool, found: Found | None = None) -> _Plan:
     manifest = read_manifest(out)
     entries = {name: entry_of(content) for name, content in files.items()}
-    unchanged = {name for name in files if _holds(out, name, files[name], entries, manifest)}
+    unchanged = {
+        name
+        for name, content in files.items()
+        if _sealed(content, manifest) or _holds(out, name, content, entries, manifest)
+    }
     ours = set(manifest.entries)
     gone = ours - set(files)
     present = found.others if found is not None else {n for n in gone if _exists(out / n)}
@@ -127,6 +132,14 @@ def _plan(out: Path, files: Output, prune: bool, found: Found | None = None) -> 
         return _Plan(ours, unchanged, sorted(gone & present), render_manifest(entries))
     kept = {name: manifest.entries[name] for name in gone & present}
     return _Plan(ours, unchanged, [], render_manifest({**kept, **entries}))
+
+
+def _sealed(content: Content, manifest: Manifest) -> bool:
+    """Whether the build found `content` held by this very output folder, under this
+    very manifest (no other site switched in since, no other build wrote): the file is
+    not looked at again."""
+    held = content.held if isinstance(content, Known) else None
+    return held is not None and held == manifest.seal
 
 
 def _holds(

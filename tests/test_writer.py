@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from newsletter.errors import UsageError
+from newsletter.output.manifest import Entry, Known, digest, read_manifest
 from newsletter.writer import MANIFEST, WriteResult, write_output
 from tests.conftest import ARTICLE, make_folder
 from tests.sample import copy_sample
@@ -76,6 +77,28 @@ def test_unchanged_files_are_not_touched(tmp_path: Path) -> None:
     again = write_output(out, changed)
     assert again == WriteResult(written=0, unchanged=3, removed=0)
     assert all(p.stat().st_mtime == OLD for p in out.rglob("*") if p.is_file())
+
+
+@pytest.mark.parametrize("at_once", [True, False], ids=["switched", "in place"])
+def test_a_file_found_held_is_trusted_only_under_the_manifest_it_was_found_in(
+    tmp_path: Path, at_once: bool
+) -> None:
+    """A piece found unchanged in the output folder (newsletter/pieceindex.py) is not
+    looked at again while that folder's manifest is the one it was found under; once
+    another build has written there, its file is compared again."""
+    out = tmp_path / "out"
+    files = {"a.html": b"AAAA", "b.html": b"BBBB"}
+    write_output(out, files, at_once=at_once)
+    seal = read_manifest(out).seal
+    assert seal is not None
+    known = {
+        name: Known(Entry(len(data), digest(data)), lambda: files, name, seal)
+        for name, data in files.items()
+    }
+    assert write_output(out, known, at_once=at_once) == WriteResult(0, 2, 0)
+    write_output(out, {**files, "a.html": b"xxxx"}, at_once=at_once)  # another build
+    assert write_output(out, known, at_once=at_once) == WriteResult(1, 1, 0)
+    assert tree(out) == files
 
 
 def test_removes_stale_files_and_empty_folders(tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ class Known:
     entry: Entry
     files: Callable[[], Mapping[str, bytes]]  # the piece's files, made or read on call
     name: str
+    held: object = None  # `Manifest.seal` of the output folder found holding the file
 
     def load(self) -> bytes:
         """The bytes."""
@@ -67,6 +68,7 @@ class Manifest:
 
     entries: dict[str, Entry]
     written_ns: int
+    seal: object = None  # the folder and its manifest file's identity: None if there is none
 
     def holds(self, name: str, data_digest: str, stat: os.stat_result) -> bool | None:
         """Whether the file `name`, as `stat` finds it, holds the bytes of `data_digest`;
@@ -97,9 +99,12 @@ def check_name(name: str) -> None:
 def read_manifest(out: Path) -> Manifest:
     """The manifest of the output folder `out`; empty when it has none or it is
     unreadable. A line naming a path outside the folder is skipped."""
+    global _last
     file = out / MANIFEST
     try:
-        written_ns = file.stat().st_mtime_ns
+        found = file.stat()
+        if _last is not None and _last.seal == seal_of(out, found):
+            return _last  # the build's pieces were looked up in it: parsed once
         lines = file.read_text("utf-8").split("\n")
     except (OSError, UnicodeDecodeError):
         return Manifest({}, 0)
@@ -108,7 +113,17 @@ def read_manifest(out: Path) -> Manifest:
         name, entry = _parse(line)
         if name and _valid(name):
             entries[name] = entry
-    return Manifest(entries, written_ns)
+    _last = Manifest(entries, found.st_mtime_ns, seal_of(out, found))
+    return _last
+
+
+_last: Manifest | None = None
+
+
+def seal_of(out: Path, found: os.stat_result) -> object:
+    """What tells that the manifest of `out` is the one that was read (as `found`): a
+    build that switched in another site, or wrote another manifest, changes it."""
+    return (str(out), found.st_dev, found.st_ino, found.st_size, found.st_mtime_ns)
 
 
 def render_manifest(entries: Mapping[str, Entry]) -> bytes:
