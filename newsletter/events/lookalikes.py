@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from difflib import SequenceMatcher
 
 from newsletter.errors import Problems
 from newsletter.model import EventEntry
@@ -39,6 +38,8 @@ def similar_titles(first: str, second: str) -> bool:
     a, b = _normal(first), _normal(second)
     if a == b:
         return True
+    from difflib import SequenceMatcher  # only for events that start on one day
+
     matcher = SequenceMatcher(None, a, b, autojunk=False)
     return (
         matcher.real_quick_ratio() >= SIMILAR

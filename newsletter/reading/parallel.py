@@ -9,7 +9,6 @@ newsletter/pools.py's.
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,13 +61,13 @@ def read_folders(
 def _reading(
     root: Path, folder: str, number: int, settings: Settings | None, kept: bool
 ) -> Reading:
+    problems = Problems()
+    result = read_issue(root, folder, number, settings, problems)
+    if not kept:  # `check`: nothing to store, nor to load the store for
+        return Reading(result, problems.items, None, b"")
     from newsletter.fingerprint import digest
     from newsletter.store import dumps
 
-    problems = Problems()
-    result = read_issue(root, folder, number, settings, problems)
-    if not kept:
-        return Reading(result, problems.items, None, b"")
     mark = digest(result.issue) if result is not None else None
     return Reading(result, problems.items, mark, dumps((result, problems.items, mark)))
 
@@ -81,5 +80,7 @@ def _pickled(root: Path, folder: str, number: int, settings: Settings | None, ke
 
 
 def _loaded(payload: bytes, kept: bool) -> Reading:
+    import pickle  # only for workers' readings
+
     result, problems, mark = pickle.loads(payload)
     return Reading(result, problems, mark, payload if kept else b"")
