@@ -2,21 +2,20 @@
 sent format=flowed, see `flowed`), lists and quotes marked, tables as one block per
 row, links as numbered references `[3]`.
 
-Written from the Markdown's syntax tree (markdown-it-py's `SyntaxTreeNode`, from the
-parser the HTML is written with), never from the HTML. Raw HTML in the Markdown gives
-its text only.
+Written from the Markdown's syntax tree (the tokens of the parser the HTML is written
+with, nested as markdown-it-py's `_Node` nests them), never from the HTML. Raw
+HTML in the Markdown gives its text only.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from html.parser import HTMLParser
 from itertools import zip_longest
 from urllib.parse import urljoin
 
 from markdown_it.token import Token
-from markdown_it.tree import SyntaxTreeNode
 
 from newsletter.render.email.flowed import WIDTH, display_width, flow
 from newsletter.render.markdown import parse_markdown
@@ -145,7 +144,7 @@ class MarkdownText:
     def text(self, markdown: str, page_url: str) -> list[str]:
         """The whole body as lines (blank lines between blocks)."""
         self.page_url = page_url
-        return _join(self._blocks(SyntaxTreeNode(self.parse(markdown)).children, WIDTH))
+        return _join(self._blocks(_Node.tree(self.parse(markdown)).children, WIDTH))
 
     def first_paragraph(self, markdown: str, page_url: str) -> list[str]:
         """The first paragraph that has words, for a teaser.
@@ -169,7 +168,7 @@ class MarkdownText:
                 return []
             count *= 2
 
-    def _blocks(self, nodes: Sequence[SyntaxTreeNode], width: int) -> list[list[str]]:
+    def _blocks(self, nodes: Sequence[_Node], width: int) -> list[list[str]]:
         blocks: list[list[str]] = []
         for node in nodes:
             kind = node.type
@@ -198,9 +197,9 @@ class MarkdownText:
                     blocks.append(lines(text))
         return blocks
 
-    def _list(self, node: SyntaxTreeNode, width: int) -> list[str]:
+    def _list(self, node: _Node, width: int) -> list[str]:
         ordered = node.type == "ordered_list"
-        number = int(node.attrGet("start") or 1) if ordered else 0
+        number = int(node.attr("start") or 1) if ordered else 0
         items: list[list[str]] = []
         loose = False
         for item in node.children:
@@ -216,7 +215,7 @@ class MarkdownText:
             items.append([line.rstrip() for line in marked] or [marker.rstrip()])
         return _join(items, blank=loose)
 
-    def _table(self, node: SyntaxTreeNode) -> list[list[str]]:
+    def _table(self, node: _Node) -> list[list[str]]:
         rows: list[list[str]] = []
         for part in node.walk():
             if part.type == "tr":
@@ -225,12 +224,12 @@ class MarkdownText:
                 rows[-1].append(self._inline(part))
         return rows
 
-    def _inline(self, node: SyntaxTreeNode, dry: bool = False) -> str:
+    def _inline(self, node: _Node, dry: bool = False) -> str:
         parts: list[str] = []
         self._collect(node, parts, dry)
         return "".join(parts)
 
-    def _collect(self, node: SyntaxTreeNode, parts: list[str], dry: bool) -> None:
+    def _collect(self, node: _Node, parts: list[str], dry: bool) -> None:
         """The text of `node`'s children appended to `parts`, links marked `[n]`;
         `dry` counts no reference and leaves images out (they are no words)."""
         for child in node.children:
@@ -248,7 +247,7 @@ class MarkdownText:
             elif kind == "link":
                 start = len(parts)
                 self._collect(child, parts, dry)
-                href = str(child.attrGet("href") or "")
+                href = str(child.attr("href") or "")
                 label = "".join(parts[start:]).strip()
                 url = self._absolute(href)
                 if url and not dry and label not in (url, href, url.removeprefix("mailto:")):
@@ -266,9 +265,56 @@ class MarkdownText:
         return urljoin(self.issue_url, href)
 
 
-def _tree(markdown: str) -> SyntaxTreeNode:
+def _tree(markdown: str) -> _Node:
     """The syntax tree of a Markdown text, from the parser the HTML is written with."""
-    return SyntaxTreeNode(parse_markdown(markdown))
+    return _Node.tree(parse_markdown(markdown))
+
+
+class _Node:
+    """A node of the syntax tree, as markdown-it-py's `SyntaxTreeNode` gives it (a
+    nesting token pair, or a token and the tokens inside it) with the little the text
+    edition reads of it, built in one pass: the library's own took a third of the time
+    the text edition takes."""
+
+    __slots__ = ("children", "token", "type")
+
+    def __init__(self, token: Token | None, kind: str) -> None:
+        self.token, self.type = token, kind
+        self.children: list[_Node] = []
+
+    @classmethod
+    def tree(cls, tokens: Sequence[Token]) -> _Node:
+        """The root of `tokens`' tree."""
+        root = cls(None, "root")
+        stack = [root]
+        for token in tokens:
+            if token.nesting == -1:
+                stack.pop()
+                continue
+            node = cls(token, token.type.removesuffix("_open") if token.nesting else token.type)
+            stack[-1].children.append(node)
+            if token.nesting == 1:
+                stack.append(node)
+            elif token.children:
+                node.children = cls.tree(token.children).children
+        return root
+
+    @property
+    def content(self) -> str:
+        return self.token.content if self.token is not None else ""
+
+    @property
+    def hidden(self) -> bool:
+        return self.token is not None and self.token.hidden
+
+    def attr(self, name: str) -> str | int | float | None:
+        return self.token.attrGet(name) if self.token is not None else None
+
+    def walk(self, include_self: bool = True) -> Iterator[_Node]:
+        if include_self:
+            yield self
+        for child in self.children:
+            yield from child.walk()
 
 
 def _join(blocks: Sequence[Sequence[str]], blank: bool = True) -> list[str]:
