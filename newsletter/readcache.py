@@ -60,11 +60,13 @@ class StoredReading:
         found: dict[int, tuple[IssueFolder | None, list[Problem], str | None]] = {}
         missing: list[tuple[str, int, str, bool]] = []
         shared = digest(self.program, str(root), settings)  # spelt once, not for every issue
+        parents: dict[str, str] = {}
         for folder, number in folders:
             name = f"{number:03d}"
             self.seen.add(name)
             started = time.time_ns()
-            stats = list(_stats(str(root / folder)))
+            path = str(root / folder)
+            stats = list(_stats(path, _real(path, parents)))
             key = digest(shared, folder, number, stats)
             piece = self.store.get("read", name, key)
             if isinstance(piece, tuple) and len(piece) == 3 and isinstance(piece[2], str):
@@ -143,6 +145,18 @@ class StoredReading:
     def forget_others(self) -> None:
         """Drop the stored readings of issue folders that are gone."""
         self.store.keep_only("read", self.seen)
+
+
+def _real(folder: str, parents: dict[str, str]) -> str:
+    """The real path of `folder`, its parent's looked up once for all its siblings
+    (`os.path.realpath` stats every part of the path: 400 issues cost 0.02 s)."""
+    parent, name = os.path.split(folder)
+    if os.path.islink(folder) or not name:
+        return os.path.realpath(folder)
+    real = parents.get(parent)
+    if real is None:
+        real = parents[parent] = os.path.realpath(parent)
+    return os.path.join(real, name)
 
 
 def _stats(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from newsletter.fingerprint import digest, program, templates
 from newsletter.layout import CACHE_FOLDER
 from newsletter.model import Body, Source
-from newsletter.readcache import _stats
+from newsletter.readcache import _real, _stats
 from newsletter.store import Store
 
 
@@ -132,3 +133,21 @@ def test_a_link_in_a_loop_is_listed_not_entered(tmp_path: Path) -> None:
     before = list(_stats(str(folder)))
     (outside / "b.png").write_bytes(b"another png")  # behind a link: still seen
     assert list(_stats(str(folder))) != before
+
+
+def test_an_issue_folder_s_real_path_is_found_through_links(tmp_path: Path) -> None:
+    """The read cache looks up the issues folder's real path once for all its issues:
+    the same as `os.path.realpath` of each, whether the issue or its parent is a link."""
+    real_issues = tmp_path / "real" / "issues"
+    (real_issues / "001").mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere" / "002"
+    elsewhere.mkdir(parents=True)
+    (real_issues / "002").symlink_to(elsewhere, target_is_directory=True)
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "issues").symlink_to(real_issues, target_is_directory=True)
+    parents: dict[str, str] = {}
+    for name in ("001", "002", "003"):  # 003: not there (yet)
+        folder = str(content / "issues" / name)
+        assert _real(folder, parents) == os.path.realpath(folder)
+    assert len(parents) == 1
