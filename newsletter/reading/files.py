@@ -70,6 +70,8 @@ def decode_utf8(data: bytes, path: str) -> str:
 def conflicts(text: str) -> list[tuple[int, int]]:
     """The (first, last) lines of each Git merge conflict left in `text`: from a
     `<<<<<<<` line through `=======` to `>>>>>>>`."""
+    if "<<<<<<<" not in text:  # no conflict starts: the regex need not look at each line
+        return []
     found = []
     start: int | None = None
     middle = False

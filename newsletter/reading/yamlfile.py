@@ -14,6 +14,7 @@ import yaml
 from newsletter.errors import ContentError
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR = "tag:yaml.org,2002:str"
 
 
 class YamlMap(dict[str, Any]):
@@ -110,6 +111,8 @@ class _Builder:
 
     def build(self, node: yaml.Node) -> Any:
         if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR:  # what the constructor makes of it, without its bookkeeping
+                return node.value
             try:
                 return self.loader.construct_object(node, deep=True)
             except (ValueError, TypeError, AttributeError, OverflowError):
