@@ -258,17 +258,23 @@ _RENDERERS = (
 )
 
 
-def prepare_renderers(root: Path, store: Store, program: str) -> None:
-    """Load what renders the pages and emails, and compile their templates: called while
-    workers read a large archive, so that the renderers forked afterwards start ready
-    (the same work done once instead of in every worker)."""
+def load_renderers() -> None:
+    """Load what renders the pages and emails: called before workers fork to read a large
+    archive (alone, it costs less than beside them), so that the renderers forked
+    afterwards start ready (the same work done once instead of in every worker)."""
     import importlib
-
-    from newsletter.render.markdown import warm_up
-    from newsletter.render.templates import compile_all
 
     for module in _RENDERERS:
         importlib.import_module(module)
+
+
+def prepare_renderers(root: Path, store: Store, program: str) -> None:
+    """Compile the templates (after `load_renderers`): called while workers read a large
+    archive, so that the renderers forked afterwards start ready."""
+    from newsletter.render.markdown import warm_up
+    from newsletter.render.templates import compile_all
+
+    load_renderers()  # loaded already, unless the caller did not
     _compiled_templates(store, program)
     compile_all(root)
     warm_up()

@@ -158,7 +158,7 @@ def build(
     from newsletter.cache import record_budgets
     from newsletter.events.published import publish, save_record
     from newsletter.fingerprint import program
-    from newsletter.pieces import email_problems, prepare_renderers, render_site
+    from newsletter.pieces import email_problems, load_renderers, prepare_renderers, render_site
     from newsletter.readcache import StoredReading
     from newsletter.revisions import revise, save_revisions
     from newsletter.stages import Stages
@@ -171,6 +171,7 @@ def build(
     store = store if store is not None else Store(root)
     code = program()
     reading = StoredReading(store, code)
+    reading.ahead = load_renderers
     reading.meanwhile = functools.partial(prepare_renderers, root, store, code)
     newsletter, problems = load(root, reading)
     reading.forget_others()
