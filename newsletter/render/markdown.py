@@ -12,7 +12,6 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache, partial
-from multiprocessing import get_all_start_methods, get_context
 from typing import TYPE_CHECKING
 
 from newsletter.model import Body
@@ -148,6 +147,8 @@ class BodyHtml:
 def render_bodies(bodies: Iterable[Body]) -> BodyHtml:
     """Every body's HTML, on every core for a large archive: Markdown parsing is the
     largest cost of a big build. The same HTML as `BodyHtml` renders one at a time."""
+    from multiprocessing import get_all_start_methods, get_context  # only for this pool
+
     pending = list(dict.fromkeys(bodies))
     cores = os.cpu_count() or 1
     serial = len(pending) < _PARALLEL_FROM or cores < _PARALLEL_CORES
