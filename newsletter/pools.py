@@ -2,7 +2,8 @@
 
 Forking hands the model over by memory, where a pool of fresh processes would pickle
 it. Workers ignore SIGINT: Ctrl-C interrupts the calling process alone, which ends the
-pool, and no worker prints a traceback. What exists when the pool forks is frozen out
+pool, and no worker prints a traceback; SIGTERM, which ends the pool's workers, kills
+them whatever handler the caller set. What exists when the pool forks is frozen out
 of the cyclic garbage collector's reach (`gc.freeze`, as Python's documentation advises
 before a fork): each worker's collections would otherwise go through the whole model
 again, copying every memory page they touch.
@@ -51,5 +52,9 @@ def forked_pool(
 
 def _start(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The pool ends its workers with SIGTERM: a handler inherited from the caller (`serve`
+    # raises KeyboardInterrupt) could leave one holding the task queue's lock, and the
+    # pool waiting for the other forever.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if initializer is not None:
         initializer(*initargs)

@@ -8,7 +8,6 @@ each thing removed (reading/rawhtml.py).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache, partial
@@ -147,17 +146,16 @@ class BodyHtml:
 def render_bodies(bodies: Iterable[Body]) -> BodyHtml:
     """Every body's HTML, on every core for a large archive: Markdown parsing is the
     largest cost of a big build. The same HTML as `BodyHtml` renders one at a time."""
-    from multiprocessing import get_all_start_methods, get_context  # only for this pool
+    from newsletter.pools import cores_for, forked_pool
 
     pending = list(dict.fromkeys(bodies))
-    cores = os.cpu_count() or 1
-    serial = len(pending) < _PARALLEL_FROM or cores < _PARALLEL_CORES
-    if serial or "fork" not in get_all_start_methods():
+    cores = cores_for(len(pending), _PARALLEL_FROM)
+    if cores < _PARALLEL_CORES:
         html = BodyHtml()
         for body in pending:
             html[body]  # rendered now, its tokens kept for the text edition
         return html
     texts = [body.markdown for body in pending]
-    with get_context("fork").Pool(cores) as pool:
+    with forked_pool(cores) as pool:
         rendered = pool.map(render_markdown, texts, chunksize=max(1, len(texts) // (cores * 8)))
     return BodyHtml(dict(zip(pending, rendered, strict=True)))

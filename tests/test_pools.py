@@ -1,0 +1,34 @@
+"""The forked worker pools (newsletter/pools.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+# A caller with a SIGTERM handler of its own, as `serve` has, runs pools again and again:
+# each pool ends its workers with SIGTERM, which must end them, not raise in them.
+_CALLER = textwrap.dedent(
+    """
+    import signal
+    from newsletter.pools import forked_pool
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+    for _ in range(30):
+        with forked_pool(2) as pool:
+            assert sorted(pool.imap_unordered(abs, range(-8, 0))) == list(range(1, 9))
+    print("done")
+    """
+)
+
+
+def test_pools_end_under_a_caller_s_own_sigterm_handler() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", _CALLER], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "done"
+    assert "Traceback" not in result.stderr  # no worker died of the caller's handler
