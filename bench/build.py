@@ -45,6 +45,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -632,6 +633,21 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _wait_for_line(stream: Any, prefix: str, seconds: float) -> bool:
+    """Whether a line starting with `prefix` comes from `stream` within `seconds`. A thread
+    reads it, so that a silent process cannot hold the bench past the deadline, and goes
+    on reading, so that the process never blocks on a full pipe."""
+    found = threading.Event()
+
+    def read() -> None:
+        for line in stream:
+            if line.startswith(prefix):
+                found.set()
+
+    threading.Thread(target=read, daemon=True).start()
+    return found.wait(seconds)
+
+
 def measure_reload(exe: Path, root: Path, repeat: int) -> list[float]:
     """Seconds from saving an article to the preview's reload event, `repeat` times."""
     port = free_port()
@@ -646,10 +662,8 @@ def measure_reload(exe: Path, root: Path, repeat: int) -> list[float]:
     times: list[float] = []
     try:
         assert process.stdout is not None
-        deadline = time.monotonic() + 300
-        for line in process.stdout:
-            if line.startswith("Watching") or time.monotonic() > deadline:
-                break
+        if not _wait_for_line(process.stdout, "Watching", 300):
+            raise BenchError(f"`newsletter serve` in {root} did not start watching in 300 s")
         if process.poll() is not None:
             raise BenchError(f"`newsletter serve` in {root} exited {process.returncode}")
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
