@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import os
-import stat
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -106,14 +105,9 @@ class _Output:
         """Whether the folder's file `name` has the size and digest of `entry`."""
         if self.manifest is None:
             self.manifest = read_manifest(Path(self.path))
-        if name not in self.manifest.entries or entry.digest is None:
+        if name not in self.manifest.entries:  # most files of a fresh folder: no stat
             return False
-        try:
-            found = os.lstat(os.path.join(self.path, name))
-        except OSError:
-            return False
-        held = stat.S_ISREG(found.st_mode) and self.manifest.holds(name, entry.digest, found)
-        return held is True
+        return self.manifest.vouches(self.path, name, entry) is True
 
 
 class _Loaded:

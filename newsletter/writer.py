@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -147,16 +146,10 @@ def _holds(
 ) -> bool:
     """Whether the file `name` in `out` already holds `content`: by the manifest's
     digest when it can tell, else by reading the file."""
-    file = os.path.join(out, name)
-    try:
-        found = os.lstat(file)
-    except OSError:
-        return False
-    if not stat.S_ISREG(found.st_mode) or found.st_size != entries[name].size:
-        return False
-    known = manifest.holds(name, entries[name].digest or "", found)
+    known = manifest.vouches(str(out), name, entries[name])
     if known is not None:
         return known
+    file = os.path.join(out, name)
     try:
         with open(file, "rb") as stream:
             return stream.read() == bytes_of(content)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,6 +80,18 @@ class Manifest:
         if stat.st_mtime_ns > self.written_ns:
             return None  # changed since the build that recorded it
         return entry.digest == data_digest
+
+    def vouches(self, folder: str, name: str, wanted: Entry) -> bool | None:
+        """Whether the file `name` in `folder` holds the bytes `wanted` describes: False
+        when it is missing, not a regular file or of another size; None when this
+        manifest cannot tell (the bytes must be compared)."""
+        try:
+            found = os.lstat(os.path.join(folder, name))
+        except OSError:
+            return False
+        if not stat.S_ISREG(found.st_mode) or found.st_size != wanted.size:
+            return False
+        return self.holds(name, wanted.digest or "", found)
 
 
 def digest(data: bytes) -> str:

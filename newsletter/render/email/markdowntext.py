@@ -3,7 +3,7 @@ sent format=flowed, see `flowed`), lists and quotes marked, tables as one block 
 row, links as numbered references `[3]`.
 
 Written from the Markdown's syntax tree (the tokens of the parser the HTML is written
-with, nested as markdown-it-py's `_Node` nests them), never from the HTML. Raw
+with, nested as markdown-it-py's `SyntaxTreeNode` nests them), never from the HTML. Raw
 HTML in the Markdown gives its text only.
 """
 
