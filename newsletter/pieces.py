@@ -255,26 +255,21 @@ _RENDERERS = (
     "newsletter.render.email.text",
     "newsletter.render.email.message",  # and the email package: 0.13 s to import
     "pycountry",  # the email's calendars by country: 0.07 s to import
+    "newsletter.writer",
 )
 
 
-def load_renderers() -> None:
-    """Load what renders the pages and emails: called before workers fork to read a large
-    archive (alone, it costs less than beside them), so that the renderers forked
-    afterwards start ready (the same work done once instead of in every worker)."""
+def prepare_renderers(root: Path, store: Store, program: str) -> None:
+    """Load what renders and writes the pages and emails and compile the templates:
+    called while workers read a large archive, so that the renderers forked afterwards
+    start ready (the same work done once instead of in every worker)."""
     import importlib
 
-    for module in _RENDERERS:
-        importlib.import_module(module)
-
-
-def prepare_renderers(root: Path, store: Store, program: str) -> None:
-    """Compile the templates (after `load_renderers`): called while workers read a large
-    archive, so that the renderers forked afterwards start ready."""
     from newsletter.render.markdown import warm_up
     from newsletter.render.templates import compile_all
 
-    load_renderers()  # loaded already, unless the caller did not
+    for module in _RENDERERS:
+        importlib.import_module(module)
     _compiled_templates(store, program)
     compile_all(root)
     warm_up()

@@ -44,7 +44,6 @@ class StoredReading:
         self.seen: set[str] = set()
         self.digests: dict[int, str] = {}  # of each issue as read: `digest(issue)`
         self.meanwhile: Callable[[], None] | None = None  # while workers read (see `issues`)
-        self.ahead: Callable[[], None] | None = None  # before they fork
 
     def issues(
         self,
@@ -76,7 +75,7 @@ class StoredReading:
                 settled = all(stat[2] < started - _RACY_NS for stat in stats)
                 missing.append((folder, number, key, settled))
         wanted = [(folder, number) for folder, number, *_ in missing]
-        readings = read_folders(root, wanted, settings, self.meanwhile, ahead=self.ahead)
+        readings = read_folders(root, wanted, settings, self.meanwhile)
         for (_, number, key, settled), reading in zip(missing, readings, strict=True):
             piece = (reading.folder, reading.problems, reading.digest)
             found[number] = piece

@@ -155,15 +155,10 @@ def build(
     `store`, kept by a caller that builds again and again, also keep them in memory.
     `stages`, when given, learns how long each stage took.
     """
-    from newsletter.cache import record_budgets
-    from newsletter.events.published import publish, save_record
     from newsletter.fingerprint import program
-    from newsletter.pieces import email_problems, load_renderers, prepare_renderers, render_site
     from newsletter.readcache import StoredReading
-    from newsletter.revisions import revise, save_revisions
     from newsletter.stages import Stages
     from newsletter.store import Store
-    from newsletter.writer import write_output
 
     stages = stages if stages is not None else Stages()
     root = check_root(root)
@@ -171,9 +166,14 @@ def build(
     store = store if store is not None else Store(root)
     code = program()
     reading = StoredReading(store, code)
-    reading.ahead = load_renderers
-    reading.meanwhile = functools.partial(prepare_renderers, root, store, code)
+    reading.meanwhile = functools.partial(_prepare, root, store, code)
     newsletter, problems = load(root, reading)
+    from newsletter.cache import record_budgets
+    from newsletter.events.published import publish, save_record
+    from newsletter.pieces import email_problems, render_site
+    from newsletter.revisions import revise, save_revisions
+    from newsletter.writer import write_output
+
     reading.forget_others()
     stages.done("read")
     known = {i.number for i in newsletter.issues}
@@ -225,6 +225,14 @@ def build(
     record_budgets(root, newsletter, rendered.fresh_budgets)
     stages.done("budgets for check")
     return BuildResult(target, len(files), result, problems)
+
+
+def _prepare(root: Path, store: Store, program: str) -> None:
+    """`pieces.prepare_renderers`, while workers read a large archive: loaded only then,
+    since the readers fork sooner without it."""
+    from newsletter.pieces import prepare_renderers
+
+    prepare_renderers(root, store, program)
 
 
 def _outputs(root: Path, target: Path) -> list[Path]:

@@ -41,18 +41,15 @@ def read_folders(
     settings: Settings | None,
     meanwhile: Callable[[], None] | None = None,
     kept: bool = True,
-    ahead: Callable[[], None] | None = None,
 ) -> list[Reading]:
     """Each of `folders` (path relative to `root`, issue number) read, in order; `kept`:
     with the digest and the pickle the piece store keeps. When workers read them, this
-    process calls `ahead()` before they fork and `meanwhile()` while it waits."""
+    process calls `meanwhile()` while it waits."""
     jobs = [(root, folder, number, settings, kept) for folder, number in folders]
     cores = cores_for(len(jobs), _PARALLEL_FROM)
     if not cores:
         return [_reading(*job) for job in jobs]
     chunk = max(1, len(jobs) // (cores * _CHUNKS_PER_CORE))
-    if ahead is not None:
-        ahead()
     with forked_pool(cores) as pool:
         pending = pool.starmap_async(_pickled, jobs, chunksize=chunk)
         if meanwhile is not None:
