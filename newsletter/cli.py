@@ -13,7 +13,7 @@ from typing import Literal
 
 import click
 
-from newsletter import __version__
+from newsletter import __version__, interrupts
 from newsletter.cli_audience import bounces, subscribers
 from newsletter.cli_options import (
     FILE,
@@ -265,6 +265,7 @@ def _interrupted() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `newsletter` console script and `python -m newsletter`."""
+    interrupts.watch()
     try:
         code = cli.main(args=argv, prog_name="newsletter", standalone_mode=False)
     except click.ClickException as error:

@@ -42,12 +42,22 @@ def forked_pool(
 
     gc.freeze()
     try:
-        with get_context("fork").Pool(
-            cores, initializer=_start, initargs=(initializer, initargs)
-        ) as pool:
+        # Until a worker has set its own handlers, the caller's would run in it: the
+        # signals wait, blocked, from before it forks until `_start` (the pool's thread
+        # that forks workers to replace dead ones is started here, and keeps the mask).
+        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+        try:
+            context = get_context("fork")
+            pool = context.Pool(cores, initializer=_start, initargs=(initializer, initargs))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
+        with pool:
             yield pool
     finally:
         gc.unfreeze()
+
+
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def _start(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
@@ -56,5 +66,6 @@ def _start(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -
     # raises KeyboardInterrupt) could leave one holding the task queue's lock, and the
     # pool waiting for the other forever.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
     if initializer is not None:
         initializer(*initargs)

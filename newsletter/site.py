@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsletter.errors import ContentErrors, Problems, UsageError
+from newsletter.interrupts import stop_if_interrupted
 from newsletter.layout import TEMPLATES, check_root, out_folder, packaged_templates
 from newsletter.model import Newsletter
 
@@ -271,7 +272,9 @@ def _kept_emails(
 @contextlib.contextmanager
 def _finish_before_interrupt() -> Iterator[None]:
     """A Ctrl-C while the output is written takes effect once it is written: the
-    output folder is then the old build or the new one, never a mix."""
+    output folder is then the old build or the new one, never a mix. One that came
+    earlier and was lost (see newsletter/interrupts.py) stops the build here."""
+    stop_if_interrupted()
     if threading.current_thread() is not threading.main_thread():
         yield
         return

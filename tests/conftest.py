@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import shutil
+import signal
 import struct
 import sys
 import zlib
@@ -27,6 +28,10 @@ if TYPE_CHECKING:
     from tests.golden import BuiltSample
 
 REPO = Path(__file__).resolve().parent.parent  # the repository root is a sample newsletter
+
+# A shell starts a command in the background with SIGINT ignored, which the commands the
+# tests start would inherit: the tests that press Ctrl-C need Python's own handler.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @functools.cache
