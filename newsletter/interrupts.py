@@ -16,8 +16,8 @@ _noted: list[int] = []
 
 def watch() -> None:
     """From now on note each SIGINT, then raise KeyboardInterrupt as Python does; only in
-    the main thread, and only where Python's own handler is set (`serve` and `send` set
-    theirs)."""
+    the main thread, and only where Python's own handler is set (a SIGINT ignored since
+    the process started, as in a shell's background job, stays ignored)."""
     _noted.clear()
     if threading.current_thread() is not threading.main_thread():
         return

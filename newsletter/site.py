@@ -169,7 +169,7 @@ def build(
     reading = StoredReading(store, code)
     reading.meanwhile = functools.partial(_prepare, root, store, code)
     newsletter, problems = load(root, reading)
-    from newsletter.cache import record_budgets
+    from newsletter.cache import record_budgets  # loaded by now, beside the readers (_prepare)
     from newsletter.events.published import publish, save_record
     from newsletter.pieces import email_problems, render_site
     from newsletter.revisions import revise, save_revisions
