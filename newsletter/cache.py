@@ -13,12 +13,12 @@ nothing heavy: `check` must stay fast.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
 from importlib.util import find_spec
 from pathlib import Path
 
 from newsletter import __version__
 from newsletter.errors import Problems
+from newsletter.fingerprint import add_files, walk_files
 from newsletter.layout import BUDGET_CACHE, IMAGES, PACKAGE, TEMPLATES, packaged_templates
 from newsletter.model import Issue, Newsletter
 from newsletter.render.email.budget import Budget, budget_problems
@@ -31,8 +31,6 @@ except ImportError:  # pragma: no cover - other Pythons
 _HEADER = "newsletter email budget 1"
 _TEMPLATE_FOLDERS = ("email", "text")
 _LIBRARIES = ("mjml", "css_inline")
-# Deeper than any folder an editor makes; a link to a folder above it goes no further.
-_MAX_DEPTH = 16
 
 
 def check_budgets(root: Path, newsletter: Newsletter, problems: Problems) -> None:
@@ -107,45 +105,10 @@ def _shared_key(root: Path) -> str:
     for library in _LIBRARIES:
         spec = find_spec(library)
         if spec is not None and spec.origin:
-            for file in _walk([os.path.dirname(spec.origin)]):
+            for file in walk_files([os.path.dirname(spec.origin)]):
                 stat = os.stat(file)
                 digest.update(f"\0{file} {stat.st_size} {stat.st_mtime_ns}".encode())
     return digest.hexdigest()
-
-
-def add_files(
-    digest: blake2b, base: str, places: Iterable[str], suffix: str = "", skip: str = ""
-) -> None:
-    """Each file's name (relative to `base`), size and bytes."""
-    for file in _walk(places, skip):
-        if file.endswith(suffix):
-            with open(file, "rb") as stream:
-                data = stream.read()
-            name = os.path.relpath(file, base).replace(os.sep, "/")
-            digest.update(f"\0{name}\0{len(data)}\0".encode())
-            digest.update(data)
-
-
-def _walk(places: Iterable[str], skip: str = "", _depth: int = 0) -> Iterator[str]:
-    """Every file in or under `places` (a file stands for itself), sorted, without the
-    folder `skip`, caches and dot-files (the reader ignores them; `send` keeps its
-    journal in the issue's folder). A link in a loop is left out: the reader reports it."""
-    for place in places:
-        if os.path.isfile(place):
-            yield place
-        elif os.path.isdir(place) and place != skip and _depth < _MAX_DEPTH:
-            entries = sorted(os.scandir(place), key=lambda entry: entry.name)
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                try:
-                    is_dir, is_file = entry.is_dir(), entry.is_file()
-                except OSError:  # a link in a loop: Too many levels of symbolic links
-                    continue
-                if is_dir and entry.name != "__pycache__":
-                    yield from _walk([entry.path], skip, _depth + 1)
-                elif is_file:
-                    yield entry.path
 
 
 def read_cache(root: Path) -> dict[int, tuple[str, Budget]]:

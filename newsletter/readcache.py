@@ -11,15 +11,14 @@ digest of the entries they compare, and calendar/published.yaml under its bytes.
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from newsletter.errors import Problem, Problems
 from newsletter.events.lookalikes import warn_lookalike_events
-from newsletter.fingerprint import digest, file_digest
+from newsletter.fingerprint import digest, file_digest, real_path, stat_tree
 from newsletter.layout import RECORD_PATH, REVISIONS_PATH
 from newsletter.model import EventEntry, Settings
 from newsletter.reading.issue import IssueFolder
@@ -66,7 +65,7 @@ class StoredReading:
             self.seen.add(name)
             started = time.time_ns()
             path = str(root / folder)
-            stats = list(_stats(path, _real(path, parents)))
+            stats = list(stat_tree(path, real_path(path, parents)))
             key = digest(shared, folder, number, stats)
             piece = self.store.get("read", name, key)
             if isinstance(piece, tuple) and len(piece) == 3 and isinstance(piece[2], str):
@@ -145,44 +144,3 @@ class StoredReading:
     def forget_others(self) -> None:
         """Drop the stored readings of issue folders that are gone."""
         self.store.keep_only("read", self.seen)
-
-
-def _real(folder: str, parents: dict[str, str]) -> str:
-    """The real path of `folder`, its parent's looked up once for all its siblings
-    (`os.path.realpath` stats every part of the path: 400 issues cost 0.02 s)."""
-    parent, name = os.path.split(folder)
-    if os.path.islink(folder) or not name:
-        return os.path.realpath(folder)
-    real = parents.get(parent)
-    if real is None:
-        real = parents[parent] = os.path.realpath(parent)
-    return os.path.join(real, name)
-
-
-def _stats(
-    folder: str, real: str = "", inside: frozenset[str] = frozenset()
-) -> Iterator[tuple[str, int, int, int, int, str]]:
-    """(path, size, mtime, ctime, inode, link target) of every entry under `folder`, sorted;
-    a link's target is followed, so a replaced target counts as a change. A link to a
-    folder that holds it (a loop, which reading reports) is listed, not entered.
-    `real`: the folder's real path, `inside`: those of the folders that hold it."""
-    try:
-        real = real or os.path.realpath(folder)
-        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
-    except OSError:
-        return
-    inside = inside | {real}
-    for entry in entries:
-        try:
-            stat = entry.stat(follow_symlinks=False)
-            link = os.readlink(entry.path) if entry.is_symlink() else ""
-            if link:
-                stat = os.stat(entry.path)
-        except OSError:
-            yield (entry.path, -1, 0, 0, 0, "")
-            continue
-        yield (entry.path, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, link)
-        if entry.is_dir():
-            target = os.path.realpath(entry.path) if link else os.path.join(real, entry.name)
-            if target not in inside:
-                yield from _stats(entry.path, target, inside)

@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING
 from newsletter.errors import ContentErrors, Problems, UsageError
 from newsletter.interrupts import stop_if_interrupted
 from newsletter.layout import TEMPLATES, check_root, out_folder, packaged_templates
-from newsletter.model import Newsletter
 
 if TYPE_CHECKING:
+    from newsletter.model import Newsletter
     from newsletter.reading import ReadCache
     from newsletter.render.calendar import VEvents
     from newsletter.stages import Stages
@@ -157,7 +157,6 @@ def build(
     `stages`, when given, learns how long each stage took.
     """
     from newsletter.fingerprint import program
-    from newsletter.readcache import StoredReading
     from newsletter.stages import Stages
     from newsletter.store import Store
 
@@ -166,6 +165,20 @@ def build(
     target = out_folder(root, out)  # a wrong --out is refused before the cache is written
     store = store if store is not None else Store(root)
     code = program()
+    made = None
+    if not preview and not issues:
+        from newsletter.lastbuild import sources, unchanged
+
+        made = sources(root, target, code)
+        note = unchanged(store, made, target)
+        if note is not None:
+            from newsletter.writer import WriteResult
+
+            stages.done("nothing changed")
+            written = WriteResult(0, note.files, 0)
+            return BuildResult(target, note.files, written, Problems(list(note.problems)))
+    from newsletter.readcache import StoredReading
+
     reading = StoredReading(store, code)
     reading.meanwhile = functools.partial(_prepare, root, store, code)
     newsletter, problems = load(root, reading)
@@ -224,6 +237,10 @@ def build(
             save_revisions(root, revisions, revised)
     stages.done("write")
     record_budgets(root, newsletter, rendered.fresh_budgets)
+    if made is not None:
+        from newsletter.lastbuild import remember
+
+        remember(store, made, root, target, len(files), problems.items)
     stages.done("budgets for check")
     return BuildResult(target, len(files), result, problems)
 

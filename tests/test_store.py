@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from newsletter.fingerprint import digest, program, templates
+from newsletter.fingerprint import digest, program, real_path, stat_tree, templates
 from newsletter.layout import CACHE_FOLDER
 from newsletter.model import Body, Source
-from newsletter.readcache import _real, _stats
 from newsletter.store import Store
 
 
@@ -121,7 +120,7 @@ def test_a_link_in_a_loop_is_listed_not_entered(tmp_path: Path) -> None:
     outside.mkdir()
     (outside / "b.png").write_bytes(b"png")
     (folder / "images" / "more").symlink_to(outside, target_is_directory=True)
-    names = [Path(stat[0]).relative_to(folder).as_posix() for stat in _stats(str(folder))]
+    names = [Path(stat[0]).relative_to(folder).as_posix() for stat in stat_tree(str(folder))]
     assert names == [
         "images",
         "images/a.png",
@@ -130,9 +129,9 @@ def test_a_link_in_a_loop_is_listed_not_entered(tmp_path: Path) -> None:
         "images/more/b.png",
         "images/self",
     ]
-    before = list(_stats(str(folder)))
+    before = list(stat_tree(str(folder)))
     (outside / "b.png").write_bytes(b"another png")  # behind a link: still seen
-    assert list(_stats(str(folder))) != before
+    assert list(stat_tree(str(folder))) != before
 
 
 def test_an_issue_folder_s_real_path_is_found_through_links(tmp_path: Path) -> None:
@@ -149,5 +148,5 @@ def test_an_issue_folder_s_real_path_is_found_through_links(tmp_path: Path) -> N
     parents: dict[str, str] = {}
     for name in ("001", "002", "003"):  # 003: not there (yet)
         folder = str(content / "issues" / name)
-        assert _real(folder, parents) == os.path.realpath(folder)
+        assert real_path(folder, parents) == os.path.realpath(folder)
     assert len(parents) == 1

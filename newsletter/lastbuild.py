@@ -1,0 +1,140 @@
+"""A build that finds nothing changed since the last one does nothing.
+
+A complete build (not `serve`'s preview, nor `build ISSUE...`) leaves a note in the
+piece store, under a key of what it was made from: the program, the newsletter and
+output folders, SOURCE_DATE_EPOCH, and every entry under the source folders and the
+packaged templates as the read cache trusts it (path, size, modification and change
+times, inode: a stat, not a read), but for the two records the build itself writes
+there (calendar/published.yaml, content/revisions.yaml), which count by their bytes as
+the build read them (a build that changed them leaves no note; the next one does).
+The note holds the output's manifest as the build left it, the number of files and the
+problems found.
+
+The next build with that key, into an output folder that still holds every file of
+that very manifest as the writer trusts one (a regular file of its size, not modified
+since the manifest) and nothing left over from an interrupted write, gives the same
+result without reading or rendering anything. Anything else builds as
+usual. A build that found a source file modified in the last two seconds leaves no
+note: a second edit within one tick of the clock could leave its stat the same.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsletter.errors import Problem
+from newsletter.fingerprint import digest, file_digest, real_path, stat_tree
+from newsletter.layout import (
+    MANIFEST,
+    RECORD_PATH,
+    REVISIONS_PATH,
+    SOURCE_FOLDERS,
+    beside_output,
+    packaged_templates,
+)
+from newsletter.output.files import is_temporary
+from newsletter.output.manifest import Manifest, read_manifest, seal_of
+from newsletter.store import Store
+
+_RACY_NS = 2_000_000_000  # as newsletter/readcache.py's
+
+
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """What a build is made from, as stated before it reads anything: the note's key,
+    whether every source file's stat is old enough to trust, and the note's name (one
+    for each output folder)."""
+
+    key: str
+    settled: bool
+    name: str
+    records: tuple[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """What the last build left: its manifest's seal, the number of files it made and
+    its problems."""
+
+    seal: object
+    files: int
+    problems: list[Problem]
+
+
+def sources(root: Path, target: Path, program: str) -> Sources:
+    """The key of a build of `root` into `target` by `program`."""
+    started = time.time_ns()
+    written = {str(root / path) for path in (RECORD_PATH, REVISIONS_PATH)}
+    parents: dict[str, str] = {}
+    stats = []
+    for folder in [*(str(root / name) for name in SOURCE_FOLDERS), str(packaged_templates())]:
+        for found in stat_tree(folder, real_path(folder, parents)):
+            if found[0] not in written:  # these count by their bytes: the build writes them
+                stats.append(found)
+    settled = all(found[2] < started - _RACY_NS for found in stats)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    records = _records(root)
+    key = digest(program, str(root), str(target), epoch, stats, records)
+    return Sources(key, settled, f"last-{digest(str(target))}", records)
+
+
+def unchanged(store: Store, made: Sources, target: Path) -> Note | None:
+    """The note of the last build when it was made from `made` and the output folder
+    still holds what it wrote; None otherwise."""
+    note = store.get("build", made.name, made.key)
+    if not isinstance(note, Note):
+        return None
+    if any(os.path.lexists(path) for path in beside_output(target)[1:]):
+        return None  # a switch to finish: the writer's
+    manifest = read_manifest(target)
+    if manifest.seal is None or manifest.seal != note.seal or len(manifest.entries) != note.files:
+        return None
+    return note if _holds_all(str(target), manifest) else None
+
+
+def remember(
+    store: Store, made: Sources, root: Path, target: Path, files: int, problems: list[Problem]
+) -> None:
+    """Leave the note of a build made from `made` that wrote `files` into `target`."""
+    if not made.settled or _records(root) != made.records:
+        return
+    try:
+        seal = seal_of(target, (target / MANIFEST).stat())
+    except OSError:
+        return
+    store.put("build", made.name, made.key, Note(seal, files, problems))
+
+
+def _records(root: Path) -> tuple[str, str]:
+    return file_digest(root / RECORD_PATH), file_digest(root / REVISIONS_PATH)
+
+
+def _holds_all(folder: str, manifest: Manifest) -> bool:
+    """Whether `folder` holds every file of `manifest` as `Manifest.vouches` trusts one,
+    and no temporary file of a killed writer (which the writer would remove)."""
+    held = 0
+    pending = [(folder, "")]
+    while pending:
+        path, prefix = pending.pop()
+        with os.scandir(path) as entries:
+            for entry in entries:
+                name = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((entry.path, name + "/"))
+                    continue
+                if is_temporary(name):
+                    return False
+                wanted = manifest.entries.get(name)
+                if wanted is None:
+                    continue  # a user's own file, which builds leave alone
+                found = entry.stat(follow_symlinks=False)
+                if not stat.S_ISREG(found.st_mode) or wanted.digest is None:
+                    return False
+                if manifest.holds(name, wanted.digest, found) is not True:
+                    return False
+                held += 1
+    return held == len(manifest.entries)
