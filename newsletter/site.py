@@ -153,7 +153,9 @@ def build(
 
     Every piece is taken from the previous builds' cache (ROOT/.newsletter-cache/, see
     newsletter/pieces.py) when what it is made from did not change. `vevents` and
-    `store`, kept by a caller that builds again and again, also keep them in memory.
+    `store`, kept by a caller that builds again and again, also keep them in memory. A
+    complete build (not a preview, all issues) that finds nothing changed since the
+    last one gives the last one's result without reading (see newsletter/lastbuild.py).
     `stages`, when given, learns how long each stage took.
     """
     from newsletter.fingerprint import program
