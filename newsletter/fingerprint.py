@@ -30,6 +30,9 @@ except ImportError:  # pragma: no cover - other Pythons
 _HEADER = "newsletter incremental build 1"
 # Deeper than any folder an editor makes; a link to a folder above it goes no further.
 _MAX_DEPTH = 16
+# A stat newer than this (ns) is not trusted: a second edit within one tick of the clock
+# could leave it the same.
+RACY_NS = 2_000_000_000
 
 
 def digest(*parts: object) -> str:

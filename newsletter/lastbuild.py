@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsletter.errors import Problem
-from newsletter.fingerprint import digest, file_digest, real_path, stat_tree
+from newsletter.fingerprint import RACY_NS, digest, file_digest, real_path, stat_tree
 from newsletter.layout import (
     MANIFEST,
     RECORD_PATH,
@@ -39,8 +39,6 @@ from newsletter.layout import (
 from newsletter.output.files import is_temporary
 from newsletter.output.manifest import Manifest, read_manifest, seal_of
 from newsletter.store import Store
-
-_RACY_NS = 2_000_000_000  # as newsletter/readcache.py's
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +73,7 @@ def sources(root: Path, target: Path, program: str) -> Sources:
         for found in stat_tree(folder, real_path(folder, parents)):
             if found[0] not in written:  # these count by their bytes: the build writes them
                 stats.append(found)
-    settled = all(found[2] < started - _RACY_NS for found in stats)
+    settled = all(found[2] < started - RACY_NS for found in stats)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     records = _records(root)
     key = digest(program, str(root), str(target), epoch, stats, records)
@@ -91,7 +89,7 @@ def unchanged(store: Store, made: Sources, target: Path) -> Note | None:
     if any(os.path.lexists(path) for path in beside_output(target)[1:]):
         return None  # a switch to finish: the writer's
     manifest = read_manifest(target)
-    if manifest.seal is None or manifest.seal != note.seal or len(manifest.entries) != note.files:
+    if manifest.seal != note.seal or len(manifest.entries) != note.files:
         return None
     return note if _holds_all(str(target), manifest) else None
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from newsletter.errors import Problem, Problems
 from newsletter.events.lookalikes import warn_lookalike_events
-from newsletter.fingerprint import digest, file_digest, real_path, stat_tree
+from newsletter.fingerprint import RACY_NS, digest, file_digest, real_path, stat_tree
 from newsletter.layout import RECORD_PATH, REVISIONS_PATH
 from newsletter.model import EventEntry, Settings
 from newsletter.reading.issue import IssueFolder
@@ -27,9 +27,6 @@ from newsletter.store import Store
 if TYPE_CHECKING:
     from newsletter.events.published import Record
     from newsletter.revisions import Revisions
-
-_RACY_NS = 2_000_000_000
-
 
 R = TypeVar("R")
 
@@ -71,7 +68,7 @@ class StoredReading:
             if isinstance(piece, tuple) and len(piece) == 3 and isinstance(piece[2], str):
                 found[number] = piece
             else:
-                settled = all(stat[2] < started - _RACY_NS for stat in stats)
+                settled = all(stat[2] < started - RACY_NS for stat in stats)
                 missing.append((folder, number, key, settled))
         wanted = [(folder, number) for folder, number, *_ in missing]
         readings = read_folders(root, wanted, settings, self.meanwhile)

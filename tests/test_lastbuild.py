@@ -11,34 +11,18 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from newsletter.layout import CACHE_FOLDER, MANIFEST, RECORD_PATH, beside_output
+from newsletter.layout import MANIFEST, RECORD_PATH, beside_output
 from newsletter.site import BuildResult, build
 from newsletter.stages import Stages
 from tests.conftest import generate_archive
+from tests.test_incremental import _age, _cold, _tree
 
 ISSUES = 4
-
-
-def _age(root: Path) -> None:
-    """Date every source file an hour back: a build trusts only stats that are not recent."""
-    past = time.time() - 3600
-    for folder, _, names in os.walk(root):
-        for name in [*names, "."]:
-            os.utime(os.path.join(folder, name), (past, past))
-
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {
-        path.relative_to(folder).as_posix(): path.read_bytes()
-        for path in sorted(folder.rglob("*"))
-        if path.is_file()
-    }
 
 
 def _build(root: Path, out: Path) -> tuple[BuildResult, list[str]]:
@@ -46,18 +30,6 @@ def _build(root: Path, out: Path) -> tuple[BuildResult, list[str]]:
     stages = Stages()
     result = build(root, out, stages=stages)
     return result, list(stages.seconds)
-
-
-def _cold(root: Path, out: Path) -> dict[str, bytes]:
-    cache = root / CACHE_FOLDER
-    aside = root.parent / "cache-aside"
-    cache.rename(aside)
-    try:
-        build(root, out)
-        return _tree(out)
-    finally:
-        shutil.rmtree(cache, ignore_errors=True)
-        aside.rename(cache)
 
 
 @pytest.fixture
