@@ -61,6 +61,9 @@ except ImportError:  # pragma: no cover - other Pythons
     from hashlib import blake2b
 
 
+Read = tuple[Mapping[int, str], Mapping[str, str]]  # see `Keys.of`
+
+
 @dataclass(frozen=True, slots=True)
 class Keys:
     """The keys of one build's pieces."""
@@ -74,17 +77,22 @@ class Keys:
     listed: str  # the events and what the events page and calendar show of each issue
 
     @classmethod
-    def of(cls, newsletter: Newsletter, root: Path, program: str, read: Mapping[int, str]) -> Keys:
+    def of(cls, newsletter: Newsletter, root: Path, program: str, read: Read) -> Keys:
         """The keys of `newsletter`'s pieces, rendered by `program` (fingerprint.program).
-        `read`: each issue's `digest(issue)`, kept with its reading (newsletter/readcache.py)
-        so that an issue read from the store is not spelt out again."""
+        `read`: each issue's `digest(issue)` and each event's `digest(event)`, kept with
+        the reading (newsletter/readcache.py) so that what was read from the store is not
+        spelt out again."""
+        issue_digests, event_digests = read
         shared = digest(
             program, templates(root), newsletter.settings, newsletter.calendar, str(root)
         )
         own = {
-            issue.number: _own(shared, issue, read.get(issue.number)) for issue in newsletter.issues
+            issue.number: _own(shared, issue, issue_digests.get(issue.number))
+            for issue in newsletter.issues
         }
-        events = {event.id: digest(event) for event in newsletter.events}  # each spelt once
+        events = {  # each spelt once
+            event.id: event_digests.get(event.id) or digest(event) for event in newsletter.events
+        }
         all_events = digest(list(events.items()))
         ordered = sorted(newsletter.issues, key=lambda issue: issue.number)
         web, email = {}, {}
@@ -122,7 +130,7 @@ def render_site(
     root: Path,
     store: Store,
     program: str,
-    read: Mapping[int, str],
+    read: Read,
     kept_emails: Mapping[int, Files],
     calendar: tuple[object, Callable[[], Files]],
     updated: Mapping[str, datetime],

@@ -6,22 +6,28 @@ times and inode (a stat, not a read: unchanged files are not opened). A file
 modified in the last two seconds is not trusted to its stat, which a second edit within
 one tick of the clock could leave the same: its issue is read and not stored. The
 look-alike warnings, which compare every event with the others, are kept under a
-digest of the entries they compare, and calendar/published.yaml under its bytes.
+digest of the entries they compare; the merged events, each one's digest and what
+this build publishes of them under a digest of all they are made from (each issue's
+`Marks`); calendar/published.yaml and content/revisions.yaml under their bytes.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from newsletter.errors import Problem, Problems
 from newsletter.events.lookalikes import warn_lookalike_events
+from newsletter.events.merge import merge_events
 from newsletter.fingerprint import RACY_NS, digest, file_digest, real_path, stat_tree
 from newsletter.layout import RECORD_PATH, REVISIONS_PATH
-from newsletter.model import EventEntry, Settings
+from newsletter.model import Article, Event, EventEntry, Newsletter, Report, Settings
+from newsletter.reading import event_sources
 from newsletter.reading.issue import IssueFolder
+from newsletter.reading.parallel import Marks
 from newsletter.store import Store
 
 if TYPE_CHECKING:
@@ -39,6 +45,9 @@ class StoredReading:
         self.program = program
         self.seen: set[str] = set()
         self.digests: dict[int, str] = {}  # of each issue as read: `digest(issue)`
+        self.marks: dict[int, Marks] = {}
+        self.event_digests: dict[str, str] = {}  # of each merged event: `digest(event)`
+        self.keys: dict[str, str] = {}  # the merged events' and the records' keys
         self.meanwhile: Callable[[], None] | None = None  # while workers read (see `issues`)
 
     def issues(
@@ -53,7 +62,7 @@ class StoredReading:
         calling `meanwhile()` while they do."""
         from newsletter.reading.parallel import read_folders
 
-        found: dict[int, tuple[IssueFolder | None, list[Problem], str | None]] = {}
+        found: dict[int, tuple[IssueFolder | None, list[Problem], Marks | None]] = {}
         missing: list[tuple[str, int, str, bool]] = []
         shared = digest(self.program, str(root), settings)  # spelt once, not for every issue
         parents: dict[str, str] = {}
@@ -65,7 +74,7 @@ class StoredReading:
             stats = list(stat_tree(path, real_path(path, parents)))
             key = digest(shared, folder, number, stats)
             piece = self.store.get("read", name, key)
-            if isinstance(piece, tuple) and len(piece) == 3 and isinstance(piece[2], str):
+            if isinstance(piece, tuple) and len(piece) == 3 and isinstance(piece[2], Marks):
                 found[number] = piece
             else:
                 settled = all(stat[2] < started - RACY_NS for stat in stats)
@@ -73,30 +82,91 @@ class StoredReading:
         wanted = [(folder, number) for folder, number, *_ in missing]
         readings = read_folders(root, wanted, settings, self.meanwhile)
         for (_, number, key, settled), reading in zip(missing, readings, strict=True):
-            piece = (reading.folder, reading.problems, reading.digest)
+            piece = (reading.folder, reading.problems, reading.marks)
             found[number] = piece
             if settled:
                 self.store.put_pickled("read", f"{number:03d}", key, piece, reading.payload)
         results = []
         for _, number in folders:
-            result, items, mark = found[number]
+            result, items, marks = found[number]
             problems.items.extend(items)
-            if mark is not None:
-                self.digests[number] = mark
+            if marks is not None:
+                self.digests[number] = marks.issue
+                self.marks[number] = marks
             results.append(result)
         return results
 
-    def lookalikes(self, entries: Sequence[EventEntry], problems: Problems) -> None:
-        """The look-alike warnings of `entries`, worked out again only when they changed."""
-        key = digest(self.program, list(entries))
+    def events(
+        self,
+        folders: Sequence[IssueFolder],
+        standing: Sequence[EventEntry],
+        latest: date,
+        problems: Problems,
+    ) -> tuple[Event, ...]:
+        """`merged_events`: the look-alike warnings worked out again only when an entry
+        changed, the events merged again only when an entry, an issue's date or a report
+        did (kept in memory only: merging is cheaper than loading them), each event's
+        digest kept with them."""
+        marks = [self.marks[folder.issue.number] for folder in folders]
+        sources, reports = event_sources(folders, standing, latest)
+        key = digest(self.program, [mark.entries for mark in marks], list(standing))
         piece = self.store.get("lookalikes", "all", key)
         if isinstance(piece, list) and all(isinstance(p, Problem) for p in piece):
             problems.items.extend(piece)
-            return
-        fresh = Problems()
-        warn_lookalike_events(entries, fresh)
-        problems.items.extend(fresh.items)
-        self.store.put("lookalikes", "all", key, fresh.items)
+        else:
+            fresh = Problems()
+            warn_lookalike_events([entry for entry, _ in sources], fresh)
+            problems.items.extend(fresh.items)
+            self.store.put("lookalikes", "all", key, fresh.items)
+        key = self.keys["events"] = digest(key, [mark.reports for mark in marks], latest)
+        events = self.store.get("events", "merged", key)
+        if not isinstance(events, tuple):
+            events = merge_events(sources, reports)
+            self.store.put("events", "merged", key, events, disk=False)
+        digests = self.store.get("events", "digests", key)
+        if not isinstance(digests, dict):
+            digests = {event.id: digest(event) for event in events}
+            self.store.put("events", "digests", key, digests)
+        self.event_digests = digests
+        return events
+
+    def item_digests(self, newsletter: Newsletter) -> dict[str, str]:
+        """`revisions.digest` of every article and report by its path, worked out again
+        only for the issues that changed."""
+        from newsletter.revisions import digest as item_digest
+
+        key = digest(self.program, "items")
+        stored = self.store.get("revisions", "digests", key)
+        known: dict[int, tuple[str, dict[str, str]]] = stored if isinstance(stored, dict) else {}
+        fresh = {}
+        found: dict[str, str] = {}
+        for issue in newsletter.issues:
+            mark = self.digests.get(issue.number)
+            kept = known.get(issue.number)
+            if mark is None or kept is None or kept[0] != mark:
+                items: tuple[Article | Report, ...] = (*issue.articles, *issue.reports)
+                kept = (mark or "", {item.path: item_digest(item) for item in items})
+            if mark is not None:
+                fresh[issue.number] = kept
+            found.update(kept[1])
+        if fresh != known:
+            self.store.put("revisions", "digests", key, fresh)
+        return found
+
+    def publish(self, events: Sequence[Event], record: Record, now: datetime) -> Record:
+        """`events.published.publish(events, record, now)` of the merged events (`events`),
+        worked out again only when they, the record or the time changed."""
+        from newsletter.events.published import publish
+
+        if "events" not in self.keys or "published" not in self.keys:
+            return publish(events, record, now)  # not read through this cache
+        key = digest(self.keys["events"], self.keys["published"], now)
+        piece = self.store.get("record", "publish", key)
+        if isinstance(piece, dict):
+            return piece
+        published = publish(events, record, now)
+        self.store.put("record", "publish", key, published)
+        return published
 
     def record(self, root: Path, problems: Problems) -> Record:
         """`events.published.load_record`, parsed again only when the file's bytes changed."""
@@ -123,7 +193,7 @@ class StoredReading:
         `ContentErrors` (with every problem) when it is unusable."""
         from newsletter.errors import ContentErrors
 
-        key = digest(self.program, file_digest(root / path))
+        key = self.keys[name] = digest(self.program, file_digest(root / path))
         piece = self.store.get("record", name, key)
         record: R
         if isinstance(piece, tuple) and len(piece) == 2 and isinstance(piece[0], dict):

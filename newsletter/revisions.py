@@ -78,12 +78,18 @@ def items(newsletter: Newsletter) -> Iterable[tuple[Issue, Article | Report]]:
             yield issue, item
 
 
-def revise(newsletter: Newsletter, record: Mapping[str, Revision], now: datetime) -> Revisions:
-    """The record after this build: each item's `updated` as the feeds publish it now."""
+def revise(
+    newsletter: Newsletter,
+    record: Mapping[str, Revision],
+    now: datetime,
+    digests: Mapping[str, str] | None = None,
+) -> Revisions:
+    """The record after this build: each item's `updated` as the feeds publish it now.
+    `digests`: each item's `digest` by its path, when known already."""
     result = dict(record)
     now = now.astimezone(UTC).replace(microsecond=0)
     for issue, item in items(newsletter):
-        mark = digest(item)
+        mark = digests[item.path] if digests is not None else digest(item)
         old = record.get(item.path)
         if old is None:
             result[item.path] = Revision(issue_time(newsletter, issue), mark)

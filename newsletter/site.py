@@ -185,7 +185,7 @@ def build(
     reading.meanwhile = functools.partial(_prepare, root, store, code)
     newsletter, problems = load(root, reading)
     from newsletter.cache import record_budgets  # loaded by now, beside the readers (_prepare)
-    from newsletter.events.published import publish, save_record
+    from newsletter.events.published import save_record
     from newsletter.pieces import email_problems, render_site
     from newsletter.revisions import revise, save_revisions
     from newsletter.writer import write_output
@@ -200,11 +200,13 @@ def build(
             f"{', '.join(str(n) for n in sorted(known)) or 'none yet'}"
         )
     revisions = reading.revisions(root, problems)
-    revised = revise(newsletter, revisions, build_time(newsletter))
+    revised = revise(
+        newsletter, revisions, build_time(newsletter), reading.item_digests(newsletter)
+    )
     updated = {path: revision.updated for path, revision in revised.items()}
     record = reading.record(root, problems)
     # Only events with days are published: one still "to be announced" is in no calendar.
-    published = publish(newsletter.calendar_events, record, build_time(newsletter))
+    published = reading.publish(newsletter.calendar_events, record, build_time(newsletter))
     stages.done("published record and revisions")
 
     def calendar() -> dict[str, bytes]:
@@ -223,7 +225,7 @@ def build(
         root,
         store,
         code,
-        reading.digests,
+        (reading.digests, reading.event_digests),
         kept,
         (published, calendar),
         updated,

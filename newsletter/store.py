@@ -70,8 +70,14 @@ class Store:
             return None
         return piece
 
-    def put(self, kind: str, name: str, key: str, piece: object) -> None:
-        """Store `piece` as `kind/name` under `key`, replacing what was there."""
+    def put(self, kind: str, name: str, key: str, piece: object, disk: bool = True) -> None:
+        """Store `piece` as `kind/name` under `key`, replacing what was there. Not on
+        `disk`: only in memory (if this store `remember`s), for a piece that is cheaper to
+        make again than to read back."""
+        if not disk:
+            if self.memory is not None:
+                self.memory[(kind, name)] = (key, piece)
+            return
         try:
             payload = dumps(piece)
         except Exception:  # something that does not pickle is only not cached

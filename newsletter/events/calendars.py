@@ -91,10 +91,21 @@ def calendar_events(newsletter: Newsletter) -> tuple[Event, ...]:
     return newsletter.calendar_events
 
 
-@for_last_model
+_subscribed: list[tuple[tuple[Event, ...], str, tuple[Subscription, ...]]] = []
+
+
 def subscriptions(newsletter: Newsletter) -> tuple[Subscription, ...]:
     """The whole calendar first, then the categories, then the countries, each sorted by
-    label. Every page, the events page and the calendar files ask (`for_last_model`)."""
+    label. Every page, the events page and the calendar files ask: the answer for the
+    last events asked about (by identity: `serve` keeps the merged events while their
+    sources stay the same, see newsletter/readcache.py) and calendar name is kept."""
+    events, name = newsletter.events, newsletter.calendar.name
+    if not _subscribed or _subscribed[0][0] is not events or _subscribed[0][1] != name:
+        _subscribed[:] = [(events, name, _subscriptions(newsletter))]
+    return _subscribed[0][2]
+
+
+def _subscriptions(newsletter: Newsletter) -> tuple[Subscription, ...]:
     events = calendar_events(newsletter)
     name = newsletter.calendar.name
     whole = Subscription("all", "", "All events", name, CALENDAR_FEED, events)

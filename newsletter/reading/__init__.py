@@ -12,7 +12,7 @@ from newsletter.errors import Problems
 from newsletter.events.lookalikes import warn_lookalike_events
 from newsletter.events.merge import merge_events
 from newsletter.layout import ISSUE_FILE, ISSUES_PATH
-from newsletter.model import EventEntry, Issue, Newsletter, Report, Settings
+from newsletter.model import Event, EventEntry, Issue, Newsletter, Report, Settings
 from newsletter.reading.entries import check_duplicate_ids
 from newsletter.reading.issue import IssueFolder
 from newsletter.reading.settings import read_calendar, read_settings
@@ -36,8 +36,14 @@ class ReadCache(Protocol):
         """`read_issue(root, folder, number, settings, problems)` of each of `folders`,
         or what it gave before."""
 
-    def lookalikes(self, entries: Sequence[EventEntry], problems: Problems) -> None:
-        """`warn_lookalike_events(entries, problems)`, or the warnings it gave before."""
+    def events(
+        self,
+        folders: Sequence[IssueFolder],
+        standing: Sequence[EventEntry],
+        latest: date,
+        problems: Problems,
+    ) -> tuple[Event, ...]:
+        """`merged_events(folders, standing, latest, problems)`, or what it gave before."""
 
 
 class _NoCache:
@@ -55,8 +61,40 @@ class _NoCache:
             problems.items.extend(reading.problems)
         return [reading.folder for reading in readings]
 
-    def lookalikes(self, entries: Sequence[EventEntry], problems: Problems) -> None:
-        warn_lookalike_events(entries, problems)
+    def events(
+        self,
+        folders: Sequence[IssueFolder],
+        standing: Sequence[EventEntry],
+        latest: date,
+        problems: Problems,
+    ) -> tuple[Event, ...]:
+        return merged_events(folders, standing, latest, problems)
+
+
+def event_sources(
+    folders: Sequence[IssueFolder], standing: Sequence[EventEntry], latest: date
+) -> tuple[list[tuple[EventEntry, date]], dict[tuple[int, str], Report]]:
+    """What `merge_events` merges: each entry with the date of its source, the issues'
+    in number order and then calendar.yaml's (dated with the newest issue), and the
+    reports by issue number and slug."""
+    sources = [(entry, folder.issue.date) for folder in folders for entry in folder.entries]
+    sources += [(entry, latest) for entry in standing]
+    reports = {(r.issue, r.slug): r for folder in folders for r in folder.issue.reports}
+    return sources, reports
+
+
+def merged_events(
+    folders: Sequence[IssueFolder],
+    standing: Sequence[EventEntry],
+    latest: date,
+    problems: Problems,
+) -> tuple[Event, ...]:
+    """The events of the issues `folders` and of calendar.yaml's `standing` entries,
+    merged (events/merge.py), with a warning for each two entries that look alike."""
+    sources, reports = event_sources(folders, standing, latest)
+    events = merge_events(sources, reports)
+    warn_lookalike_events([entry for entry, _ in sources], problems)
+    return events
 
 
 def read_newsletter(
@@ -70,16 +108,8 @@ def read_newsletter(
     calendar, standing = read_calendar(root, settings, problems)
     issues = tuple(f.issue for f in folders)
     latest = max((i.date for i in issues), default=date(1970, 1, 1))
-    sources: list[tuple[EventEntry, date]] = [
-        (entry, folder.issue.date) for folder in folders for entry in folder.entries
-    ]
     check_duplicate_ids(standing, problems)
-    sources += [(entry, latest) for entry in standing]
-    reports: dict[tuple[int, str], Report] = {
-        (r.issue, r.slug): r for issue in issues for r in issue.reports
-    }
-    events = merge_events(sources, reports)
-    cache.lookalikes([entry for entry, _ in sources], problems)
+    events = cache.events(folders, standing, latest, problems)
     if settings is None:
         return None, problems
     return Newsletter(settings, calendar, issues, events), problems

@@ -24,14 +24,25 @@ _CHUNKS_PER_CORE = 4
 
 
 @dataclass(frozen=True, slots=True)
+class Marks:
+    """Digests of one issue folder as read: of the issue (`issue`), of the event entries
+    it writes (`entries`), and of the rest its events are merged from, its date and its
+    reports (`reports`): what the read cache keys the merged events by."""
+
+    issue: str
+    entries: str
+    reports: str
+
+
+@dataclass(frozen=True, slots=True)
 class Reading:
-    """One issue folder as read: what `read_issue` gave, its problems, the digest of the
-    issue (None without one or when not `kept`), and the three pickled, as the piece
-    store keeps them (empty when not `kept`)."""
+    """One issue folder as read: what `read_issue` gave, its problems, its `Marks` (None
+    without an issue or when not `kept`), and the three pickled, as the piece store keeps
+    them (empty when not `kept`)."""
 
     folder: IssueFolder | None
     problems: list[Problem]
-    digest: str | None
+    marks: Marks | None
     payload: bytes
 
 
@@ -68,8 +79,11 @@ def _reading(
     from newsletter.fingerprint import digest
     from newsletter.store import dumps
 
-    mark = digest(result.issue) if result is not None else None
-    return Reading(result, problems.items, mark, dumps((result, problems.items, mark)))
+    marks = None
+    if result is not None:
+        issue = result.issue
+        marks = Marks(digest(issue), digest(result.entries), digest(issue.date, issue.reports))
+    return Reading(result, problems.items, marks, dumps((result, problems.items, marks)))
 
 
 def _pickled(root: Path, folder: str, number: int, settings: Settings | None, kept: bool) -> bytes:
@@ -82,5 +96,5 @@ def _pickled(root: Path, folder: str, number: int, settings: Settings | None, ke
 def _loaded(payload: bytes, kept: bool) -> Reading:
     import pickle  # only for workers' readings
 
-    result, problems, mark = pickle.loads(payload)
-    return Reading(result, problems, mark, payload if kept else b"")
+    result, problems, marks = pickle.loads(payload)
+    return Reading(result, problems, marks, payload if kept else b"")
