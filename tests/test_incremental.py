@@ -162,6 +162,12 @@ def list_event_again(root: Path) -> None:
     schedule.write_text(text.rstrip("\n") + "\n" + row[0], "utf-8")
 
 
+def edit_report_title(root: Path) -> None:
+    """The events page names each event's report: the merged events change too."""
+    report = sorted((_issue(root, 8) / "reports").glob("*.md"))[0]
+    _edit_line(report, r"^title: .*$", lambda _: 'title: "A report title, corrected"')
+
+
 def delete_issue(root: Path) -> None:
     shutil.rmtree(_issue(root, 12))
 
@@ -186,6 +192,7 @@ EDITS = [
     add_country_calendar,
     list_event_again,
     replace_image,
+    edit_report_title,
     delete_issue,
     edit_settings_title,
     add_template_override,
@@ -199,6 +206,40 @@ def test_an_incremental_build_is_a_cold_build(archive: Path, edit: Edit) -> None
     out = archive.parent / "out"
     build(archive, out)
     _compare(_tree(out), _cold(archive, archive.parent / f"cold-{edit.__name__}"))
+
+
+@pytest.fixture(scope="module")
+def previewed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Store]]:
+    """An archive previewed as `serve` does, with one store (every piece kept in memory
+    too) for all its builds."""
+    root = tmp_path_factory.mktemp("previewed") / "archive"
+    generate_archive(root, ISSUES)
+    _age(root)
+    store = Store(root, remember=True)
+    build(root, root.parent / "preview", preview=True, store=store)
+    yield root, store
+
+
+@pytest.mark.parametrize("edit", EDITS, ids=[edit.__name__ for edit in EDITS])
+def test_a_preview_after_an_edit_is_a_cold_preview(
+    previewed: tuple[Path, Store], edit: Edit
+) -> None:
+    """What `serve` keeps in memory from build to build (the merged events, the
+    calendars' subscriptions) is never what an edit changed."""
+    root, store = previewed
+    edit(root)
+    out = root.parent / "preview"
+    build(root, out, preview=True, store=store)
+    cache = root / CACHE_FOLDER
+    aside = root.parent / "cache-aside"
+    cache.rename(aside)
+    try:
+        cold = root.parent / f"cold-{edit.__name__}"
+        build(root, cold, preview=True)
+        _compare(_tree(out), _tree(cold))
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+        aside.rename(cache)
 
 
 def _pieces(root: Path) -> dict[str, str]:
