@@ -44,8 +44,7 @@ class StoredReading:
         self.store = store
         self.program = program
         self.seen: set[str] = set()
-        self.digests: dict[int, str] = {}  # of each issue as read: `digest(issue)`
-        self.marks: dict[int, Marks] = {}
+        self.marks: dict[int, Marks] = {}  # of each issue as read
         self.event_digests: dict[str, str] = {}  # of each merged event: `digest(event)`
         self.keys: dict[str, str] = {}  # the merged events' and the records' keys
         self.meanwhile: Callable[[], None] | None = None  # while workers read (see `issues`)
@@ -91,10 +90,14 @@ class StoredReading:
             result, items, marks = found[number]
             problems.items.extend(items)
             if marks is not None:
-                self.digests[number] = marks.issue
                 self.marks[number] = marks
             results.append(result)
         return results
+
+    @property
+    def digests(self) -> dict[int, str]:
+        """Each issue's `digest(issue)`, as read."""
+        return {number: marks.issue for number, marks in self.marks.items()}
 
     def events(
         self,
@@ -141,7 +144,8 @@ class StoredReading:
         fresh = {}
         found: dict[str, str] = {}
         for issue in newsletter.issues:
-            mark = self.digests.get(issue.number)
+            marks = self.marks.get(issue.number)
+            mark = marks.issue if marks is not None else None
             kept = known.get(issue.number)
             if mark is None or kept is None or kept[0] != mark:
                 items: tuple[Article | Report, ...] = (*issue.articles, *issue.reports)
