@@ -6,6 +6,8 @@ Imports of the heavy modules happen inside each command, so `newsletter --help` 
 
 from __future__ import annotations
 
+import atexit
+import gc
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -256,6 +258,13 @@ def _summary(problems: Problems) -> str:
     return f"{summary}, {counted}." if notes else f"{summary}."
 
 
+def _exit_quickly() -> None:
+    """At the process's exit, what it made is out of the garbage collector's reach:
+    Python's last collections would otherwise go through a build's whole model and
+    output (0.15 s of a 200-issue build) only to free what the exit frees anyway."""
+    gc.freeze()
+
+
 def _interrupted() -> None:
     """Ctrl-C: one line and the shell's code for SIGINT. A build writes nothing until it
     has rendered everything, and finishes writing once it has begun."""
@@ -266,6 +275,8 @@ def _interrupted() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the `newsletter` console script and `python -m newsletter`."""
     interrupts.watch()
+    atexit.unregister(_exit_quickly)  # registered once, however often this runs
+    atexit.register(_exit_quickly)
     try:
         code = cli.main(args=argv, prog_name="newsletter", standalone_mode=False)
     except click.ClickException as error:

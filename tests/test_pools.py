@@ -32,3 +32,22 @@ def test_pools_end_under_a_caller_s_own_sigterm_handler() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "done"
     assert "Traceback" not in result.stderr  # no worker died of the caller's handler
+
+
+def test_the_results_pipe_is_widened_and_big_results_pass_whole() -> None:
+    """The results pipe is widened to 1 MB, so a worker's result of 2.5 MB passes in
+    three pipefuls instead of forty (each waiting for the busy caller to read it)."""
+    import fcntl
+
+    from newsletter.pools import forked_pool
+
+    with forked_pool(2) as pool:
+        reader = pool._outqueue._reader  # type: ignore[attr-defined]
+        assert fcntl.fcntl(reader.fileno(), fcntl.F_GETPIPE_SZ) == 1 << 20
+        sizes = [300_000, 2_500_000, 70_000]
+        results = pool.map(_filler, sizes)
+    assert results == [_filler(size) for size in sizes]
+
+
+def _filler(size: int) -> bytes:
+    return bytes([size % 251]) * size
