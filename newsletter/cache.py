@@ -58,14 +58,11 @@ def check_budgets(root: Path, newsletter: Newsletter, problems: Problems) -> Non
         budget_problems(budgets[issue.number], issue, problems)
 
 
-def record_budgets(root: Path, newsletter: Newsletter, budgets: dict[int, Budget]) -> None:
-    """Record what `build` learnt about the emails it rendered, for `check`."""
-    if not budgets:
-        return
-    keys = EmailKeys(root)
-    issues = {issue.number: issue for issue in newsletter.issues}
-    fresh = {number: (keys.key(issues[number]), budget) for number, budget in budgets.items()}
-    write_cache(root, read_cache(root), fresh)
+def record_budgets(root: Path, budgets: dict[int, tuple[str, Budget]]) -> None:
+    """Record what `build` learnt about the emails it rendered, for `check`: each one's
+    budget under its `EmailKeys` key."""
+    if budgets:
+        write_cache(root, read_cache(root), budgets)
 
 
 class EmailKeys:

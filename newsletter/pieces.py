@@ -122,7 +122,8 @@ class Rendered:
     files: Made
     calendar: Made
     budgets: dict[int, Budget]
-    fresh_budgets: dict[int, Budget]  # of the emails rendered now, not taken from the store
+    fresh_budgets: dict[int, tuple[str, Budget]]  # of the emails rendered now, with their
+    # `cache.EmailKeys` key
 
 
 def render_site(
@@ -201,9 +202,9 @@ def render_site(
         if output.web is not None:
             web[output.number] = index.put("web", issue.slug, keys.web[output.number], output.web)
         if output.email is not None and output.budget is not None:
-            key = keys.email[output.number]
-            made = index.put("email", issue.slug, key, output.email, output.budget)
-            emails[output.number] = (made, output.budget)
+            key, budget = keys.email[output.number], output.budget[1]
+            made = index.put("email", issue.slug, key, output.email, budget)
+            emails[output.number] = (made, budget)
 
     site_pages, feeds = _archive(newsletter, root, html, store, index, keys, program, updated)
 
@@ -263,6 +264,7 @@ _RENDERERS = (
     "newsletter.render.email.text",
     "newsletter.render.email.message",  # and the email package: 0.13 s to import
     "pycountry",  # the email's calendars by country: 0.07 s to import
+    "newsletter.render.feeds",  # feedgen and lxml: 0.03 s, which the feeds wait for last
     "newsletter.writer",
 )
 

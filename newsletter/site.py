@@ -240,7 +240,7 @@ def build(
             save_record(root, record, published)
             save_revisions(root, revisions, revised)
     stages.done("write")
-    record_budgets(root, newsletter, rendered.fresh_budgets)
+    record_budgets(root, rendered.fresh_budgets)
     if made is not None:
         from newsletter.lastbuild import remember
 

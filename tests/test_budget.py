@@ -16,7 +16,7 @@ from newsletter.cache import EmailKeys, read_cache
 from newsletter.layout import BUDGET_CACHE
 from newsletter.site import build, check, load
 from newsletter.writer import read_existing
-from tests.conftest import Run
+from tests.conftest import Run, generate_archive
 from tests.sample import copy_sample
 
 RunCli = Callable[..., Run]
@@ -74,6 +74,18 @@ def test_check_reads_what_build_recorded_and_renders_nothing(copy: Path) -> None
     assert not cached[61][1].clipped
     assert modules_check_loads(copy) == set()
     assert budget_warnings(copy)[0].startswith(CLIPPED)
+
+
+def test_check_renders_nothing_after_a_build_whose_workers_rendered_the_emails(
+    tmp_path: Path,
+) -> None:
+    """Past a dozen issues the emails are rendered, and their keys worked out, in
+    worker processes: `check` finds every one under the key it computes itself."""
+    root = tmp_path / "archive"
+    generate_archive(root, 16)
+    build(root)
+    assert sorted(read_cache(root)) == list(range(1, 17))
+    assert modules_check_loads(root) == set()
 
 
 def test_a_changed_article_makes_check_render_that_email_again(copy: Path) -> None:

@@ -38,13 +38,14 @@ class Task:
 
 @dataclass(frozen=True, slots=True)
 class IssueOutput:
-    """What a task rendered: the files (None: not asked for), the email's budget, and
-    the HTML of each of the issue's bodies, in `Issue.bodies` order."""
+    """What a task rendered: the files (None: not asked for), the email's budget with
+    the key `check` finds it under (`cache.EmailKeys`), and the HTML of each of the
+    issue's bodies, in `Issue.bodies` order."""
 
     number: int
     web: dict[str, bytes] | None
     email: dict[str, bytes] | None
-    budget: Budget | None
+    budget: tuple[str, Budget] | None
     html: tuple[str, ...]
 
 
@@ -92,11 +93,13 @@ class _Renderer:
         self.issues = {issue.number: issue for issue in self.newsletter.issues}
         self._web: object = None
         self._email: object = None
+        self._keys: object = None
 
     def render_all(self, tasks: Sequence[Task]) -> list[IssueOutput]:
         return [self.render(task) for task in tasks]
 
     def render(self, task: Task) -> IssueOutput:
+        from newsletter.cache import EmailKeys
         from newsletter.render.email.editions import issue_email
         from newsletter.render.email.html import EmailRenderer
         from newsletter.render.web import WebPages
@@ -110,7 +113,10 @@ class _Renderer:
         if task.email:
             if not isinstance(self._email, EmailRenderer):
                 self._email = EmailRenderer(self.newsletter, self.root, self.html)
-            email, budget = issue_email(self._email, self.root, issue)
+            email, fitted = issue_email(self._email, self.root, issue)
+            if not isinstance(self._keys, EmailKeys):
+                self._keys = EmailKeys(self.root)
+            budget = (self._keys.key(issue), fitted)  # here, on every core: 0.3 ms an issue
         html = tuple(self.html[body] for body in issue.bodies)
         return IssueOutput(task.number, web, email, budget, html)
 
