@@ -122,8 +122,7 @@ class Rendered:
     files: Made
     calendar: Made
     budgets: dict[int, Budget]
-    fresh_budgets: dict[int, tuple[str, Budget]]  # of the emails rendered now, with their
-    # `cache.EmailKeys` key
+    fresh_budgets: dict[int, tuple[str, Budget]]  # rendered now, each with its EmailKeys key
 
 
 def render_site(
