@@ -887,6 +887,25 @@ REMOVED = [
 ]
 
 
+def test_the_links_checked_are_those_a_lookbehind_pattern_finds() -> None:
+    """`rawhtml._links` skips an image's `[...](...)` by hand, not by a lookbehind (17
+    times slower): on random text made of the characters that matter, it finds the same
+    links at the same places, nested and back to back."""
+    import re
+
+    from newsletter.reading import rawhtml
+
+    reference = re.compile(
+        r"(?<!!)\[(?:[^\]\\]|\\.)*\]\(\s*<?(?P<url>(?:[^\s()<>]|\([^\s()<>]*\))+)"
+    )
+    chance = random.Random(7)
+    texts = ["![see [this](javascript:x)](i.png)", "![a](b)[c](javascript:d)"]
+    texts += ["".join(chance.choice("![]()\\ <>ab:\n") for _ in range(30)) for _ in range(20_000)]
+    for text in texts:
+        found = [(m.span(), m["url"]) for m in rawhtml._links(text)]
+        assert found == [(m.span(), m["url"]) for m in reference.finditer(text)], text
+
+
 @pytest.mark.parametrize(("markdown", "message", "gone"), REMOVED, ids=lambda v: str(v)[:20])
 def test_what_the_sanitiser_removes_is_a_warning_with_the_line(
     folder: Folder, run_cli: RunCli, markdown: str, message: str, gone: str
