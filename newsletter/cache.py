@@ -3,8 +3,8 @@
 `build` renders every email, so it knows which issue was over the budget and what was
 shortened; it records that in `ROOT/.newsletter-cache/email-budget`, keyed by a digest
 of everything an issue's email depends on (the issue's files, newsletter.yaml, the
-email and text templates, every module of the installed program, and its MJML and CSS
-libraries). `check`
+email and text templates, and the program: every module of the package, the Python and
+the installed libraries, see newsletter/fingerprint.py). `check`
 computes the same digests, which costs a few file reads, and renders an email only when
 its digest is not recorded (and then records it). This module therefore imports
 nothing heavy: `check` must stay fast.
@@ -13,13 +13,11 @@ nothing heavy: `check` must stay fast.
 from __future__ import annotations
 
 import os
-from importlib.util import find_spec
 from pathlib import Path
 
-from newsletter import __version__
 from newsletter.errors import Problems
-from newsletter.fingerprint import add_files, walk_files
-from newsletter.layout import BUDGET_CACHE, IMAGES, PACKAGE, TEMPLATES, packaged_templates
+from newsletter.fingerprint import add_files, program
+from newsletter.layout import BUDGET_CACHE, IMAGES, TEMPLATES, packaged_templates
 from newsletter.model import Issue, Newsletter
 from newsletter.render.email.budget import Budget, budget_problems
 
@@ -30,13 +28,15 @@ except ImportError:  # pragma: no cover - other Pythons
 
 _HEADER = "newsletter email budget 1"
 _TEMPLATE_FOLDERS = ("email", "text")
-_LIBRARIES = ("mjml", "css_inline")
 
 
-def check_budgets(root: Path, newsletter: Newsletter, problems: Problems) -> None:
-    """Warn about every issue whose email would have been clipped (see the module doc)."""
+def check_budgets(
+    root: Path, newsletter: Newsletter, problems: Problems, code: str | None = None
+) -> None:
+    """Warn about every issue whose email would have been clipped (see the module doc).
+    `code`: `fingerprint.program()`, when the caller has it."""
     cache = read_cache(root)
-    keys = EmailKeys(root)
+    keys = EmailKeys(root, code)
     budgets: dict[int, Budget] = {}
     fresh: dict[int, tuple[str, Budget]] = {}
     renderer = None
@@ -68,9 +68,10 @@ def record_budgets(root: Path, budgets: dict[int, tuple[str, Budget]]) -> None:
 class EmailKeys:
     """Digests of everything an issue's email depends on."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, code: str | None = None) -> None:
+        """`code`: `fingerprint.program()`, when the caller has it already."""
         self.root = root
-        self.shared = _shared_key(root)
+        self.shared = _shared_key(root, code if code is not None else program())
 
     def key(self, issue: Issue) -> str:
         """The digest for one issue: the shared part, the issue's files, and of its images
@@ -89,22 +90,15 @@ class EmailKeys:
         return digest.hexdigest()
 
 
-def _shared_key(root: Path) -> str:
-    """The digest of what every issue's email depends on."""
-    digest = blake2b(f"newsletter {__version__} {_HEADER}".encode(), digest_size=16)
+def _shared_key(root: Path, code: str) -> str:
+    """The digest of what every issue's email depends on. All of the program (`code`),
+    not a list of the modules that shape the email: a list would silently go stale when
+    a module moves or a new one joins the email's pipeline."""
+    digest = blake2b(f"{_HEADER} {code}".encode(), digest_size=16)
     content = os.path.join(root, "content")
     add_files(digest, content, [os.path.join(content, "newsletter.yaml")])
     for base in (str(root / TEMPLATES), str(packaged_templates())):
         add_files(digest, base, [os.path.join(base, name) for name in _TEMPLATE_FOLDERS])
-    # All of the program, not a list of the modules that shape the email: a list would
-    # silently go stale when a module moves or a new one joins the email's pipeline.
-    add_files(digest, str(PACKAGE), [str(PACKAGE)], ".py", skip=str(packaged_templates()))
-    for library in _LIBRARIES:
-        spec = find_spec(library)
-        if spec is not None and spec.origin:
-            for file in walk_files([os.path.dirname(spec.origin)]):
-                stat = os.stat(file)
-                digest.update(f"\0{file} {stat.st_size} {stat.st_mtime_ns}".encode())
     return digest.hexdigest()
 
 

@@ -1,4 +1,5 @@
-"""Reading again only what changed: the `ReadCache` that `build` hands `read_newsletter`.
+"""Reading again only what changed: the `ReadCache` that `build` and `check` hand
+`read_newsletter`.
 
 An issue folder is parsed again only when one of its files changed: its key is the
 program, the settings the reader uses, and each file's path, size, modification and change
@@ -8,11 +9,14 @@ one tick of the clock could leave the same: its issue is read and not stored. Th
 look-alike warnings, which compare every event with the others, are kept under a
 digest of the entries they compare; the merged events, each one's digest and what
 this build publishes of them under a digest of all they are made from (each issue's
-`Marks`); calendar/published.yaml and content/revisions.yaml under their bytes.
+`Marks`); content/newsletter.yaml, calendar/calendar.yaml, calendar/published.yaml and
+content/revisions.yaml under their bytes.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import time
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -26,8 +30,7 @@ from newsletter.fingerprint import RACY_NS, digest, file_digest, real_path, stat
 from newsletter.layout import RECORD_PATH, REVISIONS_PATH
 from newsletter.model import Article, Event, EventEntry, Newsletter, Report, Settings
 from newsletter.reading import event_sources
-from newsletter.reading.issue import IssueFolder
-from newsletter.reading.parallel import Marks
+from newsletter.reading.folder import IssueFolder, Marks
 from newsletter.store import Store
 
 if TYPE_CHECKING:
@@ -59,8 +62,6 @@ class StoredReading:
         """The issues as `read_issue` reads them, each from the store when none of its
         files changed; the others read on every core (reading/parallel.py), this process
         calling `meanwhile()` while they do."""
-        from newsletter.reading.parallel import read_folders
-
         found: dict[int, tuple[IssueFolder | None, list[Problem], Marks | None]] = {}
         missing: list[tuple[str, int, str, bool]] = []
         shared = digest(self.program, str(root), settings)  # spelt once, not for every issue
@@ -79,7 +80,11 @@ class StoredReading:
                 settled = all(stat[2] < started - RACY_NS for stat in stats)
                 missing.append((folder, number, key, settled))
         wanted = [(folder, number) for folder, number, *_ in missing]
-        readings = read_folders(root, wanted, settings, self.meanwhile)
+        readings = []
+        if wanted:  # the reading modules load only then
+            from newsletter.reading.parallel import read_folders
+
+            readings = read_folders(root, wanted, settings, self.meanwhile)
         for (_, number, key, settled), reading in zip(missing, readings, strict=True):
             piece = (reading.folder, reading.problems, reading.marks)
             found[number] = piece
@@ -185,6 +190,20 @@ class StoredReading:
 
         return self._record("revisions", root, REVISIONS_PATH, read_revisions, problems)
 
+    def source(
+        self,
+        root: Path,
+        path: str,
+        depends: object,
+        read: Callable[[Problems], R],
+        problems: Problems,
+    ) -> R:
+        """`read(problems)` of the file `root/path`, worked out again only when its
+        bytes, where it leads (a link) or `depends` changed."""
+        file = root / path
+        key = digest(self.program, str(root), os.path.realpath(file), file_digest(file), depends)
+        return self._kept(file.name, key, read, problems)
+
     def _record(
         self,
         name: str,
@@ -198,19 +217,24 @@ class StoredReading:
         from newsletter.errors import ContentErrors
 
         key = self.keys[name] = digest(self.program, file_digest(root / path))
-        piece = self.store.get("record", name, key)
-        record: R
-        if isinstance(piece, tuple) and len(piece) == 2 and isinstance(piece[0], dict):
-            record, found = piece
-            problems.items.extend(found)
-        else:
-            fresh = Problems()
-            record = read(root, fresh)
-            problems.items.extend(fresh.items)
-            self.store.put("record", name, key, (record, fresh.items))
+        record = self._kept(name, key, functools.partial(read, root), problems)
         if problems.errors:
             raise ContentErrors(problems)
         return record
+
+    def _kept(self, name: str, key: str, read: Callable[[Problems], R], problems: Problems) -> R:
+        """What `read(problems)` gave under `key`, from the store when it is there."""
+        piece = self.store.get("source", name, key)
+        value: R
+        if isinstance(piece, tuple) and len(piece) == 2 and isinstance(piece[1], list):
+            value, found = piece
+        else:
+            fresh = Problems()
+            value = read(fresh)
+            found = fresh.items
+            self.store.put("source", name, key, (value, found))
+        problems.items.extend(found)
+        return value
 
     def forget_others(self) -> None:
         """Drop the stored readings of issue folders that are gone."""

@@ -43,14 +43,22 @@ def load(root: Path, cache: ReadCache | None = None) -> tuple[Newsletter, Proble
 
 def check(root: Path) -> Problems:
     """Every problem of the newsletter folder, errors and warnings. Emails are rendered
-    only when `build` has not recorded their size (see newsletter/budget.py)."""
+    only when `build` has not recorded their size (see newsletter/budget.py); files
+    are read again only when they changed since the last `check` or `build`
+    (newsletter/readcache.py)."""
     from newsletter.cache import check_budgets
     from newsletter.events.published import read_record
+    from newsletter.fingerprint import program
+    from newsletter.readcache import StoredReading
     from newsletter.reading import read_newsletter
     from newsletter.revisions import read_revisions
+    from newsletter.store import Store
 
     root = check_root(root)
-    newsletter, problems = read_newsletter(root)
+    code = program()
+    reading = StoredReading(Store(root), code)
+    newsletter, problems = read_newsletter(root, reading)
+    reading.forget_others()
     read_record(root, problems)
     read_revisions(root, problems)
     changed = _own_templates(root)
@@ -69,7 +77,7 @@ def check(root: Path) -> Problems:
 
         warn_without_sender(newsletter.settings, problems)
     if newsletter is not None and not problems.errors:
-        check_budgets(root, newsletter, problems)
+        check_budgets(root, newsletter, problems, code)
     return problems
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from newsletter import cache
+from newsletter import cache, fingerprint
 from newsletter.cache import EmailKeys, read_cache
 from newsletter.layout import BUDGET_CACHE
 from newsletter.site import build, check, load
@@ -172,7 +172,7 @@ def test_changing_any_module_changes_the_key(
     shutil.copytree(
         Path(cache.__file__).parent, package, ignore=shutil.ignore_patterns("__pycache__")
     )
-    monkeypatch.setattr(cache, "PACKAGE", package)
+    monkeypatch.setattr(fingerprint, "PACKAGE", package)  # the program's, in the key
     modules = sorted(package.rglob("*.py"))
     assert len(modules) > 40 and package / "render/email/html.py" in modules
     first = EmailKeys(copy).shared

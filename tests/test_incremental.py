@@ -11,16 +11,20 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from newsletter.errors import TemplateError
+from newsletter.errors import Problem, TemplateError
 from newsletter.fingerprint import program
 from newsletter.layout import CACHE_FOLDER
-from newsletter.site import build
+from newsletter.readcache import StoredReading
+from newsletter.reading import read_newsletter
+from newsletter.site import build, check
 from newsletter.store import Store
 from tests.conftest import REPO, generate_archive, tiny_png
 
@@ -120,6 +124,24 @@ def edit_settings_title(root: Path) -> None:
     _replace(root / "content" / "newsletter.yaml", "title: ROCB", "title: The ROCB")
 
 
+def add_timed_standing_event(root: Path) -> None:
+    """A standing event at a time of day, in the newsletter's time zone (no `timezone:`)."""
+    calendar = root / "calendar" / "calendar.yaml"
+    row = (
+        "  - id: standing-timed-meeting-2019\n"
+        "    title: A standing meeting at nine\n"
+        "    start: 2019-05-02T09:00\n"
+        "    end: 2019-05-02T12:00\n"
+        "    venue: Bangkok, Thailand\n"
+    )
+    calendar.write_text(calendar.read_text("utf-8").rstrip("\n") + "\n" + row, "utf-8")
+
+
+def change_settings_timezone(root: Path) -> None:
+    """calendar.yaml is unchanged, but its timed event is read in another time zone."""
+    _replace(root / "content" / "newsletter.yaml", "timezone: Asia/Bangkok", "timezone: Asia/Tokyo")
+
+
 def add_template_override(root: Path) -> None:
     page = root / "templates" / "web" / "issue.html"
     page.parent.mkdir(parents=True, exist_ok=True)
@@ -195,6 +217,8 @@ EDITS = [
     edit_report_title,
     delete_issue,
     edit_settings_title,
+    add_timed_standing_event,
+    change_settings_timezone,
     add_template_override,
 ]
 
@@ -337,3 +361,96 @@ def test_a_broken_template_in_a_large_archive_is_reported_by_the_render(tmp_path
     with pytest.raises(TemplateError) as raised:
         build(root, tmp_path / "out")
     assert raised.value.template.endswith("web/issue.html") and raised.value.line == 2
+
+
+# --- `check` reads through the same cache --------------------------------------------
+
+
+def break_settings_language(root: Path) -> None:
+    """A settings problem: found, and found again from the cache."""
+    settings = root / "content" / "newsletter.yaml"
+    settings.write_text(settings.read_text("utf-8") + "language: not a language\n", "utf-8")
+
+
+def duplicate_standing_event(root: Path) -> None:
+    """calendar.yaml's own problem (an id listed twice), which a cached calendar keeps."""
+    calendar = root / "calendar" / "calendar.yaml"
+    text = calendar.read_text("utf-8")
+    row = re.search(r"^  - id: .*\n(?:    .*\n)+", text, re.M)
+    assert row is not None
+    calendar.write_text(text.rstrip("\n") + "\n" + row[0], "utf-8")
+
+
+def link_settings_outside(root: Path) -> None:
+    """The same bytes, now through a link that leads out of the folder: an error."""
+    settings = root / "content" / "newsletter.yaml"
+    outside = root.parent / "newsletter-outside.yaml"
+    outside.write_bytes(settings.read_bytes())
+    settings.unlink()
+    settings.symlink_to(outside)
+
+
+CHECK_EDITS = [
+    *EDITS,
+    break_settings_language,
+    duplicate_standing_event,
+    link_settings_outside,
+]
+
+
+@pytest.fixture(scope="module")
+def checked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    root = tmp_path_factory.mktemp("checked") / "archive"
+    generate_archive(root, ISSUES)
+    _age(root)
+    check(root)
+    yield root
+
+
+def _cold_check(root: Path) -> list[Problem]:
+    cache = root / CACHE_FOLDER
+    aside = root.parent / "cache-aside"
+    cache.rename(aside)
+    try:
+        return check(root).items
+    finally:
+        shutil.rmtree(cache, ignore_errors=True)
+        aside.rename(cache)
+
+
+@pytest.mark.parametrize("edit", CHECK_EDITS, ids=[edit.__name__ for edit in CHECK_EDITS])
+def test_a_check_after_an_edit_is_a_cold_check(checked: Path, edit: Edit) -> None:
+    """Each edit in turn (they accumulate): `check` just after it (the edited files too
+    new to be kept), after the files have aged (all read again, and kept), and once
+    more (all from the cache) finds what a check without the cache finds."""
+    edit(checked)
+    just_edited = check(checked).items
+    _age(checked)
+    aged = check(checked).items
+    cached = check(checked).items
+    cold = _cold_check(checked)
+    assert cold  # the generated archive always has warnings: the comparison compares
+    model, _ = read_newsletter(checked, StoredReading(Store(checked), program()))
+    assert model == read_newsletter(checked)[0]
+    assert just_edited == cold
+    assert aged == cold
+    assert cached == cold
+
+
+def test_a_check_that_finds_nothing_changed_reads_no_file(tmp_path: Path) -> None:
+    """Neither PyYAML nor the reading modules load: every reading is in the cache."""
+    root = tmp_path / "archive"
+    generate_archive(root, 2)
+    _age(root)
+    script = (
+        "import sys; from pathlib import Path; from newsletter.site import check; "
+        f"problems = check(Path({str(root)!r})); "
+        "print(len(problems.items), *(m in sys.modules for m in "
+        "('yaml', 'newsletter.reading.issue', 'newsletter.reading.settings')))"
+    )
+    run = [sys.executable, "-c", script]
+    first = subprocess.run(run, capture_output=True, text=True, check=True, timeout=120)
+    again = subprocess.run(run, capture_output=True, text=True, check=True, timeout=120)
+    count = first.stdout.split()[0]
+    assert first.stdout.split() == [count, "True", "True", "True"]
+    assert again.stdout.split() == [count, "False", "False", "False"]

@@ -2,29 +2,50 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from newsletter.errors import Problems
 from newsletter.events.lookalikes import warn_lookalike_events
 from newsletter.events.merge import merge_events
-from newsletter.layout import ISSUE_FILE, ISSUES_PATH
-from newsletter.model import Event, EventEntry, Issue, Newsletter, Report, Settings
-from newsletter.reading.entries import check_duplicate_ids
-from newsletter.reading.issue import IssueFolder
-from newsletter.reading.settings import read_calendar, read_settings
+from newsletter.layout import CALENDAR_PATH, ISSUE_FILE, ISSUES_PATH, SETTINGS_PATH
+from newsletter.model import (
+    CalendarSettings,
+    Event,
+    EventEntry,
+    Issue,
+    Newsletter,
+    Report,
+    Settings,
+)
+
+if TYPE_CHECKING:  # the reading modules load only when a file is read (not from the cache)
+    from newsletter.reading.folder import IssueFolder
 
 _ISSUE_FOLDER = re.compile(r"^\d+$")
+T = TypeVar("T")
 
 
 class ReadCache(Protocol):
-    """What `build` keeps from reading to reading (newsletter/readcache.py): each
-    issue read again only when one of its files changed, the look-alike warnings
-    worked out again only when an event entry changed. The same model and problems
-    as reading without it."""
+    """What `build` and `check` keep from reading to reading (newsletter/readcache.py):
+    each issue read again only when one of its files changed, the settings and the
+    calendar only when their bytes did, the look-alike warnings worked out again only
+    when an event entry changed. The same model and problems as reading without it."""
+
+    def source(
+        self,
+        root: Path,
+        path: str,
+        depends: object,
+        read: Callable[[Problems], T],
+        problems: Problems,
+    ) -> T:
+        """`read(problems)`, which reads the file `root/path` (and `depends`, the model
+        it reads it with), or what it gave before."""
 
     def issues(
         self,
@@ -47,6 +68,16 @@ class ReadCache(Protocol):
 
 
 class _NoCache:
+    def source(
+        self,
+        root: Path,
+        path: str,
+        depends: object,
+        read: Callable[[Problems], T],
+        problems: Problems,
+    ) -> T:
+        return read(problems)
+
     def issues(
         self,
         root: Path,
@@ -103,16 +134,35 @@ def read_newsletter(
     """The whole newsletter, and every problem found. None when the settings are unusable."""
     cache = cache or _NoCache()
     problems = Problems()
-    settings = read_settings(root, problems)
+    settings = cache.source(root, SETTINGS_PATH, None, functools.partial(_settings, root), problems)
     folders = _read_issues(root, settings, problems, cache)
-    calendar, standing = read_calendar(root, settings, problems)
+    calendar, standing = cache.source(
+        root, CALENDAR_PATH, settings, functools.partial(_calendar, root, settings), problems
+    )
     issues = tuple(f.issue for f in folders)
     latest = max((i.date for i in issues), default=date(1970, 1, 1))
-    check_duplicate_ids(standing, problems)
     events = cache.events(folders, standing, latest, problems)
     if settings is None:
         return None, problems
     return Newsletter(settings, calendar, issues, events), problems
+
+
+def _settings(root: Path, problems: Problems) -> Settings | None:
+    from newsletter.reading.settings import read_settings
+
+    return read_settings(root, problems)
+
+
+def _calendar(
+    root: Path, settings: Settings | None, problems: Problems
+) -> tuple[CalendarSettings, tuple[EventEntry, ...]]:
+    """calendar/calendar.yaml, its standing entries' ids checked against each other."""
+    from newsletter.reading.entries import check_duplicate_ids
+    from newsletter.reading.settings import read_calendar
+
+    calendar, standing = read_calendar(root, settings, problems)
+    check_duplicate_ids(standing, problems)
+    return calendar, standing
 
 
 def _read_issues(

@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from newsletter.errors import Problems
 from newsletter.layout import ISSUE_FILE
-from newsletter.model import Article, EventEntry, Issue, Sections, Settings, Source
+from newsletter.model import Article, Issue, Sections, Settings, Source
 from newsletter.reading.entries import check_duplicate_ids
 from newsletter.reading.fields import Fields
 from newsletter.reading.files import check_links, read_yaml_reporting
+from newsletter.reading.folder import IssueFolder
 from newsletter.reading.pages import Pages
 from newsletter.reading.schedule import read_schedule
 
 ISSUE_KEYS = ("number", "date", "title", "period", "preheader", "highlights", "sections")
-
-
-@dataclass(frozen=True, slots=True)
-class IssueFolder:
-    """What reading one issue gives: the issue, and the event entries it writes."""
-
-    issue: Issue
-    entries: tuple[EventEntry, ...]
 
 
 def read_issue(

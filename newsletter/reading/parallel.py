@@ -16,22 +16,12 @@ from pathlib import Path
 from newsletter.errors import Problem, Problems
 from newsletter.model import Settings
 from newsletter.pools import cores_for, forked_pool
-from newsletter.reading.issue import IssueFolder, read_issue
+from newsletter.reading.folder import IssueFolder, Marks
+from newsletter.reading.issue import read_issue
 
 # Below this many folders a worker pool costs more than it saves.
 _PARALLEL_FROM = 16
 _CHUNKS_PER_CORE = 4
-
-
-@dataclass(frozen=True, slots=True)
-class Marks:
-    """Digests of one issue folder as read: of the issue (`issue`), of the event entries
-    it writes (`entries`), and of the rest its events are merged from, its date and its
-    reports (`reports`): what the read cache keys the merged events by."""
-
-    issue: str
-    entries: str
-    reports: str
 
 
 @dataclass(frozen=True, slots=True)

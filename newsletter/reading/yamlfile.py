@@ -7,13 +7,13 @@ and refusing them makes an alias bomb fail at once instead of exhausting memory.
 
 from __future__ import annotations
 
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from newsletter.errors import ContentError
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
+
 _STR = "tag:yaml.org,2002:str"
 
 
@@ -40,7 +40,9 @@ class YamlList(list[Any]):
 
 def load_yaml(text: str, path: str, first_line: int = 1) -> Any:
     """Parse one YAML document; `first_line` is the file line of the text's first line."""
-    loader = _Loader(text)
+    import yaml  # here, not above: a `check` whose files are all in the read cache needs none
+
+    loader: yaml.SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -101,6 +103,13 @@ def curly_quote_hint(character: str, name: str) -> str:
 
 class _Builder:
     def __init__(self, loader: yaml.SafeLoader, path: str, first_line: int) -> None:
+        import yaml  # loaded by now (`load_yaml`)
+
+        self.scalar, self.sequence, self.mapping = (
+            yaml.ScalarNode,
+            yaml.SequenceNode,
+            yaml.MappingNode,
+        )
         self.loader = loader
         self.path = path
         self.offset = first_line
@@ -110,7 +119,7 @@ class _Builder:
         return int(node.start_mark.line) + self.offset
 
     def build(self, node: yaml.Node) -> Any:
-        if isinstance(node, yaml.ScalarNode):
+        if isinstance(node, self.scalar):
             if node.tag == _STR:  # what the constructor makes of it, without its bookkeeping
                 return node.value
             try:
@@ -127,16 +136,16 @@ class _Builder:
                 "YAML aliases (*name) of lists or mappings are not supported; write the value out",
             )
         self.seen.add(id(node))
-        if isinstance(node, yaml.SequenceNode):
+        if isinstance(node, self.sequence):
             items = YamlList(self.line(node))
             for child in node.value:
                 items.append(self.build(child))
                 items.lines.append(self.line(child))
             return items
-        if isinstance(node, yaml.MappingNode):
+        if isinstance(node, self.mapping):
             mapping = YamlMap(self.line(node))
             for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
+                if not isinstance(key_node, self.scalar):
                     raise ContentError(self.path, self.line(key_node), "a key must be plain text")
                 key = str(key_node.value)
                 if key in mapping:
