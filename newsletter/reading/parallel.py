@@ -64,7 +64,7 @@ def _reading(
 ) -> Reading:
     problems = Problems()
     result = read_issue(root, folder, number, settings, problems)
-    if not kept:  # `check`: nothing to store, nor to load the store for
+    if not kept:  # read without the cache (`send`, `add`): nothing to store
         return Reading(result, problems.items, None, b"")
     from newsletter.fingerprint import digest
     from newsletter.store import dumps

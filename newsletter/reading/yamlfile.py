@@ -105,11 +105,9 @@ class _Builder:
     def __init__(self, loader: yaml.SafeLoader, path: str, first_line: int) -> None:
         import yaml  # loaded by now (`load_yaml`)
 
-        self.scalar, self.sequence, self.mapping = (
-            yaml.ScalarNode,
-            yaml.SequenceNode,
-            yaml.MappingNode,
-        )
+        self.scalar = yaml.ScalarNode
+        self.sequence = yaml.SequenceNode
+        self.mapping = yaml.MappingNode
         self.loader = loader
         self.path = path
         self.offset = first_line
