@@ -184,3 +184,25 @@ def test_changing_any_module_changes_the_key(
         module.write_bytes(original)
     assert len(keys) == len(modules) + 1
     assert EmailKeys(copy).shared == first  # every module back as it was
+
+
+def test_check_measures_an_edited_email_with_the_templates_build_compiled(copy: Path) -> None:
+    """An edit makes `check` render that email again; the templates come compiled from
+    the cache `build` filled, not compiled again."""
+    build(copy)
+    article = sorted((copy / "content" / "issues" / "061" / "articles").glob("*.md"))[0]
+    article.write_text(article.read_text("utf-8") + "\nOne more paragraph.\n", "utf-8")
+    script = (
+        "import sys, jinja2; from pathlib import Path; from newsletter.site import check; "
+        "compiled = []; original = jinja2.Environment.compile\n"
+        "def compile(self, source, name=None, *args, **kwargs):\n"
+        "    compiled.append(name); return original(self, source, name, *args, **kwargs)\n"
+        "jinja2.Environment.compile = compile\n"
+        f"problems = check(Path({str(copy)!r}))\n"
+        "print(len(problems.items), 'rendered' if 'mjml' in sys.modules else 'not rendered', "
+        "*compiled)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.split()[1:] == ["rendered"]  # the email, and nothing compiled
