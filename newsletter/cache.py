@@ -35,6 +35,7 @@ def check_budgets(
 ) -> None:
     """Warn about every issue whose email would have been clipped (see the module doc).
     `code`: `fingerprint.program()`, when the caller has it."""
+    code = code if code is not None else program()  # once, for the keys and the templates
     cache = read_cache(root)
     keys = EmailKeys(root, code)
     budgets: dict[int, Budget] = {}
@@ -52,7 +53,7 @@ def check_budgets(
             from newsletter.store import Store, bytecode_cache
 
             # The templates as `build` compiled them, kept in the store: 60 ms less.
-            keep_compiled(bytecode_cache(Store(root), code if code is not None else program()))
+            keep_compiled(bytecode_cache(Store(root), code))
             renderer = EmailRenderer(newsletter, root)  # renders each body it needs, once
         budgets[issue.number] = renderer.fit(issue).budget
         fresh[issue.number] = (key, budgets[issue.number])
