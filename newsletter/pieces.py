@@ -159,7 +159,8 @@ def render_site(
 
     def again(number: int, web: bool) -> Callable[[], Files]:
         def render() -> Files:  # a piece's file changed in its output folder since
-            [output], _ = render_issues(newsletter, root, html, [Task(number, web, not web)], _kept)
+            task = Task(number, web, not web)
+            [output], _ = render_issues(newsletter, root, html, program, [task], _kept)
             made = output.web if web else output.email
             assert made is not None
             return made
@@ -211,7 +212,7 @@ def render_site(
         return render_calendar(), site_pages()
 
     outputs, (fresh_calendar, files) = render_issues(
-        newsletter, root, html, tasks, alongside, received
+        newsletter, root, html, program, tasks, alongside, received
     )
     stages.done("render issues, calendar alongside")
     if fresh_calendar is not None:

@@ -49,7 +49,7 @@ class IssueOutput:
     html: tuple[str, ...]
 
 
-_Job = tuple[Newsletter, Path, BodyHtml]
+_Job = tuple[Newsletter, Path, BodyHtml, str]
 _worker_job: _Job | None = None  # set in each worker by the pool's initializer
 
 
@@ -57,14 +57,16 @@ def render_issues(
     newsletter: Newsletter,
     root: Path,
     html: BodyHtml,
+    program: str,
     tasks: Sequence[Task],
     alongside: Callable[[], T],
     received: Callable[[IssueOutput], None] = lambda output: None,
 ) -> tuple[list[IssueOutput], T]:
     """The outputs of `tasks`, in order, and what `alongside()` returned meanwhile.
+    `program`: `fingerprint.program()`, which the email budget keys start from.
     `received(output)` is called in this process for each output as it arrives, so that
     what is done with one overlaps the rendering of the others."""
-    job = (newsletter, root, html)
+    job = (newsletter, root, html, program)
     cores = cores_for(len(tasks), _PARALLEL_FROM)
     if not cores:
         outputs = _Renderer(job).render_all(tasks)
@@ -89,7 +91,7 @@ class _Renderer:
     email templates)."""
 
     def __init__(self, job: _Job) -> None:
-        self.newsletter, self.root, self.html = job
+        self.newsletter, self.root, self.html, self.program = job
         self.issues = {issue.number: issue for issue in self.newsletter.issues}
         self._web: object = None
         self._email: object = None
@@ -115,7 +117,7 @@ class _Renderer:
                 self._email = EmailRenderer(self.newsletter, self.root, self.html)
             email, fitted = issue_email(self._email, self.root, issue)
             if not isinstance(self._keys, EmailKeys):
-                self._keys = EmailKeys(self.root)
+                self._keys = EmailKeys(self.root, self.program)
             budget = (self._keys.key(issue), fitted)  # here, on every core: 0.3 ms an issue
         html = tuple(self.html[body] for body in issue.bodies)
         return IssueOutput(task.number, web, email, budget, html)
