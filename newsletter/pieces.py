@@ -47,12 +47,13 @@ from newsletter.layout import EVENTS_PAGE
 from newsletter.model import Article, Body, Issue, Newsletter, Report
 from newsletter.pieceindex import Files, Made, PieceIndex
 from newsletter.render.email.budget import Budget
-from newsletter.render.issues import IssueOutput, Task, render_issues
+from newsletter.render.issues import IssueOutput, Job, Task, render_issues
 from newsletter.render.markdown import BodyHtml
 from newsletter.stages import Stages
 from newsletter.store import Store
 
 if TYPE_CHECKING:
+    from newsletter.render.feeds import FeedEntry
     from newsletter.render.web import WebPages
 
 try:  # hashlib would load OpenSSL first (see newsletter/cache.py)
@@ -156,11 +157,12 @@ def render_site(
     known_html: dict[str, str] = known if isinstance(known, dict) else {}
     marks = {body: _mark(body) for issue in newsletter.issues for body in issue.bodies}
     html = BodyHtml({body: known_html[mark] for body, mark in marks.items() if mark in known_html})
+    job = Job(newsletter, root, html, program, updated)
 
     def again(number: int, web: bool) -> Callable[[], Files]:
         def render() -> Files:  # a piece's file changed in its output folder since
             task = Task(number, web, not web)
-            [output], _ = render_issues(newsletter, root, html, program, [task], _kept)
+            [output], _ = render_issues(job, [task], _kept)
             made = output.web if web else output.email
             assert made is not None
             return made
@@ -196,9 +198,12 @@ def render_site(
         events_by_issue(newsletter)
     issues = {issue.number: issue for issue in newsletter.issues}
 
+    entries: dict[str, FeedEntry] = {}  # by item path: made with the issues' pages
+
     def received(output: IssueOutput) -> None:  # while the other issues render
         issue = issues[output.number]
         html.update(dict(zip(issue.bodies, output.html, strict=True)))
+        entries.update(output.feed)
         if output.web is not None:
             web[output.number] = index.put("web", issue.slug, keys.web[output.number], output.web)
         if output.email is not None and output.budget is not None:
@@ -206,14 +211,12 @@ def render_site(
             made = index.put("email", issue.slug, key, output.email, budget)
             emails[output.number] = (made, budget)
 
-    site_pages, feeds = _archive(newsletter, root, html, store, index, keys, program, updated)
+    site_pages, feeds = _archive(job, store, index, keys, entries)
 
     def alongside() -> tuple[Files | None, Made]:
         return render_calendar(), site_pages()
 
-    outputs, (fresh_calendar, files) = render_issues(
-        newsletter, root, html, program, tasks, alongside, received
-    )
+    outputs, (fresh_calendar, files) = render_issues(job, tasks, alongside, received)
     stages.done("render issues, calendar alongside")
     if fresh_calendar is not None:
         calendar_files = index.put("calendar", "files", calendar_key, fresh_calendar)
@@ -294,28 +297,23 @@ def _compiled_templates(store: Store, program: str) -> None:
 
 
 def _archive(
-    newsletter: Newsletter,
-    root: Path,
-    html: BodyHtml,
-    store: Store,
-    index: PieceIndex,
-    keys: Keys,
-    program: str,
-    updated: Mapping[str, datetime],
+    job: Job, store: Store, index: PieceIndex, keys: Keys, made: Mapping[str, FeedEntry]
 ) -> tuple[Callable[[], Made], Callable[[], Made]]:
     """What gives the index, the events page and the stylesheet, and what gives the
     feeds: from the store, or rendered. The first shows no body, so it can run while the
-    issues render; the feeds show every body's HTML, so they come after."""
+    issues render; the feeds show every body's HTML, so they come after, and take the
+    entries `made` by then (by item path) with the issues' pages."""
 
-    made: list[WebPages] = []
+    newsletter, updated = job.newsletter, job.updated
+    pages: list[WebPages] = []
 
     def web() -> WebPages:  # made once, for whichever of the pages needs rendering
         from newsletter.render.web import WebPages
 
-        if not made:
-            _compiled_templates(store, program)
-            made.append(WebPages(newsletter, root, html))
-        return made[0]
+        if not pages:
+            _compiled_templates(store, job.program)
+            pages.append(WebPages(newsletter, job.root, job.html))
+        return pages[0]
 
     def site() -> Files:
         return dict(web().site_files())
@@ -324,7 +322,7 @@ def _archive(
         return {EVENTS_PAGE: web().events_index()}
 
     def feeds() -> Files:  # only the items whose key is new are rendered
-        from newsletter.render.feeds import render_feeds_kept
+        from newsletter.render.feeds import feed_items, render_feeds_kept
 
         stored = store.get("archive", "feed-entries", keys.shared)
         kept = stored if isinstance(stored, dict) else {}
@@ -332,7 +330,12 @@ def _archive(
         def key(issue: Issue, item: Article | Report) -> str:  # the issue's digest covers it
             return digest(keys.own[issue.number], item.path, updated.get(item.path))
 
-        files, entries = render_feeds_kept(newsletter, html, updated, kept, key)
+        fresh = {
+            key(issue, item): made[item.path]
+            for issue, item in feed_items(newsletter)
+            if item.path in made
+        }
+        files, entries = render_feeds_kept(newsletter, job.html, updated, kept | fresh, key)
         if entries != kept:
             store.put("archive", "feed-entries", keys.shared, entries)
         return files
@@ -344,9 +347,9 @@ def _archive(
             files.update(known if known is not None else index.put("archive", name, key, render()))
         return files
 
-    pages = [("site", digest(keys.archive, keys.events), site), ("events", keys.listed, events)]
+    archive = [("site", digest(keys.archive, keys.events), site), ("events", keys.listed, events)]
     feed = [("feeds", digest(keys.archive, sorted(updated.items())), feeds)]
-    return functools.partial(files_of, pages), functools.partial(files_of, feed)
+    return functools.partial(files_of, archive), functools.partial(files_of, feed)
 
 
 def _listings(newsletter: Newsletter) -> list[object]:

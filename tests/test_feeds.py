@@ -11,10 +11,13 @@ from typing import Any
 import feedparser
 import pytest
 
+from newsletter.fingerprint import program
 from newsletter.model import Article, Issue, Report
 from newsletter.render.feeds import FeedEntry, render_feeds, render_feeds_kept
+from newsletter.render.issues import Job, Task, render_issues
 from newsletter.render.markdown import BodyHtml
 from newsletter.site import build, load
+from tests.conftest import generate_archive
 from tests.sample import copy_sample
 
 BASE = "https://newsletter.example.org/"
@@ -163,3 +166,30 @@ def test_feeds_made_from_kept_items_are_the_whole_feeds(tmp_path: Path, limit: i
     marked = {every[0]: FeedEntry(b"<!-- kept rss -->\n", b"<!-- kept atom -->\n")}
     files, _ = render_feeds_kept(newsletter, BodyHtml(), updated, marked, key)
     assert b"<!-- kept rss -->" in files["feed.xml"] and b"<!-- kept atom -->" in files["atom.xml"]
+
+
+@pytest.mark.parametrize("limit", [None, 23])
+def test_entries_made_with_each_issues_pages_are_those_of_the_whole_feeds(
+    tmp_path: Path, limit: int | None
+) -> None:
+    """The render workers make each issue's feed entries with its pages; put back under
+    the head, they are the feeds rendered in one go, whichever issue the limit cuts."""
+    root = tmp_path / "archive"
+    generate_archive(root, 16)  # enough issues for the workers
+    if limit is not None:
+        settings = root / "content/newsletter.yaml"
+        settings.write_text(settings.read_text() + f"feed:\n  limit: {limit}\n")
+    newsletter, _ = load(root)
+    newest = max(newsletter.issues, key=lambda issue: issue.number)
+    updated = {newest.articles[0].path: datetime(2030, 1, 2, 3, 4, 5, tzinfo=UTC)}
+    tasks = [Task(issue.number, True, False) for issue in newsletter.issues]
+    job = Job(newsletter, root, BodyHtml(), program(), updated)
+    outputs, _ = render_issues(job, tasks, lambda: None)
+    made = {path: entry for output in outputs for path, entry in output.feed.items()}
+    assert len(made) == (limit or sum(len(i.articles) + len(i.reports) for i in newsletter.issues))
+
+    def key(issue: Issue, item: Article | Report) -> str:
+        return item.path
+
+    files, _ = render_feeds_kept(newsletter, BodyHtml(), updated, made, key)
+    assert files == render_feeds(newsletter, BodyHtml(), updated)

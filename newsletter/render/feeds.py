@@ -77,18 +77,39 @@ def render_feeds_kept(
     items = list(feed_items(newsletter))
     keys = [key(issue, item) for issue, item in items]
     fresh = {k: pair for k, pair in zip(keys, items, strict=True) if k not in kept}
-    feed = _feed(newsletter, html, updated, items, list(fresh.values()))
-    rss = _cut(bytes(feed.rss_str(pretty=True)), b"    <item>\n", b"  </channel>\n")
-    atom = _cut(_atom(feed, newsletter.settings.url(ATOM_FEED)), b"  <entry>\n", b"</feed>\n")
-    rendered = [FeedEntry(r, a) for r, a in zip(rss[1], atom[1], strict=True)]
+    head, rendered, tail = _parts(
+        newsletter, _feed(newsletter, html, updated, items, [*fresh.values()])
+    )
     made = dict(zip(fresh, rendered, strict=True))
     entries = {k: kept[k] if k in kept else made[k] for k in keys}
     ordered = [entries[k] for k in keys]
     files = {
-        RSS_FEED: b"".join([rss[0], *(entry.rss for entry in ordered), rss[2]]),
-        ATOM_FEED: b"".join([atom[0], *(entry.atom for entry in ordered), atom[2]]),
+        RSS_FEED: b"".join([head.rss, *(entry.rss for entry in ordered), tail.rss]),
+        ATOM_FEED: b"".join([head.atom, *(entry.atom for entry in ordered), tail.atom]),
     }
     return files, entries
+
+
+def feed_entries(
+    newsletter: Newsletter,
+    html: BodyHtml,
+    updated: Mapping[str, datetime],
+    shown: list[tuple[Issue, Article | Report]],
+) -> list[FeedEntry]:
+    """The entries of the items `shown`, byte for byte as `render_feeds_kept` puts them
+    in the feeds: made where the bodies are rendered, then `kept` there."""
+    return _parts(newsletter, _feed(newsletter, html, updated, shown, shown))[1]
+
+
+def _parts(
+    newsletter: Newsletter, feed: FeedGenerator
+) -> tuple[FeedEntry, list[FeedEntry], FeedEntry]:
+    """Both feeds of `feed` cut into head, entries and tail (each part a `FeedEntry`
+    holding the RSS bytes and the Atom bytes)."""
+    rss = _cut(bytes(feed.rss_str(pretty=True)), b"    <item>\n", b"  </channel>\n")
+    atom = _cut(_atom(feed, newsletter.settings.url(ATOM_FEED)), b"  <entry>\n", b"</feed>\n")
+    entries = [FeedEntry(r, a) for r, a in zip(rss[1], atom[1], strict=True)]
+    return FeedEntry(rss[0], atom[0]), entries, FeedEntry(rss[2], atom[2])
 
 
 def _cut(feed: bytes, start: bytes, tail: bytes) -> tuple[bytes, list[bytes], bytes]:

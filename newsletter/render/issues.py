@@ -3,23 +3,27 @@
 What an issue's pages and email show depends on that issue, its neighbours' titles and
 the settings, never on another issue's rendering, so issues are shared out among
 worker processes forked after reading: the model is handed over by memory, and each
-worker sends back its issues' files and the HTML of their bodies (the feeds need it).
-While the workers render, the calling process does what is not per issue (`alongside`:
-the calendar), so both cores work on a machine that is otherwise idle. The workers are
-newsletter/pools.py's.
+worker sends back its issues' files, the HTML of their bodies and their items' feed
+entries (the feeds need both). While the workers render, the calling process does what
+is not per issue (`alongside`: the calendar), so both cores work on a machine that is
+otherwise idle. The workers are newsletter/pools.py's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
-from newsletter.model import Newsletter
+from newsletter.model import Article, Issue, Newsletter, Report
 from newsletter.pools import cores_for, forked_pool
 from newsletter.render.email.budget import Budget
 from newsletter.render.markdown import BodyHtml
+
+if TYPE_CHECKING:  # feedgen and lxml load only when a feed is rendered
+    from newsletter.render.feeds import FeedEntry
 
 # Below this many issues a worker pool costs more than it saves.
 _PARALLEL_FROM = 12
@@ -37,36 +41,45 @@ class Task:
 
 
 @dataclass(frozen=True, slots=True)
+class Job:
+    """What the issues are rendered from: the model, the newsletter folder, the bodies'
+    HTML (filled in as they render), `fingerprint.program()` (which the email budget
+    keys start from), and when each article and report last changed (the feeds)."""
+
+    newsletter: Newsletter
+    root: Path
+    html: BodyHtml
+    program: str
+    updated: Mapping[str, datetime]
+
+
+@dataclass(frozen=True, slots=True)
 class IssueOutput:
     """What a task rendered: the files (None: not asked for), the email's budget with
-    the key `check` finds it under (`cache.EmailKeys`), and the HTML of each of the
-    issue's bodies, in `Issue.bodies` order."""
+    the key `check` finds it under (`cache.EmailKeys`), the HTML of each of the
+    issue's bodies, in `Issue.bodies` order, and with the web pages, the feed entry of
+    each of its items the feeds show, by the item's path."""
 
     number: int
     web: dict[str, bytes] | None
     email: dict[str, bytes] | None
     budget: tuple[str, Budget] | None
     html: tuple[str, ...]
+    feed: dict[str, FeedEntry]
 
 
-_Job = tuple[Newsletter, Path, BodyHtml, str]
-_worker_job: _Job | None = None  # set in each worker by the pool's initializer
+_worker: _Renderer | None = None  # set in each worker by the pool's initializer
 
 
 def render_issues(
-    newsletter: Newsletter,
-    root: Path,
-    html: BodyHtml,
-    program: str,
+    job: Job,
     tasks: Sequence[Task],
     alongside: Callable[[], T],
     received: Callable[[IssueOutput], None] = lambda output: None,
 ) -> tuple[list[IssueOutput], T]:
     """The outputs of `tasks`, in order, and what `alongside()` returned meanwhile.
-    `program`: `fingerprint.program()`, which the email budget keys start from.
     `received(output)` is called in this process for each output as it arrives, so that
     what is done with one overlaps the rendering of the others."""
-    job = (newsletter, root, html, program)
     cores = cores_for(len(tasks), _PARALLEL_FROM)
     if not cores:
         outputs = _Renderer(job).render_all(tasks)
@@ -90,12 +103,14 @@ class _Renderer:
     """One process's renderers, made on first use (a web-only task never compiles the
     email templates)."""
 
-    def __init__(self, job: _Job) -> None:
-        self.newsletter, self.root, self.html, self.program = job
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        self.newsletter, self.root, self.html = job.newsletter, job.root, job.html
         self.issues = {issue.number: issue for issue in self.newsletter.issues}
         self._web: object = None
         self._email: object = None
         self._keys: object = None
+        self._in_feed: set[str] | None = None
 
     def render_all(self, tasks: Sequence[Task]) -> list[IssueOutput]:
         return [self.render(task) for task in tasks]
@@ -108,26 +123,43 @@ class _Renderer:
 
         issue = self.issues[task.number]
         web = email = budget = None
+        feed: dict[str, FeedEntry] = {}
         if task.web:
             if not isinstance(self._web, WebPages):
                 self._web = WebPages(self.newsletter, self.root, self.html)
             web = dict(self._web.issue_files(issue))
+            feed = self._feed_entries(issue)
         if task.email:
             if not isinstance(self._email, EmailRenderer):
                 self._email = EmailRenderer(self.newsletter, self.root, self.html)
             email, fitted = issue_email(self._email, self.root, issue)
             if not isinstance(self._keys, EmailKeys):
-                self._keys = EmailKeys(self.root, self.program)
+                self._keys = EmailKeys(self.root, self.job.program)
             budget = (self._keys.key(issue), fitted)  # here, on every core: 0.3 ms an issue
         html = tuple(self.html[body] for body in issue.bodies)
-        return IssueOutput(task.number, web, email, budget, html)
+        return IssueOutput(task.number, web, email, budget, html, feed)
+
+    def _feed_entries(self, issue: Issue) -> dict[str, FeedEntry]:
+        """The feed entries of the issue's items that the feeds show (`feed: limit`)."""
+        from newsletter.render.feeds import feed_entries, feed_items
+
+        if self._in_feed is None:
+            self._in_feed = {item.path for _, item in feed_items(self.newsletter)}
+        items: tuple[Article | Report, ...] = (*issue.articles, *issue.reports)
+        shown = [(issue, item) for item in items if item.path in self._in_feed]
+        if not shown:
+            return {}
+        made = feed_entries(self.newsletter, self.html, self.job.updated, shown)
+        return {item.path: entry for (_, item), entry in zip(shown, made, strict=True)}
 
 
-def _start_worker(job: _Job) -> None:
-    global _worker_job
-    _worker_job = job
+def _start_worker(job: Job) -> None:
+    # One renderer for all of a worker's chunks: a fresh one per chunk loads every
+    # template again and digests the email's shared key again (2.5 ms a chunk).
+    global _worker
+    _worker = _Renderer(job)
 
 
 def _render_chunk(tasks: list[Task]) -> list[IssueOutput]:
-    assert _worker_job is not None, "set by the pool's initializer"
-    return _Renderer(_worker_job).render_all(tasks)
+    assert _worker is not None, "set by the pool's initializer"
+    return _worker.render_all(tasks)
