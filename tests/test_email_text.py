@@ -5,6 +5,7 @@ format=flowed (the formatflowed decoder), line by line as one that does not."""
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from newsletter.model import Newsletter
 from newsletter.render.email.edition import edition
 from newsletter.render.email.flowed import LIMIT, WIDTH, display_width, flow
 from newsletter.render.email.html import EmailRenderer
-from newsletter.render.email.markdowntext import MarkdownText, References, records
+from newsletter.render.email.markdowntext import MarkdownText, References, lines, records
 from newsletter.render.email.text import render_text
 from tests.conftest import ARTICLE, ISSUE, REPO, SCHEDULE
 from tests.emailtools import BASE, build_folder, issue_of, words
@@ -318,3 +319,17 @@ def test_tables_are_one_block_per_row() -> None:
     assert records(rows) == ["Unit: K-CCL", "Staff: about 30", "note", "", "Unit: Local", "x"]
     assert records([["A", "B"]]) == ["A", "B"]
     assert records([]) == []
+
+
+def test_lines_make_each_run_of_white_space_one_space_and_keep_the_glue() -> None:
+    """Whatever mix of white space a line has, each run of spaces, tabs, CRs, form and
+    line tabulations becomes one space, and no other character (a no-break or thin
+    space, an ideographic space, a line separator) is touched."""
+    pieces = [" ", "  ", "\t", "\r", "\f", "\v", "\u00a0", "\u2009", "\u3000", "\u2028"]
+    pieces += ["\x85", "word", "é", "—", "“q”", "x y", "中文"]
+    generator = random.Random(17)
+    for _ in range(5000):
+        text = "".join(generator.choice(pieces) for _ in range(generator.randint(0, 14)))
+        for hard_line in text.split("\n"):
+            expected = " ".join(re.split(r"[ \t\r\f\v]+", hard_line)).strip(" ")
+            assert lines(hard_line) == ([expected] if expected else []), repr(hard_line)

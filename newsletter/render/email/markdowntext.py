@@ -90,7 +90,13 @@ def records(rows: Sequence[Sequence[str]]) -> list[str]:
 def _words(text: str) -> str:
     if text.isascii() and text.isprintable():  # its only white space is " "
         return " ".join(text.split())
-    return " ".join(_SPACES.split(text)).strip(" ")
+    if "\t" in text or "\r" in text or "\f" in text or "\v" in text:
+        return " ".join(_SPACES.split(text)).strip(" ")
+    # Only spaces to make one, in text with a dash or a quotation mark (most of it): the
+    # expression above took 20 times as long, a fifth of the plain-text edition.
+    if "  " not in text:
+        return text.strip(" ")
+    return " ".join([word for word in text.split(" ") if word])
 
 
 class _HtmlText(HTMLParser):
