@@ -4,6 +4,9 @@ first use."""
 
 from __future__ import annotations
 
+import random
+import re
+
 import pytest
 
 from newsletter.model import Body
@@ -110,3 +113,40 @@ def test_a_body_is_parsed_once_for_its_html_and_its_text(text: str) -> None:
     # Rendering the HTML from them first leaves them as a fresh parse gives them.
     assert _text(text, html) == _text(text, None)
     assert _text(text, BodyHtml()) == _text(text, None)  # the text first, the HTML after
+
+
+def _at_by_substitution(html: str, prefix: str, top: int) -> str:
+    """What `BodyHtml.at` gives, spelt as substitutions over the whole HTML."""
+
+    def prefixed(match: re.Match[str]) -> str:
+        before = match.string[match.start() - 1] if match.start() else ""
+        return match[0] if before.isalnum() or before == "_" else f'{match[1]}="{prefix}'
+
+    if prefix:
+        html = re.sub(r'(src|href)="(?![a-zA-Z][a-zA-Z0-9+.-]*:|#|/)', prefixed, html)
+    levels = [int(level) for level in re.findall(r"<h([1-6])[\s>]", html)]
+    if levels and min(levels) != top:
+        shift = top - min(levels)
+        html = re.sub(
+            r"<(/?)h([1-6])([\s>])",
+            lambda m: f"<{m[1]}h{min(6, max(1, int(m[2]) + shift))}{m[3]}",
+            html,
+        )
+    return html
+
+
+def test_at_is_the_substitutions_whatever_the_prefix_and_the_headings() -> None:
+    """`at` cuts each body once at its relative URLs and joins the prefix in: the same
+    HTML as substituting each URL and heading, for any mix of them, prefix and level."""
+    pieces = ['<img src="a.png">', 'href="#top"', 'href="https://x.org/"', 'href="/abs"']
+    pieces += ['data-src="b.png"', 'xsrc="c"', '_href="d"', 'src="', 'href="mailto:a@b"']
+    pieces += ["<h1>", "</h1>", "<h2 id='x'>", "</h3>", "<h6>", "<h7>", "<hr>", "é", "text "]
+    prefixes = ["", "../", "https://news.example.org/issues/062/", '<h1 x="', "h2>"]
+    generator = random.Random(5)
+    for _ in range(3000):
+        html = "".join(generator.choice(pieces) for _ in range(generator.randint(0, 12)))
+        body = Body(html)
+        rendered = BodyHtml({body: html})
+        for prefix in generator.sample(prefixes, 3):
+            top = generator.randint(1, 6)
+            assert rendered.at(body, prefix, top) == _at_by_substitution(html, prefix, top)

@@ -86,11 +86,15 @@ _RELATIVE_URL = re.compile(r'(?P<attr>src|href)="(?![a-zA-Z][a-zA-Z0-9+.-]*:|#|/
 def _prefixed(prefix: str, match: re.Match[str]) -> str:
     """A relative URL's attribute with `prefix` before the URL; as it was when the name
     is the end of a longer one (`data-src`'s is not: `-` ends a word)."""
-    start = match.start()
-    before = match.string[start - 1] if start else ""
-    if before.isalnum() or before == "_":  # what `\w` matches
+    if _in_longer_name(match):
         return match[0]
     return f'{match["attr"]}="{prefix}'
+
+
+def _in_longer_name(match: re.Match[str]) -> bool:
+    start = match.start()
+    before = match.string[start - 1] if start else ""
+    return before.isalnum() or before == "_"  # what `\w` matches
 
 
 class BodyHtml:
@@ -106,6 +110,7 @@ class BodyHtml:
     def __init__(self, rendered: Mapping[Body, str] | None = None) -> None:
         self._html: dict[Body, str] = dict(rendered or {})
         self._tokens: dict[str, list[Token]] = {}
+        self._parts: dict[tuple[str, int], list[str]] = {}  # see `at`
 
     def __getitem__(self, body: Body) -> str:
         html = self._html.get(body)
@@ -132,15 +137,41 @@ class BodyHtml:
         absolute issue URL), and headings shifted so the body's highest is `<h{top}>`,
         which keeps the page's heading levels in order under its own titles."""
         html = self[body]
-        if prefix:
+        if "<" in prefix:  # never a URL: it could make a heading tag of its own
             html = _RELATIVE_URL.sub(partial(_prefixed, prefix), html)
-        levels = [int(level) for level in _HEADING.findall(html)]
-        if levels and min(levels) != top:
-            shift = top - min(levels)
-            html = _HEADING_TAG.sub(
-                lambda m: f"<{m[1]}h{min(6, max(1, int(m[2]) + shift))}{m[3]}", html
-            )
+            return _shifted(html, _shift(html, top))
+        # Cut once at each relative URL (a body is shown on its page and in the email,
+        # each with its own prefix): the prefix then goes in by one join.
+        parts = self._parts.get((html, top))
+        if parts is None:
+            shift = _shift(html, top)  # a prefix without "<" leaves the headings as they are
+            parts = self._parts[(html, top)] = [_shifted(part, shift) for part in _cut(html)]
+        return prefix.join(parts)
+
+
+def _cut(html: str) -> list[str]:
+    """`html` cut where `_prefixed` puts a prefix before a relative URL (never inside a
+    heading's tag: a cut follows `="`)."""
+    parts, start = [], 0
+    for match in _RELATIVE_URL.finditer(html):
+        if not _in_longer_name(match):
+            parts.append(html[start : match.end()])
+            start = match.end()
+    parts.append(html[start:])
+    return parts
+
+
+def _shift(html: str, top: int) -> int:
+    """How many levels the headings of `html` move for its highest to be `<h{top}>`."""
+    levels = [int(level) for level in _HEADING.findall(html)]
+    return top - min(levels) if levels else 0
+
+
+def _shifted(html: str, shift: int) -> str:
+    """`html` with its headings `shift` levels down (up, when negative), within h1–h6."""
+    if not shift:
         return html
+    return _HEADING_TAG.sub(lambda m: f"<{m[1]}h{min(6, max(1, int(m[2]) + shift))}{m[3]}", html)
 
 
 def render_bodies(bodies: Iterable[Body]) -> BodyHtml:

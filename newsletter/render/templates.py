@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -15,7 +16,7 @@ from newsletter.layout import TEMPLATES, event_file, packaged_templates
 from newsletter.render import filters
 from newsletter.render.links import format_dates, format_day, machine_dates
 
-_environments: list[jinja2.Environment] = []
+_environments: weakref.WeakSet[jinja2.Environment] = weakref.WeakSet()  # the live ones
 _bytecode: list[jinja2.BytecodeCache | None] = [None]
 
 
@@ -28,8 +29,11 @@ def keep_compiled(bytecode: jinja2.BytecodeCache | None) -> None:
 
 
 @cache
-def environment(root: Path) -> jinja2.Environment:
-    """Templates for a newsletter folder; autoescape always on, undefined names are errors."""
+def environment(root: Path, reload: bool = False) -> jinja2.Environment:
+    """Templates for a newsletter folder; autoescape always on, undefined names are errors.
+    A template is read once; with `reload` (a long-running service), again whenever its
+    file changes. Without it, each render spares the check of the file's time (a
+    twentieth of a web page's rendering): a build makes its own environments."""
     search = [root / "templates", packaged_templates()]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in search if p.is_dir()]),
@@ -39,8 +43,9 @@ def environment(root: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         bytecode_cache=_bytecode[0],
+        auto_reload=reload,
     )
-    _environments.append(env)
+    _environments.add(env)
     env.globals.update(
         format_dates=format_dates,
         format_day=format_day,

@@ -44,7 +44,7 @@ class Pages:
     """The templates of the newsletter at `root`, with what every page shows."""
 
     def __init__(self, root: Path, settings: Settings, service: str) -> None:
-        self.env = environment(root)
+        self.env = environment(root, reload=True)  # an edited template shows at once
         self.settings = settings
         self.service = service  # the service's URL, ending in "/"
 
