@@ -133,25 +133,21 @@ def render_site(
     program: str,
     read: Read,
     kept_emails: Mapping[int, Files],
-    calendar: tuple[object, Callable[[], Files]],
+    calendar: Callable[[], tuple[object, Callable[[], Files]]],
     updated: Mapping[str, datetime],
     folders: Sequence[Path],
     stages: Stages,
 ) -> Rendered:
     """The site's files: the pieces an output folder holds unchanged, and the others
     rendered (and indexed). `read`: see `Keys.of`; `kept_emails`: issues whose email files
-    are taken as they are; `calendar`: what the calendar is made from besides the model
-    (the published record), and what renders it; `updated`: when each article and report
+    are taken as they are; `calendar`: gives what the calendar is made from besides the
+    model (the published record) and what renders it, called while the issues render;
+    `updated`: when each article and report
     last changed, for the feeds; `folders`: the output folders a piece's files may be
     found in (see newsletter/pieceindex.py)."""
     keys = Keys.of(newsletter, root, program, read)
     stages.done("keys")
     index = PieceIndex(store, program, folders)
-    calendar_key = digest(keys.listed, calendar[0])
-    calendar_files = index.known("calendar", "files", calendar_key, calendar[1])
-    render_calendar: Callable[[], Files | None] = calendar[1]
-    if calendar_files is not None:
-        render_calendar = _kept
     html_key = digest(program, "markdown")
     known = store.get("markdown", "all", html_key)
     known_html: dict[str, str] = known if isinstance(known, dict) else {}
@@ -189,7 +185,7 @@ def render_site(
             tasks.append(Task(number, missing_web, missing_email))
 
     stages.done("cached pieces")
-    if tasks or calendar_files is None:
+    if tasks:
         _compiled_templates(store, program)
     if tasks:  # worked out once here, for the calendar too, not in every worker forked
         from newsletter.events.calendars import events_by_issue, subscriptions
@@ -213,14 +209,15 @@ def render_site(
 
     site_pages, feeds = _archive(job, store, index, keys, entries)
 
-    def alongside() -> tuple[Files | None, Made]:
-        return render_calendar(), site_pages()
+    def alongside() -> tuple[Made, Made]:
+        source, render = calendar()
+        key = digest(keys.listed, source)
+        known = index.known("calendar", "files", key, render)
+        made = known if known is not None else index.put("calendar", "files", key, render())
+        return made, site_pages()
 
-    outputs, (fresh_calendar, files) = render_issues(job, tasks, alongside, received)
+    outputs, (calendar_files, files) = render_issues(job, tasks, alongside, received)
     stages.done("render issues, calendar alongside")
-    if fresh_calendar is not None:
-        calendar_files = index.put("calendar", "files", calendar_key, fresh_calendar)
-    assert calendar_files is not None
     files.update(feeds())
     stages.done("index and feeds")
     for issue in newsletter.issues:

@@ -28,7 +28,7 @@ from newsletter.events.lookalikes import warn_lookalike_events
 from newsletter.events.merge import merge_events
 from newsletter.fingerprint import RACY_NS, digest, file_digest, real_path, stat_tree
 from newsletter.layout import RECORD_PATH, REVISIONS_PATH
-from newsletter.model import Article, Event, EventEntry, Newsletter, Report, Settings
+from newsletter.model import Event, EventEntry, Newsletter, Settings
 from newsletter.reading import event_sources
 from newsletter.reading.folder import IssueFolder, Marks
 from newsletter.store import Store
@@ -139,28 +139,9 @@ class StoredReading:
         return events
 
     def item_digests(self, newsletter: Newsletter) -> dict[str, str]:
-        """`revisions.digest` of every article and report by its path, worked out again
-        only for the issues that changed."""
-        from newsletter.revisions import digest as item_digest
-
-        key = digest(self.program, "items")
-        stored = self.store.get("revisions", "digests", key)
-        known: dict[int, tuple[str, dict[str, str]]] = stored if isinstance(stored, dict) else {}
-        fresh = {}
-        found: dict[str, str] = {}
-        for issue in newsletter.issues:
-            marks = self.marks.get(issue.number)
-            mark = marks.issue if marks is not None else None
-            kept = known.get(issue.number)
-            if mark is None or kept is None or kept[0] != mark:
-                items: tuple[Article | Report, ...] = (*issue.articles, *issue.reports)
-                kept = (mark or "", {item.path: item_digest(item) for item in items})
-            if mark is not None:
-                fresh[issue.number] = kept
-            found.update(kept[1])
-        if fresh != known:
-            self.store.put("revisions", "digests", key, fresh)
-        return found
+        """`revisions.digest` of every article and report by its path, as each issue's
+        reader worked it out (`Marks.items`): `newsletter` was read through this cache."""
+        return {path: mark for i in newsletter.issues for path, mark in self.marks[i.number].items}
 
     def publish(self, events: Sequence[Event], record: Record, now: datetime) -> Record:
         """`events.published.publish(events, record, now)` of the merged events (`events`),

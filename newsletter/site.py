@@ -12,7 +12,7 @@ import gc
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -23,6 +23,7 @@ from newsletter.interrupts import stop_if_interrupted
 from newsletter.layout import TEMPLATES, check_root, out_folder, packaged_templates
 
 if TYPE_CHECKING:
+    from newsletter.events.published import Record
     from newsletter.model import Newsletter
     from newsletter.reading import ReadCache
     from newsletter.render.calendar import VEvents
@@ -212,20 +213,27 @@ def build(
         newsletter, revisions, build_time(newsletter), reading.item_digests(newsletter)
     )
     updated = {path: revision.updated for path, revision in revised.items()}
-    record = reading.record(root, problems)
-    # Only events with days are published: one still "to be announced" is in no calendar.
-    published = reading.publish(newsletter.calendar_events, record, build_time(newsletter))
-    stages.done("published record and revisions")
+    stages.done("revisions")
+    records: list[tuple[Record, Record]] = []  # as read, and with this build's events
 
-    def calendar() -> dict[str, bytes]:
+    def calendar() -> tuple[Record, Callable[[], dict[str, bytes]]]:
+        # While the workers render: the calendar alone shows the published record.
         from newsletter.render.calendar import render_calendar
 
-        events = vevents if vevents is not None else _stored_vevents(store, code)
-        before = set(events.previous)
-        files = render_calendar(newsletter, published, events)
-        if set(events.previous) != before:
-            store.put("calendar", "vevents", code, events)
-        return files
+        record = reading.record(root, problems)
+        # Only events with days are published: one still "to be announced" is in no calendar.
+        published = reading.publish(newsletter.calendar_events, record, build_time(newsletter))
+        records.append((record, published))
+
+        def render() -> dict[str, bytes]:
+            events = vevents if vevents is not None else _stored_vevents(store, code)
+            before = set(events.previous)
+            files = render_calendar(newsletter, published, events)
+            if set(events.previous) != before:
+                store.put("calendar", "vevents", code, events)
+            return files
+
+        return published, render
 
     kept = _kept_emails(newsletter, target, issues)
     rendered = render_site(
@@ -235,7 +243,7 @@ def build(
         code,
         (reading.digests, reading.event_digests),
         kept,
-        (published, calendar),
+        calendar,
         updated,
         _outputs(root, target),
         stages,
@@ -245,7 +253,7 @@ def build(
     with _finish_before_interrupt():
         result = write_output(target, files, at_once=not preview)
         if not preview:
-            save_record(root, record, published)
+            save_record(root, *records[0])
             save_revisions(root, revisions, revised)
     stages.done("write")
     record_budgets(root, rendered.fresh_budgets)

@@ -23,8 +23,11 @@ class IssueFolder:
 class Marks:
     """Digests of one issue folder as read: of the issue (`issue`), of the event entries
     it writes (`entries`), and of the rest its events are merged from, its date and its
-    reports (`reports`): what the read cache keys the merged events by."""
+    reports (`reports`): what the read cache keys the merged events by. `items`: each
+    article's and report's path with its `revisions.digest`, what tells the build that
+    one changed (worked out by the reader, on every core)."""
 
     issue: str
     entries: str
     reports: str
+    items: tuple[tuple[str, str], ...]

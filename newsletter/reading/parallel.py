@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from newsletter.errors import Problem, Problems
-from newsletter.model import Settings
+from newsletter.model import Article, Report, Settings
 from newsletter.pools import cores_for, forked_pool
 from newsletter.reading.folder import IssueFolder, Marks
 from newsletter.reading.issue import read_issue
@@ -67,12 +67,17 @@ def _reading(
     if not kept:  # read without the cache (`send`, `add`): nothing to store
         return Reading(result, problems.items, None, b"")
     from newsletter.fingerprint import digest
+    from newsletter.revisions import digest as item_digest
     from newsletter.store import dumps
 
     marks = None
     if result is not None:
         issue = result.issue
-        marks = Marks(digest(issue), digest(result.entries), digest(issue.date, issue.reports))
+        shown: tuple[Article | Report, ...] = (*issue.articles, *issue.reports)
+        items = tuple((item.path, item_digest(item)) for item in shown)
+        marks = Marks(
+            digest(issue), digest(result.entries), digest(issue.date, issue.reports), items
+        )
     return Reading(result, problems.items, marks, dumps((result, problems.items, marks)))
 
 
