@@ -80,16 +80,19 @@ class StoredReading:
                 settled = all(stat[2] < started - RACY_NS for stat in stats)
                 missing.append((folder, number, key, settled))
         wanted = [(folder, number) for folder, number, *_ in missing]
+        # Each reader stores what it read, but an issue with a file changed within
+        # RACY_NS of now: that file could change again within the same tick of its time.
+        places = {number: ("read", f"{number:03d}", key) for _, number, key, ok in missing if ok}
         readings = []
         if wanted:  # the reading modules load only then
             from newsletter.reading.parallel import read_folders
 
-            readings = read_folders(root, wanted, settings, self.meanwhile)
-        for (_, number, key, settled), reading in zip(missing, readings, strict=True):
+            readings = read_folders(root, wanted, settings, self.meanwhile, stored=places)
+        for (_, number, *_), reading in zip(missing, readings, strict=True):
             piece = (reading.folder, reading.problems, reading.marks)
             found[number] = piece
-            if settled:
-                self.store.put_pickled("read", f"{number:03d}", key, piece, reading.payload)
+            if number in places:
+                self.store.put(*places[number], piece, disk=False)  # stored, now remembered
         results = []
         for _, number in folders:
             result, items, marks = found[number]

@@ -9,7 +9,7 @@ newsletter/pools.py's.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,8 @@ from newsletter.model import Article, Report, Settings
 from newsletter.pools import cores_for, forked_pool
 from newsletter.reading.folder import IssueFolder, Marks
 from newsletter.reading.issue import read_issue
+
+Place = tuple[str, str, str]  # kind, name and key in the piece store
 
 # Below this many folders a worker pool costs more than it saves.
 _PARALLEL_FROM = 16
@@ -42,11 +44,17 @@ def read_folders(
     settings: Settings | None,
     meanwhile: Callable[[], None] | None = None,
     kept: bool = True,
+    stored: Mapping[int, Place] | None = None,
 ) -> list[Reading]:
     """Each of `folders` (path relative to `root`, issue number) read, in order; `kept`:
-    with the digest and the pickle the piece store keeps. When workers read them, this
-    process calls `meanwhile()` while it waits."""
-    jobs = [(root, folder, number, settings, kept) for folder, number in folders]
+    with the digest and the pickle the piece store keeps. `stored`: where in root's
+    piece store (kind, name, key) the readings of some issues go, written by whoever
+    reads them (on every core). When workers read them, this process calls
+    `meanwhile()` while it waits."""
+    stored = stored or {}
+    jobs = [
+        (root, folder, number, settings, kept, stored.get(number)) for folder, number in folders
+    ]
     cores = cores_for(len(jobs), _PARALLEL_FROM)
     if not cores:
         return [_reading(*job) for job in jobs]
@@ -60,7 +68,12 @@ def read_folders(
 
 
 def _reading(
-    root: Path, folder: str, number: int, settings: Settings | None, kept: bool
+    root: Path,
+    folder: str,
+    number: int,
+    settings: Settings | None,
+    kept: bool,
+    place: Place | None = None,
 ) -> Reading:
     problems = Problems()
     result = read_issue(root, folder, number, settings, problems)
@@ -68,7 +81,7 @@ def _reading(
         return Reading(result, problems.items, None, b"")
     from newsletter.fingerprint import digest
     from newsletter.revisions import digest as item_digest
-    from newsletter.store import dumps
+    from newsletter.store import Store, dumps
 
     marks = None
     if result is not None:
@@ -78,13 +91,24 @@ def _reading(
         marks = Marks(
             digest(issue), digest(result.entries), digest(issue.date, issue.reports), items
         )
-    return Reading(result, problems.items, marks, dumps((result, problems.items, marks)))
+    piece = (result, problems.items, marks)
+    payload = dumps(piece)
+    if place is not None:
+        Store(root).put_pickled(*place, piece, payload)
+    return Reading(result, problems.items, marks, payload)
 
 
-def _pickled(root: Path, folder: str, number: int, settings: Settings | None, kept: bool) -> bytes:
+def _pickled(
+    root: Path,
+    folder: str,
+    number: int,
+    settings: Settings | None,
+    kept: bool,
+    place: Place | None,
+) -> bytes:
     from newsletter.store import dumps
 
-    reading = _reading(root, folder, number, settings, kept)
+    reading = _reading(root, folder, number, settings, kept, place)
     return reading.payload or dumps((reading.folder, reading.problems, None))
 
 
