@@ -142,9 +142,8 @@ def render_site(
     rendered (and indexed). `read`: see `Keys.of`; `kept_emails`: issues whose email files
     are taken as they are; `calendar`: gives what the calendar is made from besides the
     model (the published record) and what renders it, called while the issues render;
-    `updated`: when each article and report
-    last changed, for the feeds; `folders`: the output folders a piece's files may be
-    found in (see newsletter/pieceindex.py)."""
+    `updated`: when each article and report last changed, for the feeds; `folders`: the
+    output folders a piece's files may be found in (see newsletter/pieceindex.py)."""
     keys = Keys.of(newsletter, root, program, read)
     stages.done("keys")
     index = PieceIndex(store, program, folders)
@@ -185,11 +184,10 @@ def render_site(
             tasks.append(Task(number, missing_web, missing_email))
 
     stages.done("cached pieces")
-    if tasks:
-        _compiled_templates(store, program)
     if tasks:  # worked out once here, for the calendar too, not in every worker forked
         from newsletter.events.calendars import events_by_issue, subscriptions
 
+        _compiled_templates(store, program)
         subscriptions(newsletter)
         events_by_issue(newsletter)
     issues = {issue.number: issue for issue in newsletter.issues}

@@ -3,8 +3,8 @@
 Each folder is read on its own (`read_issue`), so a large archive's folders are shared
 out among worker processes forked for the purpose. Each sends back its issues pickled
 by the piece store's pickler (newsletter/store.py: the default way, 400 issues took
-0.3 s to load), and the piece store keeps those very bytes. The workers are
-newsletter/pools.py's.
+0.3 s to load), and writes those very bytes into the piece store itself. The workers
+are newsletter/pools.py's.
 """
 
 from __future__ import annotations
