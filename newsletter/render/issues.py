@@ -12,7 +12,7 @@ otherwise idle. The workers are newsletter/pools.py's.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -113,7 +113,11 @@ class _Renderer:
         self._in_feed: set[str] | None = None
 
     def render_all(self, tasks: Sequence[Task]) -> list[IssueOutput]:
-        return [self.render(task) for task in tasks]
+        outputs = [self.render(task) for task in tasks]
+        # The feed entries of all of them in one go: made issue by issue, feedgen's own
+        # work for each call (0.35 ms) was twice that of the entries.
+        feeds = self._feed_entries([self.issues[task.number] for task in tasks if task.web])
+        return [replace(output, feed=feeds.get(output.number, {})) for output in outputs]
 
     def render(self, task: Task) -> IssueOutput:
         from newsletter.cache import EmailKeys
@@ -123,12 +127,10 @@ class _Renderer:
 
         issue = self.issues[task.number]
         web = email = budget = None
-        feed: dict[str, FeedEntry] = {}
         if task.web:
             if not isinstance(self._web, WebPages):
                 self._web = WebPages(self.newsletter, self.root, self.html)
             web = dict(self._web.issue_files(issue))
-            feed = self._feed_entries(issue)
         if task.email:
             if not isinstance(self._email, EmailRenderer):
                 self._email = EmailRenderer(self.newsletter, self.root, self.html)
@@ -137,20 +139,25 @@ class _Renderer:
                 self._keys = EmailKeys(self.root, self.job.program)
             budget = (self._keys.key(issue), fitted)  # here, on every core: 0.3 ms an issue
         html = tuple(self.html[body] for body in issue.bodies)
-        return IssueOutput(task.number, web, email, budget, html, feed)
+        return IssueOutput(task.number, web, email, budget, html, {})
 
-    def _feed_entries(self, issue: Issue) -> dict[str, FeedEntry]:
-        """The feed entries of the issue's items that the feeds show (`feed: limit`)."""
+    def _feed_entries(self, issues: list[Issue]) -> dict[int, dict[str, FeedEntry]]:
+        """The feed entries of the items of `issues` that the feeds show (`feed: limit`),
+        by issue number and item path."""
         from newsletter.render.feeds import feed_entries, feed_items
 
         if self._in_feed is None:
             self._in_feed = {item.path for _, item in feed_items(self.newsletter)}
-        items: tuple[Article | Report, ...] = (*issue.articles, *issue.reports)
-        shown = [(issue, item) for item in items if item.path in self._in_feed]
-        if not shown:
-            return {}
-        made = feed_entries(self.newsletter, self.html, self.job.updated, shown)
-        return {item.path: entry for (_, item), entry in zip(shown, made, strict=True)}
+        shown: list[tuple[Issue, Article | Report]] = []
+        for issue in issues:
+            items: tuple[Article | Report, ...] = (*issue.articles, *issue.reports)
+            shown += [(issue, item) for item in items if item.path in self._in_feed]
+        feeds: dict[int, dict[str, FeedEntry]] = {}
+        if shown:
+            made = feed_entries(self.newsletter, self.html, self.job.updated, shown)
+            for (issue, item), entry in zip(shown, made, strict=True):
+                feeds.setdefault(issue.number, {})[item.path] = entry
+        return feeds
 
 
 def _start_worker(job: Job) -> None:
