@@ -25,6 +25,7 @@ import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newsletter.errors import Problem
 from newsletter.fingerprint import RACY_NS, digest, file_digest, real_path, stat_tree
@@ -36,9 +37,10 @@ from newsletter.layout import (
     beside_output,
     packaged_templates,
 )
-from newsletter.output.files import is_temporary
-from newsletter.output.manifest import Manifest, read_manifest, seal_of
 from newsletter.store import Store
+
+if TYPE_CHECKING:  # the output's modules load only when there is a note to compare
+    from newsletter.output.manifest import Manifest
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,8 @@ def unchanged(store: Store, made: Sources, target: Path) -> Note | None:
         return None
     if any(os.path.lexists(path) for path in beside_output(target)[1:]):
         return None  # a switch to finish: the writer's
+    from newsletter.output.manifest import read_manifest
+
     manifest = read_manifest(target)
     if manifest.seal != note.seal or len(manifest.entries) != note.files:
         return None
@@ -100,6 +104,8 @@ def remember(
     """Leave the note of a build made from `made` that wrote `files` into `target`."""
     if not made.settled or _records(root) != made.records:
         return
+    from newsletter.output.manifest import seal_of
+
     try:
         seal = seal_of(target, (target / MANIFEST).stat())
     except OSError:
@@ -114,6 +120,8 @@ def _records(root: Path) -> tuple[str, str]:
 def _holds_all(folder: str, manifest: Manifest) -> bool:
     """Whether `folder` holds every file of `manifest` as `Manifest.vouches` trusts one,
     and no temporary file of a killed writer (which the writer would remove)."""
+    from newsletter.output.files import is_temporary
+
     held = 0
     pending = [(folder, "")]
     while pending:
