@@ -126,9 +126,10 @@ def real_path(folder: str, parents: dict[str, str]) -> str:
     return os.path.join(real, name)
 
 
-def stat_tree(
-    folder: str, real: str = "", inside: frozenset[str] = frozenset()
-) -> Iterator[tuple[str, int, int, int, int, str]]:
+Stat = tuple[str, int, int, int, int, str]  # what `stat_tree` gives of an entry
+
+
+def stat_tree(folder: str, real: str = "", inside: frozenset[str] = frozenset()) -> Iterator[Stat]:
     """(path, size, mtime, ctime, inode, link target) of every entry under `folder`, sorted;
     a link's target is followed, so a replaced target counts as a change. A link to a
     folder that holds it (a loop, which reading reports) is listed, not entered.

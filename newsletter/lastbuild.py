@@ -7,6 +7,8 @@ packaged templates as the read cache trusts it (path, size, modification and cha
 times, inode: a stat, not a read), but for the two records the build itself writes
 there (calendar/published.yaml, content/revisions.yaml), which count by their bytes as
 the build read them (a build that changed them leaves no note; the next one does).
+Those stats are the read cache's too: it keys each issue folder by them instead of
+stating the folder again.
 The note holds the output's manifest as the build left it, the number of files and the
 problems found.
 
@@ -28,8 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsletter.errors import Problem
-from newsletter.fingerprint import RACY_NS, digest, file_digest, real_path, stat_tree
+from newsletter.fingerprint import RACY_NS, Stat, digest, file_digest, real_path, stat_tree
 from newsletter.layout import (
+    ISSUES_PATH,
     MANIFEST,
     RECORD_PATH,
     REVISIONS_PATH,
@@ -47,12 +50,15 @@ if TYPE_CHECKING:  # the output's modules load only when there is a note to comp
 class Sources:
     """What a build is made from, as stated before it reads anything: the note's key,
     whether every source file's stat is old enough to trust, and the note's name (one
-    for each output folder)."""
+    for each output folder). `folders`: when the stats were taken (`time.time_ns()`) and
+    each issue folder's entries as `stat_tree` lists them, for the read cache to take
+    instead of stating them again."""
 
     key: str
     settled: bool
     name: str
     records: tuple[str, str]
+    folders: tuple[int, dict[str, list[Stat]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +85,27 @@ def sources(root: Path, target: Path, program: str) -> Sources:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     records = _records(root)
     key = digest(program, str(root), str(target), epoch, stats, records)
-    return Sources(key, settled, f"last-{digest(str(target))}", records)
+    folders = (started, _subtrees(stats, str(root / ISSUES_PATH)))
+    return Sources(key, settled, f"last-{digest(str(target))}", records, folders)
+
+
+def _subtrees(stats: list[Stat], under: str) -> dict[str, list[Stat]]:
+    """The entries of each folder in `under`, as `stat_tree` lists them from that folder,
+    of the folders without a link among them (where a walk enters a link depends on
+    where it began)."""
+    prefix = under + os.sep
+    trees: dict[str, list[Stat]] = {}
+    linked = set()
+    for found in stats:
+        if not found[0].startswith(prefix):
+            continue
+        name, inside, _ = found[0][len(prefix) :].partition(os.sep)
+        folder = prefix + name
+        if found[5]:
+            linked.add(folder)
+        if inside:
+            trees.setdefault(folder, []).append(found)
+    return {folder: tree for folder, tree in trees.items() if folder not in linked}
 
 
 def unchanged(store: Store, made: Sources, target: Path) -> Note | None:

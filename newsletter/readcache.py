@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, TypeVar
 from newsletter.errors import Problem, Problems
 from newsletter.events.lookalikes import warn_lookalike_events
 from newsletter.events.merge import merge_events
-from newsletter.fingerprint import RACY_NS, digest, file_digest, real_path, stat_tree
+from newsletter.fingerprint import RACY_NS, Stat, digest, file_digest, real_path, stat_tree
 from newsletter.layout import RECORD_PATH, REVISIONS_PATH
 from newsletter.model import Event, EventEntry, Newsletter, Settings
 from newsletter.reading import event_sources
@@ -43,9 +43,15 @@ R = TypeVar("R")
 class StoredReading:
     """A `ReadCache` (newsletter/reading) over the piece store."""
 
-    def __init__(self, store: Store, program: str) -> None:
+    def __init__(
+        self, store: Store, program: str, stated: tuple[int, Mapping[str, list[Stat]]] = (0, {})
+    ) -> None:
+        """`stated`: when, and each issue folder's entries as `stat_tree` listed them then
+        (`lastbuild.Sources.folders`), which stand for the folders' stats; the folders not
+        in it are stated here."""
         self.store = store
         self.program = program
+        self.stated = stated
         self.seen: set[str] = set()
         self.marks: dict[int, Marks] = {}  # of each issue as read
         self.event_digests: dict[str, str] = {}  # of each merged event: `digest(event)`
@@ -69,9 +75,11 @@ class StoredReading:
         for folder, number in folders:
             name = f"{number:03d}"
             self.seen.add(name)
-            started = time.time_ns()
             path = str(root / folder)
-            stats = list(stat_tree(path, real_path(path, parents)))
+            started, stats = self.stated[0], self.stated[1].get(path)
+            if stats is None:
+                started = time.time_ns()
+                stats = list(stat_tree(path, real_path(path, parents)))
             key = digest(shared, folder, number, stats)
             piece = self.store.get("read", name, key)
             if isinstance(piece, tuple) and len(piece) == 3 and isinstance(piece[2], Marks):

@@ -190,7 +190,7 @@ def build(
             return BuildResult(target, note.files, written, Problems(list(note.problems)))
     from newsletter.readcache import StoredReading
 
-    reading = StoredReading(store, code)
+    reading = StoredReading(store, code, made.folders if made is not None else (0, {}))
     reading.meanwhile = functools.partial(_prepare, root, store, code)
     newsletter, problems = load(root, reading)
     from newsletter.cache import record_budgets  # loaded by now, beside the readers (_prepare)

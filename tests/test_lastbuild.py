@@ -16,9 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from newsletter.fingerprint import program, real_path, stat_tree
+from newsletter.lastbuild import sources
 from newsletter.layout import MANIFEST, RECORD_PATH, beside_output
+from newsletter.readcache import StoredReading
+from newsletter.reading import read_newsletter
 from newsletter.site import BuildResult, build
 from newsletter.stages import Stages
+from newsletter.store import Store
 from tests.conftest import generate_archive
 from tests.test_incremental import _age, _cold, _tree
 
@@ -178,3 +183,30 @@ def test_a_preview_and_a_partial_build_are_whole_builds(archive: Path) -> None:
     stages = Stages()
     build(archive, out, preview=True, stages=stages)
     assert list(stages.seconds) != ["nothing changed"]
+
+
+def test_the_read_cache_takes_the_issue_folders_as_the_build_stated_them(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A build states every source file once (for its note) and the read cache takes each
+    issue folder's part of that, but for a folder with a link in it, which it states
+    itself: the keys are the ones `check` works out, which then reads nothing again."""
+    issues = archive / "content" / "issues"
+    (issues / "002" / "linked.md").symlink_to(issues / "001" / "foreword.md")
+    _age(archive)
+    made = sources(archive, archive.parent / "out", program())
+    folders = made.folders[1]
+    expected = {
+        str(folder): list(stat_tree(str(folder), real_path(str(folder), {})))
+        for folder in sorted(issues.iterdir())
+        if folder.name != "002"
+    }
+    assert folders == expected and len(folders) == ISSUES - 1
+    build(archive, archive.parent / "out")  # stores what it read under those keys
+
+    def no_reading(*args: object, **kwargs: object) -> None:
+        raise AssertionError("an issue was read again")
+
+    monkeypatch.setattr("newsletter.reading.parallel.read_folders", no_reading)
+    newsletter, _ = read_newsletter(archive, StoredReading(Store(archive), program()))
+    assert newsletter is not None and len(newsletter.issues) == ISSUES
