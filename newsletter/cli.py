@@ -266,8 +266,8 @@ def _exit_quickly() -> None:
 
 
 def _interrupted() -> None:
-    """Ctrl-C: one line and the shell's code for SIGINT. A build writes nothing until it
-    has rendered everything, and finishes writing once it has begun."""
+    """Ctrl-C: one line and the shell's code for SIGINT. A build changes the output folder
+    only once it has rendered everything, and finishes writing once it has begun."""
     click.echo("newsletter: interrupted; run the command again to finish", err=True)
     sys.exit(INTERRUPTED)
 

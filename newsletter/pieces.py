@@ -137,13 +137,16 @@ def render_site(
     updated: Mapping[str, datetime],
     folders: Sequence[Path],
     stages: Stages,
+    made: Callable[[Made], None] = lambda files: None,
 ) -> Rendered:
     """The site's files: the pieces an output folder holds unchanged, and the others
     rendered (and indexed). `read`: see `Keys.of`; `kept_emails`: issues whose email files
     are taken as they are; `calendar`: gives what the calendar is made from besides the
     model (the published record) and what renders it, called while the issues render;
     `updated`: when each article and report last changed, for the feeds; `folders`: the
-    output folders a piece's files may be found in (see newsletter/pieceindex.py)."""
+    output folders a piece's files may be found in (see newsletter/pieceindex.py);
+    `made(files)` is called with the files of each piece rendered as soon as it is (the
+    feeds' last), so they can be written while the others render."""
     keys = Keys.of(newsletter, root, program, read)
     stages.done("keys")
     index = PieceIndex(store, program, folders)
@@ -200,19 +203,24 @@ def render_site(
         entries.update(output.feed)
         if output.web is not None:
             web[output.number] = index.put("web", issue.slug, keys.web[output.number], output.web)
+            made(web[output.number])
         if output.email is not None and output.budget is not None:
             key, budget = keys.email[output.number], output.budget[1]
-            made = index.put("email", issue.slug, key, output.email, budget)
-            emails[output.number] = (made, budget)
+            files = index.put("email", issue.slug, key, output.email, budget)
+            emails[output.number] = (files, budget)
+            made(files)
 
-    site_pages, feeds = _archive(job, store, index, keys, entries)
+    site_pages, feeds = _archive(job, store, index, keys, entries, made)
 
     def alongside() -> tuple[Made, Made]:
         source, render = calendar()
         key = digest(keys.listed, source)
         known = index.known("calendar", "files", key, render)
-        made = known if known is not None else index.put("calendar", "files", key, render())
-        return made, site_pages()
+        if known is not None:
+            return known, site_pages()
+        files = index.put("calendar", "files", key, render())
+        made(files)
+        return files, site_pages()
 
     outputs, (calendar_files, files) = render_issues(job, tasks, alongside, received)
     stages.done("render issues, calendar alongside")
@@ -292,12 +300,18 @@ def _compiled_templates(store: Store, program: str) -> None:
 
 
 def _archive(
-    job: Job, store: Store, index: PieceIndex, keys: Keys, made: Mapping[str, FeedEntry]
+    job: Job,
+    store: Store,
+    index: PieceIndex,
+    keys: Keys,
+    entries_made: Mapping[str, FeedEntry],
+    made: Callable[[Made], None],
 ) -> tuple[Callable[[], Made], Callable[[], Made]]:
     """What gives the index, the events page and the stylesheet, and what gives the
-    feeds: from the store, or rendered. The first shows no body, so it can run while the
-    issues render; the feeds show every body's HTML, so they come after, and take the
-    entries `made` by then (by item path) with the issues' pages."""
+    feeds: from the store, or rendered (and handed to `made`). The first shows no body,
+    so it can run while the issues render; the feeds show every body's HTML, so they
+    come after, and take the entries made by then (`entries_made`, by item path) with
+    the issues' pages."""
 
     newsletter, updated = job.newsletter, job.updated
     pages: list[WebPages] = []
@@ -326,9 +340,9 @@ def _archive(
             return digest(keys.own[issue.number], item.path, updated.get(item.path))
 
         fresh = {
-            key(issue, item): made[item.path]
+            key(issue, item): entries_made[item.path]
             for issue, item in feed_items(newsletter)
-            if item.path in made
+            if item.path in entries_made
         }
         files, entries = render_feeds_kept(newsletter, job.html, updated, kept | fresh, key)
         if entries != kept:
@@ -339,7 +353,10 @@ def _archive(
         files: Made = {}
         for name, key, render in pieces:
             known = index.known("archive", name, key, render)
-            files.update(known if known is not None else index.put("archive", name, key, render()))
+            if known is None:
+                known = index.put("archive", name, key, render())
+                made(known)
+            files.update(known)
         return files
 
     archive = [("site", digest(keys.archive, keys.events), site), ("events", keys.listed, events)]

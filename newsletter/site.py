@@ -197,7 +197,7 @@ def build(
     from newsletter.events.published import save_record
     from newsletter.pieces import email_problems, render_site
     from newsletter.revisions import revise, save_revisions
-    from newsletter.writer import write_output
+    from newsletter.writer import first_stage, write_output
 
     reading.forget_others()
     stages.done("read")
@@ -236,25 +236,29 @@ def build(
         return published, render
 
     kept = _kept_emails(newsletter, target, issues)
-    rendered = render_site(
-        newsletter,
-        root,
-        store,
-        code,
-        (reading.digests, reading.event_digests),
-        kept,
-        calendar,
-        updated,
-        _outputs(root, target),
-        stages,
-    )
-    email_problems(newsletter, rendered.budgets, problems)
-    files = {**rendered.files, **rendered.calendar}
-    with _finish_before_interrupt():
-        result = write_output(target, files, at_once=not preview)
-        if not preview:
-            save_record(root, *records[0])
-            save_revisions(root, revisions, revised)
+    # A first build writes each file as soon as it is made (see writer.first_stage).
+    first = first_stage(target) if not preview and not issues else contextlib.nullcontext()
+    with first as early:
+        rendered = render_site(
+            newsletter,
+            root,
+            store,
+            code,
+            (reading.digests, reading.event_digests),
+            kept,
+            calendar,
+            updated,
+            _outputs(root, target),
+            stages,
+            early.add if early is not None else lambda files: None,
+        )
+        email_problems(newsletter, rendered.budgets, problems)
+        files = {**rendered.files, **rendered.calendar}
+        with _finish_before_interrupt():
+            result = write_output(target, files, at_once=not preview, early=early)
+            if not preview:
+                save_record(root, *records[0])
+                save_revisions(root, revisions, revised)
     stages.done("write")
     record_budgets(root, rendered.fresh_budgets)
     if made is not None:

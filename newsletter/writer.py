@@ -1,6 +1,6 @@
 """The one owner of the output folder.
 
-Everything is rendered in memory first, so a build that fails writes nothing. Then the
+Everything is rendered in memory first, so a build that fails changes nothing. Then the
 whole site changes at once: the new site is staged in the spare folder beside the output
 folder (the site the last switch retired, brought up to date: unchanged files hard-linked
 from the current site, new ones written, only what differs touched), and the two folders
@@ -12,6 +12,12 @@ output folder's manifest records what each build wrote, with digests, so a build
 what changed without reading the site back, and prunes only files a build wrote: files
 a user put in the output folder stay, and a mistaken `--out` cannot wipe a folder.
 
+A first build (into a folder that is missing or empty) has nothing to compare or link,
+so it writes each file into the spare as soon as the file is made (`first_stage`), while
+the rest renders, instead of all of them after: writing 2,400 new files took 0.13 to
+0.7 s of a 200-issue build on one core, by how recently the disk freed inodes. It holds
+the lock meanwhile, and a first build that fails removes what it wrote.
+
 Where the folder cannot be switched (its parent is not writable, or it is a mount
 point), and for `serve`'s preview, each file is replaced atomically in place instead: a
 reader gets the old file or the new one, never half.
@@ -22,7 +28,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -40,11 +46,20 @@ from newsletter.output.manifest import (
     read_manifest,
     render_manifest,
 )
-from newsletter.output.staging import make_stage
+from newsletter.output.staging import EarlyStage, make_stage
 from newsletter.output.switch import locked, recover, switch_in
 from newsletter.output.tree import Found, parents, rescue_late, stage, walk
 
-__all__ = ["MANIFEST", "Output", "WriteResult", "atomic_write", "read_existing", "write_output"]
+__all__ = [
+    "MANIFEST",
+    "EarlyStage",
+    "Output",
+    "WriteResult",
+    "atomic_write",
+    "first_stage",
+    "read_existing",
+    "write_output",
+]
 
 Output = Mapping[str, Content]  # path relative to the output folder (posix) -> bytes
 
@@ -70,13 +85,19 @@ class _Plan:
         return WriteResult(len(files) - len(self.unchanged), len(self.unchanged), len(self.stale))
 
 
-def write_output(out: Path, files: Output, prune: bool = True, at_once: bool = True) -> WriteResult:
+def write_output(
+    out: Path,
+    files: Output,
+    prune: bool = True,
+    at_once: bool = True,
+    early: EarlyStage | None = None,
+) -> WriteResult:
     """Make `out` hold `files`: the whole site switched at once (`at_once`), else each
     file replaced atomically in place.
 
     With `prune`, files an earlier build wrote (listed in the output's manifest) that
     this build no longer makes are removed; a file the writer did not write itself is
-    never removed.
+    never removed. `early`: what `first_stage` gave, inside which this is called.
     """
     for name in files:
         check_name(name)
@@ -89,7 +110,7 @@ def write_output(out: Path, files: Output, prune: bool = True, at_once: bool = T
         raise UsageError(f"cannot create the output folder {out}: {error.strerror}") from None
     if not at_once:
         return _in_place(out, files, prune, _plan(out, files, prune))
-    with locked(out):
+    with locked(out) if early is None else contextlib.nullcontext():  # else held already
         _recover(out)
         found = walk(out)
         plan = _plan(out, files, prune, found)
@@ -98,8 +119,49 @@ def write_output(out: Path, files: Output, prune: bool = True, at_once: bool = T
             _write_manifest(out, plan.manifest)  # only when its bytes changed
             return plan.result(files)
         if _can_switch(out):
-            return _switched(out, files, prune, plan, found)
+            return _switched(out, files, prune, plan, found, early)
         return _in_place(out, files, prune, plan)
+
+
+@contextlib.contextmanager
+def first_stage(out: Path) -> Iterator[EarlyStage | None]:
+    """Where a build into `out` may write its files as soon as it makes them: an
+    `EarlyStage` in the spare folder when `out` holds nothing yet (it is missing or an
+    empty folder, with nothing beside it), else None. Builds into `out` wait meanwhile
+    (`write_output`, called inside, takes `early`); a build that fails removes what it
+    staged, so the output folder and what is beside it are as they were."""
+    out = Path(os.path.realpath(out))
+    spare = beside_output(out)[0]
+    if not out.parent.is_dir():
+        yield None
+        return
+    with contextlib.ExitStack() as lock:
+        lock.enter_context(locked(out))
+        early = None
+        if _holds_nothing(out) and _can_switch(out):
+            with contextlib.suppress(OSError):
+                os.mkdir(spare)  # there is none, nor a switch to finish (`_holds_nothing`)
+                early = EarlyStage(spare)
+        if early is None:
+            lock.close()  # `write_output` takes the lock itself
+        try:
+            yield early
+        except BaseException:
+            if early is not None:  # after a switch, the empty folder `out` was
+                shutil.rmtree(spare, ignore_errors=True)
+            raise
+
+
+def _holds_nothing(out: Path) -> bool:
+    """Whether `out` is missing or an empty folder, and nothing is beside it."""
+    if any(os.path.lexists(path) for path in beside_output(out)):
+        return False
+    if not os.path.lexists(out):
+        return True
+    if out.is_symlink() or not out.is_dir():
+        return False
+    with os.scandir(out) as entries:
+        return next(entries, None) is None
 
 
 def read_existing(out: Path, names: Iterable[str]) -> dict[str, bytes]:
@@ -157,13 +219,16 @@ def _holds(
         return False
 
 
-def _switched(out: Path, files: Output, prune: bool, plan: _Plan, found: Found) -> WriteResult:
+def _switched(
+    out: Path, files: Output, prune: bool, plan: _Plan, found: Found, early: EarlyStage | None
+) -> WriteResult:
     """Bring the spare beside `out` to the new site, switch it in; the old site stays
     as the next build's spare."""
     staged = stage(out, found, set(files), plan.ours, prune)
     spare = beside_output(out)[0]
+    written = early.written if early is not None else None
     try:
-        make_stage(out, spare, files, plan.unchanged, staged, found, plan.manifest)
+        make_stage(out, spare, files, plan.unchanged, staged, found, plan.manifest, written)
     except OSError as error:
         shutil.rmtree(spare, ignore_errors=True)  # perhaps the disk is full: free it
         raise UsageError(

@@ -37,14 +37,16 @@ def atomic_write(file: Path, data: bytes, mode: int | None = None, exclusive: bo
             os.unlink(temp)
 
 
-def write_new(file: str, data: bytes) -> None:
+def write_new(file: str, data: bytes) -> int:
     """Create `file`, which must not exist, holding `data` (the umask's mode): for a
-    folder no reader sees yet, where a temporary name and a rename would buy nothing."""
+    folder no reader sees yet, where a temporary name and a rename would buy nothing.
+    Returns the file's inode number."""
     handle = os.open(file, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
     try:  # os.write itself: a file object would cost three system calls more per file
         view = memoryview(data)
         while view:
             view = view[os.write(handle, view) :]
+        return os.fstat(handle).st_ino
     finally:
         os.close(handle)
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from newsletter.errors import UsageError
 from newsletter.layout import MANIFEST
 from newsletter.output.files import write_new
-from newsletter.output.manifest import Content, bytes_of
+from newsletter.output.manifest import Content, Entry, bytes_of, check_name, entry_of
 from newsletter.output.tree import Found, Staged, parents, walk
 
 
@@ -36,10 +36,14 @@ def make_stage(
     staged: Staged,
     found: Found,
     manifest: bytes,
+    early: Mapping[str, tuple[int, Entry]] | None = None,
 ) -> None:
     """Bring `spare` (made if missing) to the staged site: the folders and carried
     entries of `staged`, the build's `files` (those `unchanged` linked from `out`), and
-    the manifest last. The `OSError` is the caller's."""
+    the manifest last. `early`: the files an `EarlyStage` wrote into the spare (inode,
+    entry), kept when the spare still has that very file and the build those bytes. The
+    `OSError` is the caller's."""
+    early = early or {}
     source, target = str(out), str(spare)
     held = _held(spare, out)
     if out.is_dir():
@@ -63,9 +67,41 @@ def make_stage(
         if not _link(os.path.join(source, name), target, name) and name in files:
             write_new(os.path.join(target, name), bytes_of(files[name]))  # gone meanwhile
     for name in sorted(set(files) - linked):
-        _unlink_if(target, name, held.inodes.get(name))
+        kept = held.inodes.get(name)
+        if kept is not None and early.get(name) == (kept, entry_of(files[name])):
+            continue  # written while the build rendered
+        _unlink_if(target, name, kept)
         write_new(os.path.join(target, name), bytes_of(files[name]))
     write_new(os.path.join(target, MANIFEST), manifest)
+
+
+class EarlyStage:
+    """The spare folder of an output folder that holds nothing yet (a first build), into
+    which the build's files are written as soon as each is made, while the others render:
+    `make_stage` then writes only the rest. Writing here never fails a build: after an
+    error it stops, and `make_stage` writes what it finds missing or different."""
+
+    def __init__(self, spare: Path) -> None:
+        self.spare = str(spare)
+        self.written: dict[str, tuple[int, Entry]] = {}  # name: inode, entry
+        self.broken = False
+        self._folders: set[str] = set()
+
+    def add(self, files: Mapping[str, Content]) -> None:
+        """Write `files` (relative paths) into the spare."""
+        if self.broken:
+            return
+        try:
+            for name, content in files.items():
+                check_name(name)
+                folder = name.rpartition("/")[0]
+                if folder and folder not in self._folders:
+                    os.makedirs(os.path.join(self.spare, folder), exist_ok=True)
+                    self._folders.update(parents(name))
+                inode = write_new(os.path.join(self.spare, name), bytes_of(content))
+                self.written[name] = (inode, entry_of(content))
+        except (OSError, ValueError):  # the disk full, a name taken twice: make_stage's
+            self.broken = True
 
 
 def _held(spare: Path, out: Path) -> Found:
