@@ -428,6 +428,25 @@ def run_measurement(measurement: Measurement, record: bool) -> None:
             TRASH.discard(out)
 
 
+PROBE_FILES = 400
+
+
+def file_creation_us(work: Path) -> float:
+    """Microseconds to create one small file on the work folder's disk, now (the median
+    of `PROBE_FILES`). On ext4 without a journal a new inode is found past every inode
+    freed in the last minutes, so a run after a large deletion (another bench's
+    clean-up) creates each file several times slower: this says which kind of run it was."""
+    folder = Path(tempfile.mkdtemp(prefix="probe-", dir=work))
+    times = []
+    for number in range(PROBE_FILES):
+        start = time.perf_counter()
+        with open(folder / f"{number}.txt", "wb") as stream:
+            stream.write(b"probe")
+        times.append(time.perf_counter() - start)
+    TRASH.discard(folder)
+    return statistics.median(times) * 1e6
+
+
 def verify_check(exe: Path, root: Path) -> None:
     """Fail loudly unless ``newsletter check`` passes on ``root``."""
     argv = [str(exe), "check"]
@@ -986,15 +1005,22 @@ def measure(
         )
     found = [peers.pelican_peer(), peers.hugo_peer()] if with_peers else []
     measurements += peer_measurements(work, roots, outs, found)
+    probes = [file_creation_us(work)]
     for round_ in range(repeat + 1):
         label = "warm-up" if round_ == 0 else f"{round_}/{repeat}"
         print(f"Round {label} ...", flush=True)
         for measurement in measurements:
             run_measurement(measurement, record=round_ > 0)
+    probes.append(file_creation_us(work))
     print(f"Timing the stages of one build of the {small}-issue archive ...", flush=True)
     stages = run_stages(roots[small], outs)
     by_name = {m.name: m for m in measurements}
     print_report(by_name, sizes, archives, repeat)
+    print(
+        f"A new file on this disk: {probes[0]:.0f} µs before the rounds, {probes[1]:.0f} µs "
+        "after (tens of µs on a quiet disk; hundreds after a large deletion, which slows "
+        "a build writing thousands of files: see bench/README.md)\n"
+    )
     print_side_by_side(by_name, sizes, found)
     if stages is not None:
         print_stages(stages)
