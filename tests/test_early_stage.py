@@ -5,6 +5,7 @@ a build that fails leaves nothing behind."""
 from __future__ import annotations
 
 import contextlib
+import signal
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -65,9 +66,19 @@ def test_a_build_into_a_folder_with_anything_in_it_writes_at_the_end(tmp_path: P
     out = tmp_path / "out"
     out.mkdir()
     (out / "own.txt").write_text("the user's", "utf-8")
+
+    def stuck(signum: int, frame: object) -> None:
+        raise AssertionError("write_output waits for the lock first_stage holds")
+
     with first_stage(out) as early:
         assert early is None
-        write_output(out, {"a.txt": b"a"})  # the lock is not held: no waiting for itself
+        previous = signal.signal(signal.SIGALRM, stuck)
+        signal.alarm(20)
+        try:
+            write_output(out, {"a.txt": b"a"})  # the lock is not held: no waiting for itself
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
     with first_stage(out) as early:
         assert early is None  # a spare beside it now (the site the switch retired)
     assert (out / "own.txt").read_text("utf-8") == "the user's"
