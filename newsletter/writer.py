@@ -48,7 +48,7 @@ from newsletter.output.manifest import (
 )
 from newsletter.output.staging import EarlyStage, make_stage
 from newsletter.output.switch import locked, recover, switch_in
-from newsletter.output.tree import Found, parents, rescue_late, stage, walk
+from newsletter.output.tree import Found, make_folders, parents, rescue_late, stage, walk
 
 __all__ = [
     "MANIFEST",
@@ -289,10 +289,7 @@ def _replace(out: Path, name: str, content: Content, ours: set[str], made: set[s
     target = out / name
     try:
         _clear_way(out, name, ours)
-        folder = name.rpartition("/")[0]
-        if folder and folder not in made:
-            os.makedirs(out / folder, exist_ok=True)
-            made.update(parents(name))
+        make_folders(str(out), name, made)
         atomic_write(target, bytes_of(content))
     except OSError as error:
         raise UsageError(f"cannot write {target}: {error.strerror or error}") from None

@@ -25,7 +25,7 @@ from newsletter.errors import UsageError
 from newsletter.layout import MANIFEST
 from newsletter.output.files import write_new
 from newsletter.output.manifest import Content, Entry, bytes_of, check_name, entry_of
-from newsletter.output.tree import Found, Staged, parents, walk
+from newsletter.output.tree import Found, Staged, make_folders, parents, walk
 
 
 def make_stage(
@@ -94,10 +94,7 @@ class EarlyStage:
         try:
             for name, content in files.items():
                 check_name(name)
-                folder = name.rpartition("/")[0]
-                if folder and folder not in self._folders:
-                    os.makedirs(os.path.join(self.spare, folder), exist_ok=True)
-                    self._folders.update(parents(name))
+                make_folders(self.spare, name, self._folders)
                 inode = write_new(os.path.join(self.spare, name), bytes_of(content))
                 self.written[name] = (inode, entry_of(content))
         except (OSError, ValueError):  # the disk full, a name taken twice: make_stage's

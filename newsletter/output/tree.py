@@ -73,6 +73,15 @@ def parents(name: str) -> Iterable[str]:
         at = name.find("/", at + 1)
 
 
+def make_folders(base: str, name: str, made: set[str]) -> None:
+    """Make the folders `name` sits in under `base`, unless `made` (the folders made so
+    far, which this adds to) has them: one `mkdir` for each folder."""
+    folder = name.rpartition("/")[0]
+    if folder and folder not in made:
+        os.makedirs(os.path.join(base, folder), exist_ok=True)
+        made.update(parents(name))
+
+
 def stage(out: Path, found: Found, names: Set[str], ours: Set[str], prune: bool) -> Staged:
     """The folders and carried entries of the staged tree that makes `names` (the build's
     files) in the folder `found` describes; `ours` are the files an earlier build wrote.
