@@ -13,6 +13,7 @@ nothing heavy: `check` must stay fast.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from newsletter.errors import Problems
@@ -61,6 +62,20 @@ def check_budgets(
         write_cache(root, cache, fresh)
     for issue in newsletter.issues:
         budget_problems(budgets[issue.number], issue, problems)
+
+
+def email_problems(
+    newsletter: Newsletter, budgets: Mapping[int, Budget], problems: Problems
+) -> None:
+    """The warnings of the emails made (clipped ones, a missing `email.from`), whether
+    rendered now or taken from the store."""
+    for issue in newsletter.issues:
+        if issue.number in budgets:
+            budget_problems(budgets[issue.number], issue, problems)
+    if budgets and not newsletter.settings.email.sender:
+        from newsletter.render.email.message import warn_without_sender
+
+        warn_without_sender(newsletter.settings, problems)
 
 
 def record_budgets(root: Path, budgets: dict[int, tuple[str, Budget]]) -> None:

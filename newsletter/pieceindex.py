@@ -17,6 +17,7 @@ from pathlib import Path
 
 from newsletter.output.manifest import Content, Entry, Known, Manifest, read_manifest
 from newsletter.output.manifest import digest as file_entry_digest
+from newsletter.output.staging import Written
 from newsletter.store import Store
 
 Files = dict[str, bytes]
@@ -67,13 +68,32 @@ class PieceIndex:
         held = self.held.get((kind, name))
         return held[2] if held is not None else None
 
-    def put(self, kind: str, name: str, key: str, files: Files, extra: object = None) -> Made:
+    def put(
+        self,
+        kind: str,
+        name: str,
+        key: str,
+        files: Files | Written,
+        extra: object = None,
+        render: Callable[[], Files | None] = lambda: None,
+    ) -> Made:
         """Record `files` as the piece `kind/name` made under `key`; the same files, with
-        the digests the writer would otherwise compute again."""
-        entries = {file: Entry(len(data), file_entry_digest(data)) for file, data in files.items()}
+        the digests the writer would otherwise compute again. `Written` files are read
+        back from their folder if the writer needs their bytes (`render`, which makes the
+        piece again, when one changed there meanwhile)."""
+        if isinstance(files, Written):
+            entries = {file: entry for file, (_, entry) in files.files.items()}
+            load: Callable[[], Files] = _Loaded(
+                dict.fromkeys(entries, files.spare), entries, render
+            )
+        else:
+            entries = {
+                file: Entry(len(data), file_entry_digest(data)) for file, data in files.items()
+            }
+            load = functools.partial(_data, files)
         self.held[(kind, name)] = (key, entries, extra)
         self.changed = True
-        return {file: Known(entries[file], functools.partial(_data, files), file) for file in files}
+        return {file: Known(entry, load, file) for file, entry in entries.items()}
 
     def keep_only(self, kind: str, names: set[str]) -> None:
         """Forget the pieces of `kind` not named in `names` (a deleted issue's)."""

@@ -36,15 +36,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newsletter.errors import Problems
 from newsletter.fingerprint import digest, file_digest, templates
 from newsletter.layout import EVENTS_PAGE
 from newsletter.model import Article, Body, Issue, Newsletter, Report
+from newsletter.output.staging import EarlyStage, Written
 from newsletter.pieceindex import Files, Made, PieceIndex
 from newsletter.render.email.budget import Budget
 from newsletter.render.issues import IssueOutput, Job, Task, render_issues
@@ -137,7 +137,7 @@ def render_site(
     updated: Mapping[str, datetime],
     folders: Sequence[Path],
     stages: Stages,
-    made: Callable[[Made], None] = lambda files: None,
+    early: EarlyStage | None = None,
 ) -> Rendered:
     """The site's files: the pieces an output folder holds unchanged, and the others
     rendered (and indexed). `read`: see `Keys.of`; `kept_emails`: issues whose email files
@@ -145,8 +145,8 @@ def render_site(
     model (the published record) and what renders it, called while the issues render;
     `updated`: when each article and report last changed, for the feeds; `folders`: the
     output folders a piece's files may be found in (see newsletter/pieceindex.py);
-    `made(files)` is called with the files of each piece rendered as soon as it is (the
-    feeds' last), so they can be written while the others render."""
+    `early`, a first build's: each piece rendered is written into it as soon as it is
+    made (the feeds' last), while the others render; the workers write their own."""
     keys = Keys.of(newsletter, root, program, read)
     stages.done("keys")
     index = PieceIndex(store, program, folders)
@@ -156,14 +156,15 @@ def render_site(
     marks = {body: _mark(body) for issue in newsletter.issues for body in issue.bodies}
     html = BodyHtml({body: known_html[mark] for body, mark in marks.items() if mark in known_html})
     job = Job(newsletter, root, html, program, updated)
+    made = early.add if early is not None else _kept_nothing
 
     def again(number: int, web: bool) -> Callable[[], Files]:
         def render() -> Files:  # a piece's file changed in its output folder since
             task = Task(number, web, not web)
-            [output], _ = render_issues(job, [task], _kept)
-            made = output.web if web else output.email
-            assert made is not None
-            return made
+            [output], _ = render_issues(job, [task], _kept)  # in this process: as bytes
+            files = output.web if web else output.email
+            assert isinstance(files, dict)
+            return files
 
         return render
 
@@ -198,17 +199,22 @@ def render_site(
     entries: dict[str, FeedEntry] = {}  # by item path: made with the issues' pages
 
     def received(output: IssueOutput) -> None:  # while the other issues render
-        issue = issues[output.number]
-        html.update(dict(zip(issue.bodies, output.html, strict=True)))
+        number = output.number
+        html.update(dict(zip(issues[number].bodies, output.html, strict=True)))
         entries.update(output.feed)
         if output.web is not None:
-            web[output.number] = index.put("web", issue.slug, keys.web[output.number], output.web)
-            made(web[output.number])
+            web[number] = put("web", number, keys.web[number], output.web)
         if output.email is not None and output.budget is not None:
-            key, budget = keys.email[output.number], output.budget[1]
-            files = index.put("email", issue.slug, key, output.email, budget)
-            emails[output.number] = (files, budget)
-            made(files)
+            budget = output.budget[1]
+            emails[number] = (
+                put("email", number, keys.email[number], output.email, budget),
+                budget,
+            )
+
+    def put(kind: str, number: int, key: str, sent: Files | Written, extra: object = None) -> Made:
+        files = index.put(kind, issues[number].slug, key, sent, extra, again(number, kind == "web"))
+        made(sent if isinstance(sent, Written) else files)  # written by the worker already
+        return files
 
     site_pages, feeds = _archive(job, store, index, keys, entries, made)
 
@@ -222,7 +228,8 @@ def render_site(
         made(files)
         return files, site_pages()
 
-    outputs, (calendar_files, files) = render_issues(job, tasks, alongside, received)
+    sending = _written_into(early.spare) if early is not None else None
+    outputs, (calendar_files, files) = render_issues(job, tasks, alongside, received, sending)
     stages.done("render issues, calendar alongside")
     files.update(feeds())
     stages.done("index and feeds")
@@ -243,24 +250,27 @@ def render_site(
     return Rendered(files, calendar_files, budgets, fresh)
 
 
-def email_problems(
-    newsletter: Newsletter, budgets: Mapping[int, Budget], problems: Problems
-) -> None:
-    """The warnings of the emails made (clipped ones, a missing `email.from`), whether
-    rendered now or taken from the store."""
-    from newsletter.render.email.budget import budget_problems
-
-    for issue in newsletter.issues:
-        if issue.number in budgets:
-            budget_problems(budgets[issue.number], issue, problems)
-    if budgets and not newsletter.settings.email.sender:
-        from newsletter.render.email.message import warn_without_sender
-
-        warn_without_sender(newsletter.settings, problems)
-
-
 def _kept() -> None:
     """What renders a piece found in the store: nothing."""
+
+
+def _kept_nothing(files: Made | Written) -> None:
+    """Where a build that is not a first one keeps a piece as it is made: nowhere."""
+
+
+def _written_into(spare: str) -> Callable[[IssueOutput], IssueOutput]:
+    """What has each issue's files written into a first build's early stage by the
+    process that rendered them (each worker has its own copy of the stage) and sent as
+    `Written` instead of their bytes: this process then neither receives the 40 MB of a
+    200-issue site nor writes it. A piece that could not be written goes as its bytes."""
+    stage = EarlyStage(spare)
+
+    def written(output: IssueOutput) -> IssueOutput:
+        web = stage.write(output.web) if isinstance(output.web, dict) else None
+        email = stage.write(output.email) if isinstance(output.email, dict) else None
+        return replace(output, web=web or output.web, email=email or output.email)
+
+    return written
 
 
 _RENDERERS = (

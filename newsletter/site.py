@@ -193,9 +193,9 @@ def build(
     reading = StoredReading(store, code, made.folders if made is not None else (0, {}))
     reading.meanwhile = functools.partial(_prepare, root, store, code)
     newsletter, problems = load(root, reading)
-    from newsletter.cache import record_budgets  # loaded by now, beside the readers (_prepare)
+    from newsletter.cache import email_problems, record_budgets  # loaded by now (_prepare)
     from newsletter.events.published import save_record
-    from newsletter.pieces import email_problems, render_site
+    from newsletter.pieces import render_site
     from newsletter.revisions import revise, save_revisions
     from newsletter.writer import first_stage, write_output
 
@@ -250,7 +250,7 @@ def build(
             updated,
             _outputs(root, target),
             stages,
-            early.add if early is not None else lambda files: None,
+            early,
         )
         email_problems(newsletter, rendered.budgets, problems)
         files = {**rendered.files, **rendered.calendar}

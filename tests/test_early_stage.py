@@ -5,8 +5,10 @@ a build that fails leaves nothing behind."""
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import signal
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,9 @@ import pytest
 from newsletter import writer
 from newsletter.errors import UsageError
 from newsletter.layout import MANIFEST, beside_output
+from newsletter.output import staging
 from newsletter.output.manifest import Content
-from newsletter.output.staging import EarlyStage
+from newsletter.output.staging import EarlyStage, Written
 from newsletter.site import build
 from newsletter.writer import first_stage, write_output
 from tests.conftest import generate_archive
@@ -35,31 +38,92 @@ def _beside(out: Path) -> list[Path]:
     return [path for path in beside_output(out) if path.exists()]
 
 
-def test_a_first_build_writes_while_it_renders_the_site_it_would_write_at_the_end(
-    archive: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _late(archive: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    """The site as a build that writes it all at the end makes it."""
     late = archive.parent / "late"
     with monkeypatch.context() as patch:
         patch.setattr(writer, "first_stage", lambda out: contextlib.nullcontext())
         build(archive, late)
-    early: list[str] = []
+    return _tree(late)
+
+
+def _kept_stages(monkeypatch: pytest.MonkeyPatch) -> list[EarlyStage]:
+    """Where each `EarlyStage` the builds use from now on is kept, to be looked at."""
+    stages: list[EarlyStage] = []
+    first_stage = writer.first_stage
+
+    @contextlib.contextmanager
+    def kept(out: Path) -> Iterator[EarlyStage | None]:
+        with first_stage(out) as early:
+            stages.extend([early] if early is not None else [])
+            yield early
+
+    monkeypatch.setattr(writer, "first_stage", kept)
+    return stages
+
+
+def _all_written_early(out: Path, early: EarlyStage) -> bool:
+    """Whether every file of `out` but the manifest is the very one written early."""
+    names = set(_tree(out)) - {MANIFEST}
+    inodes = {name: inode for name, (inode, _) in early.written.items()}
+    return set(inodes) == names and all((out / n).stat().st_ino == inodes[n] for n in names)
+
+
+def test_a_first_build_writes_while_it_renders_the_site_it_would_write_at_the_end(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    late = _late(archive, monkeypatch)
+    added: list[str] = []  # by this process: the workers write the issues' files
     add = EarlyStage.add
 
-    def counted(self: EarlyStage, files: Mapping[str, Content]) -> None:
-        early.extend(files)
+    def counted(self: EarlyStage, files: Mapping[str, Content] | Written) -> None:
+        added.extend(files if not isinstance(files, Written) else ())
         add(self, files)
 
     monkeypatch.setattr(EarlyStage, "add", counted)
+    stages = _kept_stages(monkeypatch)
     (archive.parent / "empty").mkdir()  # an empty folder is as good as none
     for name in ("missing", "empty"):
         out = archive.parent / name
-        early.clear()
+        added.clear()
+        stages.clear()
         result = build(archive, out)
-        assert _tree(out) == _tree(late)
+        assert _tree(out) == late
         retired = [] if name == "missing" else [beside_output(out)[0]]  # the empty folder
         assert _beside(out) == retired and all(not any(path.iterdir()) for path in retired)
-        assert len(early) == result.files  # each once, and all but the manifest
-        assert {name for name in _tree(out) if name not in early} == {MANIFEST}
+        [early] = stages
+        assert _all_written_early(out, early) and len(early.written) == result.files
+        assert added and not [name for name in added if _of_an_issue(name)]
+
+
+def _of_an_issue(name: str) -> bool:
+    """Whether `name` is one of an issue's web pages or its email."""
+    return name.startswith("issues/") and name.endswith(("/index.html", "/email.eml"))
+
+
+@pytest.mark.parametrize("half", [False, True])
+def test_files_a_worker_cannot_write_are_written_all_the_same(
+    archive: Path, monkeypatch: pytest.MonkeyPatch, half: bool
+) -> None:
+    late = _late(archive, monkeypatch)
+    victim = "/" + min(name for name in late if name.endswith("/email.eml")).rsplit("/", 1)[0]
+    parent, write_new = os.getpid(), staging.write_new
+
+    def full(file: str, data: bytes) -> int:
+        if os.getpid() != parent and victim + "/" in file:
+            if half:  # a file begun: this process's own stage then stops at it
+                write_new(file, data[:10])
+            raise OSError(errno.ENOSPC, "No space left on device", file)
+        return write_new(file, data)
+
+    monkeypatch.setattr(staging, "write_new", full)
+    stages = _kept_stages(monkeypatch)
+    out = archive.parent / "out"
+    build(archive, out)
+    assert _tree(out) == late
+    [early] = stages
+    assert early.broken == half
+    assert _all_written_early(out, early) != half  # sent as bytes, and written here
 
 
 def test_a_build_into_a_folder_with_anything_in_it_writes_at_the_end(tmp_path: Path) -> None:
@@ -120,3 +184,22 @@ def test_an_early_stage_that_cannot_write_leaves_it_to_the_writer(tmp_path: Path
         assert early.broken and set(early.written) == {"a.txt"}
         write_output(out, {"a.txt": b"a", "b.txt": b"b"}, early=early)
     assert (out / "a.txt").read_bytes() == b"a" and (out / "b.txt").read_bytes() == b"b"
+
+
+def test_a_file_changed_in_the_spare_after_a_worker_wrote_it_is_made_again(
+    archive: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    late = _late(archive, monkeypatch)
+    changed = min(name for name in late if name.endswith("/email.html"))
+    write = writer.write_output
+
+    def tampered(out: Path, files: Mapping[str, Content], **options: object) -> object:
+        file = beside_output(out)[0] / changed
+        file.unlink()
+        file.write_bytes(b"not what the build made")
+        return write(out, files, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writer, "write_output", tampered)
+    out = archive.parent / "out"
+    build(archive, out)
+    assert _tree(out) == late

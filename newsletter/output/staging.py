@@ -19,6 +19,7 @@ import os
 import shutil
 import stat
 from collections.abc import Mapping, Set
+from dataclasses import dataclass
 from pathlib import Path
 
 from newsletter.errors import UsageError
@@ -79,26 +80,49 @@ class EarlyStage:
     """The spare folder of an output folder that holds nothing yet (a first build), into
     which the build's files are written as soon as each is made, while the others render:
     `make_stage` then writes only the rest. Writing here never fails a build: after an
-    error it stops, and `make_stage` writes what it finds missing or different."""
+    error it stops, and `make_stage` writes what it finds missing or different. The
+    render workers write their own files, each with a stage of its own over the same
+    spare, and send back what they wrote (`Written`) for this one to `add`."""
 
-    def __init__(self, spare: Path) -> None:
+    def __init__(self, spare: Path | str) -> None:
         self.spare = str(spare)
         self.written: dict[str, tuple[int, Entry]] = {}  # name: inode, entry
         self.broken = False
         self._folders: set[str] = set()
 
-    def add(self, files: Mapping[str, Content]) -> None:
-        """Write `files` (relative paths) into the spare."""
+    def add(self, files: Mapping[str, Content] | Written) -> None:
+        """Write `files` (relative paths) into the spare; take `Written` ones, which
+        another process wrote there, as written."""
+        written = files if isinstance(files, Written) else self.write(files)
+        if written is not None:
+            assert written.spare == self.spare, "written into another spare"
+            self.written.update(written.files)
+
+    def write(self, files: Mapping[str, Content]) -> Written | None:
+        """Write `files` into the spare and say what was written; None when one of them
+        could not be (those written before it are then left to `make_stage`)."""
         if self.broken:
-            return
+            return None
+        written = {}
         try:
             for name, content in files.items():
                 check_name(name)
                 make_folders(self.spare, name, self._folders)
                 inode = write_new(os.path.join(self.spare, name), bytes_of(content))
-                self.written[name] = (inode, entry_of(content))
+                written[name] = (inode, entry_of(content))
         except (OSError, ValueError):  # the disk full, a name taken twice: make_stage's
             self.broken = True
+            return None
+        return Written(self.spare, written)
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """Files written into an early stage's spare (`EarlyStage.write`), sent in place of
+    their bytes: each one's inode there and entry (size, digest)."""
+
+    spare: str
+    files: dict[str, tuple[int, Entry]]
 
 
 def _held(spare: Path, out: Path) -> Found:

@@ -23,6 +23,7 @@ from newsletter.render.email.budget import Budget
 from newsletter.render.markdown import BodyHtml
 
 if TYPE_CHECKING:  # feedgen and lxml load only when a feed is rendered
+    from newsletter.output.staging import Written
     from newsletter.render.feeds import FeedEntry
 
 # Below this many issues a worker pool costs more than it saves.
@@ -55,20 +56,22 @@ class Job:
 
 @dataclass(frozen=True, slots=True)
 class IssueOutput:
-    """What a task rendered: the files (None: not asked for), the email's budget with
-    the key `check` finds it under (`cache.EmailKeys`), the HTML of each of the
-    issue's bodies, in `Issue.bodies` order, and with the web pages, the feed entry of
-    each of its items the feeds show, by the item's path."""
+    """What a task rendered: the files (None: not asked for; `Written` where `sending`
+    wrote them, see `render_issues`), the email's budget with the key `check` finds it
+    under (`cache.EmailKeys`), the HTML of each of the issue's bodies, in `Issue.bodies`
+    order, and with the web pages, the feed entry of each of its items the feeds show,
+    by the item's path."""
 
     number: int
-    web: dict[str, bytes] | None
-    email: dict[str, bytes] | None
+    web: dict[str, bytes] | Written | None
+    email: dict[str, bytes] | Written | None
     budget: tuple[str, Budget] | None
     html: tuple[str, ...]
     feed: dict[str, FeedEntry]
 
 
 _worker: _Renderer | None = None  # set in each worker by the pool's initializer
+_sending: Callable[[IssueOutput], IssueOutput] | None = None  # the same, by the initializer
 
 
 def render_issues(
@@ -76,20 +79,25 @@ def render_issues(
     tasks: Sequence[Task],
     alongside: Callable[[], T],
     received: Callable[[IssueOutput], None] = lambda output: None,
+    sending: Callable[[IssueOutput], IssueOutput] | None = None,
 ) -> tuple[list[IssueOutput], T]:
     """The outputs of `tasks`, in order, and what `alongside()` returned meanwhile.
     `received(output)` is called in this process for each output as it arrives, so that
-    what is done with one overlaps the rendering of the others."""
+    what is done with one overlaps the rendering of the others. `sending(output)`, in
+    the process that rendered it, is what an output becomes before it is sent (a first
+    build's workers write their own files: newsletter/pieces.py)."""
     cores = cores_for(len(tasks), _PARALLEL_FROM)
     if not cores:
         outputs = _Renderer(job).render_all(tasks)
+        if sending is not None:
+            outputs = [sending(output) for output in outputs]
         for output in outputs:
             received(output)
         return outputs, alongside()
     count = min(len(tasks), cores * _CHUNKS_PER_CORE)
     chunks = [list(tasks[start::count]) for start in range(count)]
     by_number: dict[int, IssueOutput] = {}
-    with forked_pool(cores, _start_worker, (job,)) as pool:
+    with forked_pool(cores, _start_worker, (job, sending)) as pool:
         pending = pool.imap_unordered(_render_chunk, chunks)
         other = alongside()
         for chunk in pending:
@@ -160,13 +168,14 @@ class _Renderer:
         return feeds
 
 
-def _start_worker(job: Job) -> None:
+def _start_worker(job: Job, sending: Callable[[IssueOutput], IssueOutput] | None) -> None:
     # One renderer for all of a worker's chunks: a fresh one per chunk loads every
     # template again and digests the email's shared key again (2.5 ms a chunk).
-    global _worker
-    _worker = _Renderer(job)
+    global _worker, _sending
+    _worker, _sending = _Renderer(job), sending
 
 
 def _render_chunk(tasks: list[Task]) -> list[IssueOutput]:
     assert _worker is not None, "set by the pool's initializer"
-    return _worker.render_all(tasks)
+    outputs = _worker.render_all(tasks)
+    return outputs if _sending is None else [_sending(output) for output in outputs]
