@@ -15,11 +15,13 @@ import contextlib
 import gc
 import os
 import signal
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
+
+T = TypeVar("T")
 
 
 def cores_for(jobs: int, least: int) -> int:
@@ -31,6 +33,20 @@ def cores_for(jobs: int, least: int) -> int:
     from multiprocessing import get_all_start_methods
 
     return cores if "fork" in get_all_start_methods() else 0
+
+
+def shares(jobs: Sequence[T], cores: int) -> list[list[T]]:
+    """`jobs` cut, in order, into shares that shrink as they go (each a `cores`-th of
+    half what is left): few at first, so a worker seldom waits for the next, and one
+    job at the end, so no worker waits long for the other's last share (equal shares
+    of 200 issues left one core idle for 50 ms at the end of each pool)."""
+    cut: list[list[T]] = []
+    start = 0
+    while start < len(jobs):
+        size = max(1, (len(jobs) - start) // (2 * cores))
+        cut.append(list(jobs[start : start + size]))
+        start += size
+    return cut
 
 
 @contextlib.contextmanager
@@ -64,7 +80,7 @@ _PIPE_BYTES = 1 << 20  # Linux's most for a user (/proc/sys/fs/pipe-max-size)
 
 def _widen_results_pipe(pool: Pool) -> None:
     """Give the pipe the workers send their results through 1 MB instead of 64 KB. A
-    worker sending a result (a dozen issues' files: 2.5 MB) waits for this process to
+    worker sending a result (a share of issues' files: megabytes) waits for this process to
     read each pipeful, and this process, busy meanwhile, is scheduled to read it only
     so often: the render workers of 200 issues stood idle 0.2 s each, 0.07 s now. Where
     the pipe cannot be widened (another system, the pool's insides changed), it stays."""

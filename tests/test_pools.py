@@ -6,6 +6,10 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
+from newsletter.pools import shares
+
 # A caller with a SIGTERM handler of its own, as `serve` has, runs pools again and again:
 # each pool ends its workers with SIGTERM, which must end them, not raise in them.
 _CALLER = textwrap.dedent(
@@ -51,3 +55,14 @@ def test_the_results_pipe_is_widened_and_big_results_pass_whole() -> None:
 
 def _filler(size: int) -> bytes:
     return bytes([size % 251]) * size
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 13, 200, 401])
+@pytest.mark.parametrize("cores", [1, 2, 8])
+def test_shares_keep_every_job_once_in_order_and_shrink_to_one(count: int, cores: int) -> None:
+    jobs = list(range(count))
+    cut = shares(jobs, cores)
+    assert [job for share in cut for job in share] == jobs
+    sizes = [len(share) for share in cut]
+    assert sizes == sorted(sizes, reverse=True) and all(sizes)
+    assert not sizes or (sizes[-1] == 1 and sizes[0] <= max(1, count // (2 * cores)))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from newsletter.errors import Problem, Problems
 from newsletter.model import Article, Report, Settings
-from newsletter.pools import cores_for, forked_pool
+from newsletter.pools import cores_for, forked_pool, shares
 from newsletter.reading.folder import IssueFolder, Marks
 from newsletter.reading.issue import read_issue
 
@@ -23,7 +23,6 @@ Place = tuple[str, str, str]  # kind, name and key in the piece store
 
 # Below this many folders a worker pool costs more than it saves.
 _PARALLEL_FROM = 16
-_CHUNKS_PER_CORE = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,13 +57,12 @@ def read_folders(
     cores = cores_for(len(jobs), _PARALLEL_FROM)
     if not cores:
         return [_reading(*job) for job in jobs]
-    chunk = max(1, len(jobs) // (cores * _CHUNKS_PER_CORE))
     with forked_pool(cores) as pool:
-        pending = pool.imap(_pickled_job, jobs, chunksize=chunk)
+        pending = pool.imap(_pickled_share, shares(jobs, cores))
         if meanwhile is not None:
             meanwhile()
         # Each loaded as it comes, while the workers read the rest (30 ms of 200 issues).
-        return [_loaded(payload, kept) for payload in pending]
+        return [_loaded(payload, kept) for share in pending for payload in share]
 
 
 def _reading(
@@ -112,8 +110,10 @@ def _pickled(
     return reading.payload or dumps((reading.folder, reading.problems, None))
 
 
-def _pickled_job(job: tuple[Path, str, int, Settings | None, bool, Place | None]) -> bytes:
-    return _pickled(*job)
+def _pickled_share(
+    jobs: list[tuple[Path, str, int, Settings | None, bool, Place | None]],
+) -> list[bytes]:
+    return [_pickled(*job) for job in jobs]
 
 
 def _loaded(payload: bytes, kept: bool) -> Reading:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from newsletter.model import Article, Issue, Newsletter, Report
-from newsletter.pools import cores_for, forked_pool
+from newsletter.pools import cores_for, forked_pool, shares
 from newsletter.render.email.budget import Budget
 from newsletter.render.markdown import BodyHtml
 
@@ -28,7 +28,6 @@ if TYPE_CHECKING:  # feedgen and lxml load only when a feed is rendered
 
 # Below this many issues a worker pool costs more than it saves.
 _PARALLEL_FROM = 12
-_CHUNKS_PER_CORE = 8
 T = TypeVar("T")
 
 
@@ -94,11 +93,9 @@ def render_issues(
         for output in outputs:
             received(output)
         return outputs, alongside()
-    count = min(len(tasks), cores * _CHUNKS_PER_CORE)
-    chunks = [list(tasks[start::count]) for start in range(count)]
     by_number: dict[int, IssueOutput] = {}
     with forked_pool(cores, _start_worker, (job, sending)) as pool:
-        pending = pool.imap_unordered(_render_chunk, chunks)
+        pending = pool.imap_unordered(_render_chunk, shares(tasks, cores))
         other = alongside()
         for chunk in pending:
             for output in chunk:
