@@ -2,12 +2,12 @@
 
 `build` renders every email, so it knows which issue was over the budget and what was
 shortened; it records that in `ROOT/.newsletter-cache/email-budget`, keyed by a digest
-of everything an issue's email depends on (the issue's files, newsletter.yaml, the
+of everything an issue's email depends on (the issue as read, newsletter.yaml, the
 email and text templates, and the program: every module of the package, the Python and
-the installed libraries, see newsletter/fingerprint.py). `check`
-computes the same digests, which costs a few file reads, and renders an email only when
-its digest is not recorded (and then records it). This module therefore imports
-nothing heavy: `check` must stay fast.
+the installed libraries, see newsletter/fingerprint.py). `check` computes the same
+digests, from what its reading worked out already (newsletter/readcache.py), and
+renders an email only when its digest is not recorded (and then records it). This
+module therefore imports nothing heavy: `check` must stay fast.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from newsletter.errors import Problems
-from newsletter.fingerprint import add_files, program
-from newsletter.layout import BUDGET_CACHE, IMAGES, TEMPLATES, packaged_templates
+from newsletter.fingerprint import add_files, digest, program
+from newsletter.layout import BUDGET_CACHE, TEMPLATES, packaged_templates
 from newsletter.model import Issue, Newsletter
 from newsletter.render.email.budget import Budget, budget_problems
 
@@ -32,13 +32,17 @@ _TEMPLATE_FOLDERS = ("email", "text")
 
 
 def check_budgets(
-    root: Path, newsletter: Newsletter, problems: Problems, code: str | None = None
+    root: Path,
+    newsletter: Newsletter,
+    problems: Problems,
+    code: str | None = None,
+    read: Mapping[int, str] | None = None,
 ) -> None:
     """Warn about every issue whose email would have been clipped (see the module doc).
-    `code`: `fingerprint.program()`, when the caller has it."""
+    `code` and `read`: see `EmailKeys`."""
     code = code if code is not None else program()  # once, for the keys and the templates
     cache = read_cache(root)
-    keys = EmailKeys(root, code)
+    keys = EmailKeys(root, code, read)
     budgets: dict[int, Budget] = {}
     fresh: dict[int, tuple[str, Budget]] = {}
     renderer = None
@@ -88,38 +92,42 @@ def record_budgets(root: Path, budgets: dict[int, tuple[str, Budget]]) -> None:
 class EmailKeys:
     """Digests of everything an issue's email depends on."""
 
-    def __init__(self, root: Path, code: str | None = None) -> None:
-        """`code`: `fingerprint.program()`, when the caller has it already."""
+    def __init__(
+        self, root: Path, code: str | None = None, read: Mapping[int, str] | None = None
+    ) -> None:
+        """`code`: `fingerprint.program()`, when the caller has it already; `read`: each
+        issue's `fingerprint.digest` as the reading worked it out (readcache.py), when
+        the caller has it."""
         self.root = root
         self.shared = _shared_key(root, code if code is not None else program())
+        self.read = read or {}
 
     def key(self, issue: Issue) -> str:
-        """The digest for one issue: the shared part, the issue's files, and of its images
-        the file's size and time (the email shows an image's width, not its bytes; parsing
-        the headers here would load the imagesize package and urllib: 20 ms of `check`)."""
-        digest = blake2b(self.shared.encode(), digest_size=16)
-        folder = os.path.join(self.root, issue.source.path.rsplit("/", 1)[0])
-        images = os.path.join(folder, IMAGES)
-        add_files(digest, folder, [folder], skip=images)
+        """The digest for one issue: the shared part, the issue as read (every field,
+        every body: what its email is made from), and of its images the file's size and
+        time (the email shows an image's width, not its bytes; parsing the headers here
+        would load the imagesize package and urllib: 20 ms of `check`)."""
+        model = self.read.get(issue.number) or digest(issue)
+        key = blake2b(f"{self.shared} {model}".encode(), digest_size=16)
         for image in issue.images:
             try:
                 stat = os.stat(image.file)
-                digest.update(f"\0image {image.name} {stat.st_size} {stat.st_mtime_ns}".encode())
+                key.update(f"\0image {image.name} {stat.st_size} {stat.st_mtime_ns}".encode())
             except OSError:
-                digest.update(f"\0image {image.name} missing".encode())
-        return digest.hexdigest()
+                key.update(f"\0image {image.name} missing".encode())
+        return key.hexdigest()
 
 
 def _shared_key(root: Path, code: str) -> str:
     """The digest of what every issue's email depends on. All of the program (`code`),
     not a list of the modules that shape the email: a list would silently go stale when
     a module moves or a new one joins the email's pipeline."""
-    digest = blake2b(f"{_HEADER} {code}".encode(), digest_size=16)
+    key = blake2b(f"{_HEADER} {code}".encode(), digest_size=16)
     content = os.path.join(root, "content")
-    add_files(digest, content, [os.path.join(content, "newsletter.yaml")])
+    add_files(key, content, [os.path.join(content, "newsletter.yaml")])
     for base in (str(root / TEMPLATES), str(packaged_templates())):
-        add_files(digest, base, [os.path.join(base, name) for name in _TEMPLATE_FOLDERS])
-    return digest.hexdigest()
+        add_files(key, base, [os.path.join(base, name) for name in _TEMPLATE_FOLDERS])
+    return key.hexdigest()
 
 
 def read_cache(root: Path) -> dict[int, tuple[str, Budget]]:

@@ -155,7 +155,7 @@ def render_site(
     known_html: dict[str, str] = known if isinstance(known, dict) else {}
     marks = {body: _mark(body) for issue in newsletter.issues for body in issue.bodies}
     html = BodyHtml({body: known_html[mark] for body, mark in marks.items() if mark in known_html})
-    job = Job(newsletter, root, html, program, updated)
+    job = Job(newsletter, root, html, program, updated, read[0])
     made = early.add if early is not None else _kept_nothing
 
     def again(number: int, web: bool) -> Callable[[], Files]:

@@ -78,7 +78,7 @@ def check(root: Path) -> Problems:
 
         warn_without_sender(newsletter.settings, problems)
     if newsletter is not None and not problems.errors:
-        check_budgets(root, newsletter, problems, code)
+        check_budgets(root, newsletter, problems, code, reading.digests)
     return problems
 
 

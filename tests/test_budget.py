@@ -132,6 +132,22 @@ def test_the_key_covers_templates_settings_and_images(copy: Path) -> None:
     assert EmailKeys(copy).key(issue) != third
 
 
+def test_the_key_follows_the_issue_as_read_not_its_files_bytes(copy: Path) -> None:
+    def key() -> str:
+        newsletter, _ = load(copy)
+        issue = newsletter.issue(61)
+        assert issue is not None
+        return EmailKeys(copy).key(issue)
+
+    first = key()
+    meta = copy / "content/issues/061/issue.yaml"
+    meta.write_text("# the same issue, with a comment\n" + meta.read_text("utf-8"), "utf-8")
+    assert key() == first  # the same email: measured once
+    article = next((copy / "content/issues/061/articles").glob("*.md"))
+    article.write_text(article.read_text("utf-8") + "\nOne sentence more.\n", "utf-8")
+    assert key() != first
+
+
 def test_build_of_one_issue_keeps_the_other_emails(copy: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     build(copy, out)

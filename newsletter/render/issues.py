@@ -12,7 +12,7 @@ otherwise idle. The workers are newsletter/pools.py's.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -44,13 +44,15 @@ class Task:
 class Job:
     """What the issues are rendered from: the model, the newsletter folder, the bodies'
     HTML (filled in as they render), `fingerprint.program()` (which the email budget
-    keys start from), and when each article and report last changed (the feeds)."""
+    keys start from), when each article and report last changed (the feeds), and each
+    issue's digest as read (the budget keys, `cache.EmailKeys`)."""
 
     newsletter: Newsletter
     root: Path
     html: BodyHtml
     program: str
     updated: Mapping[str, datetime]
+    read: Mapping[int, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +143,7 @@ class _Renderer:
                 self._email = EmailRenderer(self.newsletter, self.root, self.html)
             email, fitted = issue_email(self._email, self.root, issue)
             if not isinstance(self._keys, EmailKeys):
-                self._keys = EmailKeys(self.root, self.job.program)
+                self._keys = EmailKeys(self.root, self.job.program, self.job.read)
             budget = (self._keys.key(issue), fitted)  # here, on every core: 0.3 ms an issue
         html = tuple(self.html[body] for body in issue.bodies)
         return IssueOutput(task.number, web, email, budget, html, {})
