@@ -181,10 +181,12 @@ def read_existing(out: Path, names: Iterable[str]) -> dict[str, bytes]:
 def _plan(out: Path, files: Output, prune: bool, found: Found | None = None) -> _Plan:
     manifest = read_manifest(out)
     entries = {name: entry_of(content) for name, content in files.items()}
+    held = found.inodes if found is not None else None  # what is not there is not held
     unchanged = {
         name
         for name, content in files.items()
-        if _sealed(content, manifest) or _holds(out, name, content, entries, manifest)
+        if _sealed(content, manifest)
+        or ((held is None or name in held) and _holds(out, name, content, entries, manifest))
     }
     ours = set(manifest.entries)
     gone = ours - set(files)

@@ -195,8 +195,9 @@ def test_a_file_changed_in_the_spare_after_a_worker_wrote_it_is_made_again(
 
     def tampered(out: Path, files: Mapping[str, Content], **options: object) -> object:
         file = beside_output(out)[0] / changed
-        file.unlink()
-        file.write_bytes(b"not what the build made")
+        other = file.with_name("other")  # made while the file is there: another inode
+        other.write_bytes(b"not what the build made")
+        other.replace(file)
         return write(out, files, **options)  # type: ignore[arg-type]
 
     monkeypatch.setattr(writer, "write_output", tampered)

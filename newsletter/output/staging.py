@@ -42,8 +42,9 @@ def make_stage(
     """Bring `spare` (made if missing) to the staged site: the folders and carried
     entries of `staged`, the build's `files` (those `unchanged` linked from `out`), and
     the manifest last. `early`: the files an `EarlyStage` wrote into the spare (inode,
-    entry), kept when the spare still has that very file and the build those bytes. The
-    `OSError` is the caller's."""
+    entry), kept when the spare still has that very file (by its inode: nothing but the
+    build writes there while it runs) and the build those bytes. The `OSError` is the
+    caller's."""
     early = early or {}
     source, target = str(out), str(spare)
     held = _held(spare, out)
