@@ -57,6 +57,9 @@ class StoredReading:
         self.event_digests: dict[str, str] = {}  # of each merged event: `digest(event)`
         self.keys: dict[str, str] = {}  # the merged events' and the records' keys
         self.meanwhile: Callable[[], None] | None = None  # while workers read (see `issues`)
+        # With a list, the look-alike warnings are left in it for the caller to work out
+        # (`finish`) while it does something else: they only ever add warnings.
+        self.later: list[Callable[[], None]] | None = None
 
     def issues(
         self,
@@ -129,14 +132,21 @@ class StoredReading:
         marks = [self.marks[folder.issue.number] for folder in folders]
         sources, reports = event_sources(folders, standing, latest)
         key = digest(self.program, [mark.entries for mark in marks], list(standing))
-        piece = self.store.get("lookalikes", "all", key)
-        if isinstance(piece, list) and all(isinstance(p, Problem) for p in piece):
-            problems.items.extend(piece)
+
+        def lookalikes() -> None:
+            piece = self.store.get("lookalikes", "all", key)
+            if isinstance(piece, list) and all(isinstance(p, Problem) for p in piece):
+                problems.items.extend(piece)
+            else:
+                fresh = Problems()
+                warn_lookalike_events([entry for entry, _ in sources], fresh)
+                problems.items.extend(fresh.items)
+                self.store.put("lookalikes", "all", key, fresh.items)
+
+        if self.later is None:
+            lookalikes()
         else:
-            fresh = Problems()
-            warn_lookalike_events([entry for entry, _ in sources], fresh)
-            problems.items.extend(fresh.items)
-            self.store.put("lookalikes", "all", key, fresh.items)
+            self.later.append(lookalikes)
         key = self.keys["events"] = digest(key, [mark.reports for mark in marks], latest)
         events = self.store.get("events", "merged", key)
         if not isinstance(events, tuple):
@@ -148,6 +158,11 @@ class StoredReading:
             self.store.put("events", "digests", key, digests)
         self.event_digests = digests
         return events
+
+    def finish(self) -> None:
+        """Add the problems left for `later` to the reading's."""
+        while self.later:
+            self.later.pop(0)()
 
     def item_digests(self, newsletter: Newsletter) -> dict[str, str]:
         """`revisions.digest` of every article and report by its path, as each issue's

@@ -192,7 +192,12 @@ def build(
 
     reading = StoredReading(store, code, made.folders if made is not None else (0, {}))
     reading.meanwhile = functools.partial(_prepare, root, store, code)
-    newsletter, problems = load(root, reading)
+    reading.later = []  # the look-alike warnings: worked out while the issues render
+    try:
+        newsletter, problems = load(root, reading)
+    except ContentErrors:
+        reading.finish()  # into the failed build's report too
+        raise
     from newsletter.cache import email_problems, record_budgets  # loaded by now (_prepare)
     from newsletter.events.published import save_record
     from newsletter.pieces import render_site
@@ -220,6 +225,7 @@ def build(
         # While the workers render: the calendar alone shows the published record.
         from newsletter.render.calendar import render_calendar
 
+        reading.finish()  # meanwhile too
         record = reading.record(root, problems)
         # Only events with days are published: one still "to be announced" is in no calendar.
         published = reading.publish(newsletter.calendar_events, record, build_time(newsletter))

@@ -8,8 +8,11 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from newsletter.errors import Severity
+import pytest
+
+from newsletter.errors import ContentErrors, Severity
 from newsletter.events.lookalikes import similar_titles
+from newsletter.site import build
 from tests.conftest import SCHEDULE
 
 if TYPE_CHECKING:
@@ -55,6 +58,25 @@ def test_same_start_and_similar_title_is_a_warning(
     result = run_cli("check", "--root", str(folder.root))
     assert result.code == 0
     assert str(found[0]) in result.out.splitlines()
+
+
+def test_a_build_reports_them_too_whether_it_fails_or_not(folder: Folder) -> None:
+    folder.write(
+        SCHEDULE,
+        schedule(
+            ("regional-workshop-on-transit-2019", "Regional Workshop on Transit", "7-11 Jan. 2019"),
+            ("wco-workshop-transit-2019", "WCO Regional Workshop on transit", "7-9 Jan. 2019"),
+        ),
+    )
+    expected = lookalike_warnings(folder)
+    assert len(expected) == 1
+    result = build(folder.root, folder.root / "out")
+    assert [str(p) for p in result.problems.items if "looks like" in p.message] == expected
+    folder.write("content/issues/002/issue.yaml", "number: 2\ndate: not a date\n")  # an error
+    with pytest.raises(ContentErrors) as failed:
+        build(folder.root, folder.root / "out")
+    assert failed.value.problems.errors
+    assert [str(p) for p in failed.value.problems.items if "looks like" in p.message] == expected
 
 
 def test_a_report_under_another_id_than_its_schedule_row(folder: Folder) -> None:
