@@ -80,10 +80,11 @@ _PIPE_BYTES = 1 << 20  # Linux's most for a user (/proc/sys/fs/pipe-max-size)
 
 def _widen_results_pipe(pool: Pool) -> None:
     """Give the pipe the workers send their results through 1 MB instead of 64 KB. A
-    worker sending a result (a share of issues' files: megabytes) waits for this process to
-    read each pipeful, and this process, busy meanwhile, is scheduled to read it only
-    so often: the render workers of 200 issues stood idle 0.2 s each, 0.07 s now. Where
-    the pipe cannot be widened (another system, the pool's insides changed), it stays."""
+    worker sending a result (a share of issues' files: megabytes) waits for this
+    process to read each pipeful, and this process, busy meanwhile, is scheduled to read
+    it only so often: the render workers of 200 issues stood idle 0.2 s each, 0.07 s
+    now. Where the pipe cannot be widened (another system, the pool's insides changed),
+    it stays."""
     import fcntl
 
     with contextlib.suppress(AttributeError, OSError):
