@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from newsletter.errors import ContentErrors, Severity
+from newsletter.errors import ContentErrors, Problems, Severity
 from newsletter.events.lookalikes import similar_titles
 from newsletter.site import build
 from tests.conftest import SCHEDULE
@@ -28,7 +28,11 @@ def schedule(*entries: tuple[str, str, str]) -> str:
 
 
 def lookalike_warnings(folder: Folder) -> list[str]:
-    return [str(p) for p in folder.check().items if "looks like" in p.message]
+    return lookalikes(folder.check())
+
+
+def lookalikes(problems: Problems) -> list[str]:
+    return [str(p) for p in problems.items if "looks like" in p.message]
 
 
 def test_same_start_and_similar_title_is_a_warning(
@@ -71,12 +75,12 @@ def test_a_build_reports_them_too_whether_it_fails_or_not(folder: Folder) -> Non
     expected = lookalike_warnings(folder)
     assert len(expected) == 1
     result = build(folder.root, folder.root / "out")
-    assert [str(p) for p in result.problems.items if "looks like" in p.message] == expected
+    assert lookalikes(result.problems) == expected
     folder.write("content/issues/002/issue.yaml", "number: 2\ndate: not a date\n")  # an error
     with pytest.raises(ContentErrors) as failed:
         build(folder.root, folder.root / "out")
     assert failed.value.problems.errors
-    assert [str(p) for p in failed.value.problems.items if "looks like" in p.message] == expected
+    assert lookalikes(failed.value.problems) == expected
 
 
 def test_a_report_under_another_id_than_its_schedule_row(folder: Folder) -> None:
